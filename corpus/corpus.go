@@ -1,0 +1,129 @@
+// Package corpus holds newsbot's domain types (articles, passages, search
+// queries and hits), the errors every store reports, and the pure functions
+// that turn raw input into storable articles: readers for txt, md, html,
+// json and jsonl files, text normalisation, chunking into passages, URL
+// canonicalisation, content hashing and the term analyser shared by the
+// index and the query side.
+//
+// It imports no storage or network code, so every adapter (corpus/sqlite,
+// retrieval, bot) can depend on it without cycles.
+package corpus
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// GlobalScope is the scope of articles every server and the console can see.
+// Any other scope value is a Discord server (guild) id: articles a moderator
+// adds in that server are visible only there.
+const GlobalScope = "global"
+
+// Article is one news story in the corpus.
+type Article struct {
+	ID          int64     // assigned by the store
+	URL         string    // canonical URL; empty when the article has none (pasted text, files)
+	Title       string    // headline
+	Source      string    // outlet, e.g. "Reuters"
+	Author      string    // byline, comma-separated when several
+	PublishedAt time.Time // zero when unknown
+	AddedAt     time.Time // set by the store
+	AddedBy     string    // who added it: "cli", "feed:<id>", "discord:<user id>", ...
+	Scope       string    // GlobalScope or a Discord server id
+	Body        string    // normalised text, paragraphs separated by "\n\n"
+	Hash        string    // hex SHA-256 of the normalised body (see ContentHash)
+	Passages    []Passage // chunks of Body, in order
+}
+
+// Passage is a chunk of an article's body of roughly 60-150 words, the unit
+// that is indexed and retrieved.
+type Passage struct {
+	ID        int64 // assigned by the store
+	ArticleID int64
+	Seq       int // 0-based position in the article
+	Text      string
+}
+
+// Hit is a passage returned by a search, with the metadata of its article
+// (Body and Passages are left empty to keep hits small).
+type Hit struct {
+	Passage Passage
+	Article Article
+	// Score is higher for better matches. For the lexical search it is the
+	// negated FTS5 bm25() value, so it is positive and unbounded.
+	Score float64
+}
+
+// SearchQuery asks a store for passages.
+type SearchQuery struct {
+	// Match is an FTS5 MATCH expression over analysed terms (see Terms). The
+	// retrieval package builds it; stores pass it through unchanged. An empty
+	// Match returns no hits.
+	Match string
+	// From and To bound the article's published time: From <= t < To. A zero
+	// value leaves that side open. Articles without a published time are
+	// excluded when either bound is set.
+	From, To time.Time
+	// Scopes lists the scopes that may be returned; empty means GlobalScope only.
+	Scopes []string
+	// K is the maximum number of hits; <= 0 means DefaultSearchK.
+	K int
+}
+
+// DefaultSearchK is the number of hits a SearchQuery returns when K is unset:
+// enough candidates for re-ranking and per-article diversity.
+const DefaultSearchK = 50
+
+// LatestQuery asks a store for the newest articles.
+type LatestQuery struct {
+	N      int      // how many; <= 0 means 10
+	Source string   // optional outlet filter, case-insensitive exact match
+	Scopes []string // empty means GlobalScope only
+}
+
+// Stats describes what a store holds within some scopes.
+type Stats struct {
+	Articles int
+	Passages int
+	Outlets  int
+	Oldest   time.Time // oldest published time, zero when none is known
+	Newest   time.Time // newest published time, zero when none is known
+	// NewestTitle is the title of the article published most recently.
+	NewestTitle string
+}
+
+// Errors every store reports. Callers test them with errors.Is.
+var (
+	// ErrNotFound means the article (or other record) does not exist or is
+	// not visible in the caller's scopes.
+	ErrNotFound = errors.New("not found")
+	// ErrDuplicate means an article with the same canonical URL or the same
+	// normalised body is already stored. The concrete error is a *DuplicateError.
+	ErrDuplicate = errors.New("duplicate article")
+	// ErrInvalid means the input cannot become an article (no body, bad URL...).
+	ErrInvalid = errors.New("invalid article")
+)
+
+// DuplicateError tells which stored article a new one duplicates and why.
+type DuplicateError struct {
+	ExistingID int64
+	By         string // "url" or "content"
+}
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("duplicate article: same %s as article %d", e.By, e.ExistingID)
+}
+
+// Is makes errors.Is(err, ErrDuplicate) true for a *DuplicateError.
+func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicate }
+
+// ScopesOrGlobal returns scopes, or just GlobalScope when scopes is empty, so
+// a caller that forgets to pass scopes sees only global articles, never another
+// server's.
+func ScopesOrGlobal(scopes []string) []string {
+	if len(scopes) == 0 {
+		return []string{GlobalScope}
+	}
+	return scopes
+}
