@@ -1,0 +1,200 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/retrieval"
+)
+
+// Mode says how an answer was composed.
+type Mode string
+
+// The modes of an Answer.
+const (
+	ModeLLM        Mode = "llm"        // composed by the language model, citations checked
+	ModeExtractive Mode = "extractive" // sentences quoted from the passages
+	ModeNone       Mode = "none"       // the corpus does not cover the question
+)
+
+// maxQuestionRunes bounds the question text the bot works with: longer text
+// is cut (not refused) so a pasted essay still gets an answer to its start.
+const maxQuestionRunes = 2000
+
+// passagesInPrompt is how many retrieved passages the model sees: enough for
+// a few sources, few enough for a small model's context.
+const passagesInPrompt = 6
+
+// nearestShown is how many nearest articles a "not covered" answer names.
+const nearestShown = 3
+
+// ErrEmptyQuestion is returned by Ask for a question with no words.
+var ErrEmptyQuestion = errors.New("the question is empty")
+
+// Turn is an earlier question and answer of the same conversation (a reply
+// chain or thread), used to understand follow-ups.
+type Turn struct {
+	Question string
+	Answer   string
+}
+
+// Question is what a frontend asks.
+type Question struct {
+	Text    string
+	AsOf    time.Time // "now" for time expressions; zero means the bot's clock
+	Scopes  []string  // scopes visible to the asker; empty means global only
+	History []Turn    // earlier turns, oldest first
+}
+
+// Source is an article an answer cites, numbered as in the answer's [n].
+type Source struct {
+	N           int       `json:"n"`
+	ArticleID   int64     `json:"article_id"`
+	Title       string    `json:"title"`
+	Outlet      string    `json:"source"`
+	URL         string    `json:"url"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+// Answer is the bot's reply to a question.
+type Answer struct {
+	Text     string   // with [n] markers that point into Sources
+	Sources  []Source // in citation order
+	Grounded bool     // every claim is backed by a cited, retrieved passage
+	Mode     Mode
+	// Note explains a degraded answer to the asker, e.g. why it is
+	// extractive although an LLM is configured. Empty when all went well.
+	Note string
+	// Nearest lists the closest articles when the corpus does not cover the
+	// question.
+	Nearest    []Source
+	Confidence float64
+	Range      retrieval.TimeRange
+}
+
+// Ask answers q. onDelta, if not nil, receives the model's text as it
+// streams (before citations are checked); the returned Answer is final.
+// Returns ErrEmptyQuestion for a question without words, and an error when
+// retrieval fails; a failing model never fails Ask (it falls back to an
+// extractive answer).
+func (b *Bot) Ask(ctx context.Context, q Question, onDelta func(string)) (Answer, error) {
+	text := strings.TrimSpace(q.Text)
+	if utf8.RuneCountInString(text) > maxQuestionRunes {
+		text = string([]rune(text)[:maxQuestionRunes])
+	}
+	if len(corpus.Terms(text)) == 0 {
+		return Answer{}, ErrEmptyQuestion
+	}
+	asOf := q.AsOf
+	if asOf.IsZero() {
+		asOf = b.now()
+	}
+	req := retrieval.Request{Question: text, AsOf: asOf, Scopes: q.Scopes, K: passagesInPrompt}
+	if n := len(q.History); n > 0 {
+		req.Context = q.History[n-1].Question + "\n" + q.History[n-1].Answer
+	}
+	res, err := b.retriever.Retrieve(ctx, req)
+	if err != nil {
+		return Answer{}, fmt.Errorf("ask: %w", err)
+	}
+	if len(res.Hits) == 0 || res.Confidence < b.minConf {
+		b.log.InfoContext(ctx, "question not covered", "confidence", res.Confidence, "hits", len(res.Hits))
+		return notCovered(res), nil
+	}
+	if b.model == nil {
+		return extractive(text, res, ""), nil
+	}
+	return b.compose(ctx, text, asOf, q.History, res, onDelta), nil
+}
+
+// compose asks the model and checks its citations, falling back to an
+// extractive answer when the model fails or cites nothing it was given.
+func (b *Bot) compose(ctx context.Context, question string, asOf time.Time, history []Turn, res retrieval.Result, onDelta func(string)) Answer {
+	system, user := buildPrompt(question, asOf, history, res.Hits)
+	raw, err := b.model.Stream(ctx, system, user, onDelta)
+	if err != nil {
+		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The asker went away; nothing to fall back for, but still return
+			// something well-formed.
+			b.log.InfoContext(ctx, "question cancelled", "err", err)
+		} else {
+			b.log.WarnContext(ctx, "llm failed, answering extractively", "err", err)
+		}
+		return extractive(question, res, "The language model did not answer in time, so these are the most relevant sentences from the articles.")
+	}
+	if isRefusal(raw) {
+		a := notCovered(res)
+		a.Mode = ModeLLM
+		a.Confidence = res.Confidence
+		return a
+	}
+	text, sources := checkCitations(raw, res.Hits)
+	if len(sources) == 0 {
+		b.log.WarnContext(ctx, "llm answer had no valid citation, answering extractively", "answer_chars", len(raw))
+		return extractive(question, res, "The language model's answer cited none of the articles, so these are the most relevant sentences instead.")
+	}
+	return Answer{Text: text, Sources: sources, Grounded: true, Mode: ModeLLM, Confidence: res.Confidence, Range: res.Range}
+}
+
+// notCovered is the answer for a question the corpus does not cover.
+func notCovered(res retrieval.Result) Answer {
+	var b strings.Builder
+	b.WriteString("The news corpus does not cover this")
+	if res.Range.Label != "" {
+		b.WriteString(" for " + res.Range.Label)
+	}
+	b.WriteString(".")
+	nearest := nearestArticles(res.Hits, nearestShown)
+	if len(nearest) > 0 {
+		b.WriteString(" The nearest articles are: ")
+		for i, s := range nearest {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString("“" + s.Title + "”")
+			if d := describe(s); d != "" {
+				b.WriteString(" (" + d + ")")
+			}
+		}
+		b.WriteString(".")
+	}
+	return Answer{Text: b.String(), Mode: ModeNone, Nearest: nearest, Confidence: res.Confidence, Range: res.Range}
+}
+
+// nearestArticles lists up to n distinct articles of hits, best first.
+func nearestArticles(hits []corpus.Hit, n int) []Source {
+	var out []Source
+	seen := make(map[int64]bool)
+	for _, h := range hits {
+		if len(out) == n {
+			break
+		}
+		if seen[h.Article.ID] {
+			continue
+		}
+		seen[h.Article.ID] = true
+		out = append(out, sourceOf(len(out)+1, h.Article))
+	}
+	return out
+}
+
+func sourceOf(n int, a corpus.Article) Source {
+	return Source{N: n, ArticleID: a.ID, Title: a.Title, Outlet: a.Source, URL: a.URL, PublishedAt: a.PublishedAt}
+}
+
+// describe is "Outlet, 2 Jan 2006" with whichever parts are known.
+func describe(s Source) string {
+	var parts []string
+	if s.Outlet != "" {
+		parts = append(parts, s.Outlet)
+	}
+	if !s.PublishedAt.IsZero() {
+		parts = append(parts, s.PublishedAt.Format("2 Jan 2006"))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,78 @@
+// Package bot is newsbot's platform-neutral core: it turns a question into a
+// cited answer (retrieval, prompt, LLM or extractive composition, citation
+// check) and serves the commands every frontend offers (latest, search, add,
+// remove, sources). It knows nothing of Discord or the terminal; frontends in
+// bot/discord and bot/console render what it returns.
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/retrieval"
+)
+
+// Retriever finds the passages relevant to a question.
+type Retriever interface {
+	Retrieve(ctx context.Context, req retrieval.Request) (retrieval.Result, error)
+}
+
+// Model composes text from a system and a user message, streaming pieces
+// to onDelta as they arrive. bot/llm implements it.
+// Returns an error when the answer is missing or incomplete; the returned
+// text is then not to be shown as an answer.
+type Model interface {
+	Stream(ctx context.Context, system, user string, onDelta func(string)) (string, error)
+}
+
+// Store is the part of the article store the bot's commands use.
+type Store interface {
+	Add(ctx context.Context, a *corpus.Article) error
+	// Get returns corpus.ErrNotFound if the article does not exist.
+	Get(ctx context.Context, id int64) (*corpus.Article, error)
+	// Delete returns corpus.ErrNotFound if the article does not exist.
+	Delete(ctx context.Context, id int64) error
+	Latest(ctx context.Context, q corpus.LatestQuery) ([]corpus.Article, error)
+	Stats(ctx context.Context, scopes []string) (corpus.Stats, error)
+}
+
+// Options configures a Bot.
+type Options struct {
+	// MinConfidence is the retrieval confidence below which the bot says the
+	// corpus does not cover a question; 0 means retrieval.DefaultMinConfidence.
+	MinConfidence float64
+	// Now returns the current time (tests fix it); nil means time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Bot answers questions and serves commands. It is safe for concurrent use.
+type Bot struct {
+	retriever Retriever
+	model     Model // nil: extractive answers only
+	store     Store
+	minConf   float64
+	now       func() time.Time
+	log       *slog.Logger
+}
+
+// New returns a Bot. model may be nil, in which case every answer is
+// extractive.
+func New(r Retriever, model Model, store Store, opt Options) *Bot {
+	b := &Bot{retriever: r, model: model, store: store, minConf: opt.MinConfidence, now: opt.Now, log: opt.Logger}
+	if b.minConf <= 0 {
+		b.minConf = retrieval.DefaultMinConfidence
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	return b
+}
+
+// HasModel reports whether answers are composed by an LLM.
+func (b *Bot) HasModel() bool { return b.model != nil }

@@ -1,0 +1,83 @@
+package console
+
+import (
+	"time"
+
+	"github.com/newsbot/newsbot/bot"
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// AnswerOut is the JSON form of an answer printed by `newsbot ask --json`.
+type AnswerOut struct {
+	Answer     string      `json:"answer"`
+	Grounded   bool        `json:"grounded"`
+	Mode       bot.Mode    `json:"mode"`
+	Note       string      `json:"note,omitempty"`
+	Confidence float64     `json:"confidence"`
+	Sources    []SourceOut `json:"sources"`
+	Nearest    []SourceOut `json:"nearest,omitempty"`
+}
+
+// SourceOut is one cited source in AnswerOut.
+type SourceOut struct {
+	N           int     `json:"n"`
+	ArticleID   int64   `json:"article_id"`
+	Title       string  `json:"title"`
+	Source      string  `json:"source"`
+	URL         string  `json:"url"`
+	PublishedAt *string `json:"published_at"` // RFC 3339, null when unknown
+}
+
+// AnswerJSON converts an answer for JSON output.
+func AnswerJSON(a bot.Answer) AnswerOut {
+	out := AnswerOut{Answer: a.Text, Grounded: a.Grounded, Mode: a.Mode, Note: a.Note, Confidence: a.Confidence, Sources: []SourceOut{}}
+	for _, s := range a.Sources {
+		out.Sources = append(out.Sources, sourceOut(s))
+	}
+	for _, s := range a.Nearest {
+		out.Nearest = append(out.Nearest, sourceOut(s))
+	}
+	return out
+}
+
+func sourceOut(s bot.Source) SourceOut {
+	return SourceOut{N: s.N, ArticleID: s.ArticleID, Title: s.Title, Source: s.Outlet, URL: s.URL, PublishedAt: timeOrNil(s.PublishedAt)}
+}
+
+// ArticleJSON is the JSON form of an article in listings.
+type ArticleJSON struct {
+	ID          int64   `json:"id"`
+	Title       string  `json:"title"`
+	Source      string  `json:"source"`
+	URL         string  `json:"url"`
+	PublishedAt *string `json:"published_at"`
+	Scope       string  `json:"scope"`
+}
+
+// ArticleToJSON converts an article for JSON output.
+func ArticleToJSON(a corpus.Article) ArticleJSON {
+	return ArticleJSON{ID: a.ID, Title: a.Title, Source: a.Source, URL: a.URL, PublishedAt: timeOrNil(a.PublishedAt), Scope: a.Scope}
+}
+
+// StatsJSON is the JSON form of corpus statistics.
+type StatsJSON struct {
+	Articles    int     `json:"articles"`
+	Passages    int     `json:"passages"`
+	Outlets     int     `json:"outlets"`
+	Oldest      *string `json:"oldest"`
+	Newest      *string `json:"newest"`
+	NewestTitle string  `json:"newest_title"`
+}
+
+// StatsToJSON converts statistics for JSON output.
+func StatsToJSON(st corpus.Stats) StatsJSON {
+	return StatsJSON{Articles: st.Articles, Passages: st.Passages, Outlets: st.Outlets, Oldest: timeOrNil(st.Oldest), Newest: timeOrNil(st.Newest), NewestTitle: st.NewestTitle}
+}
+
+func timeOrNil(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}

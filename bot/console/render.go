@@ -1,0 +1,110 @@
+package console
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/newsbot/newsbot/bot"
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// WriteAnswer prints an answer and its numbered sources as plain text.
+func WriteAnswer(w io.Writer, a bot.Answer) {
+	fmt.Fprintln(w, a.Text)
+	if a.Note != "" {
+		fmt.Fprintf(w, "\n(%s)\n", a.Note)
+	}
+	if len(a.Sources) > 0 {
+		fmt.Fprintln(w, "\nSources:")
+		for _, s := range a.Sources {
+			writeSource(w, s)
+		}
+	}
+}
+
+func writeSource(w io.Writer, s bot.Source) {
+	fmt.Fprintf(w, "[%d] %s", s.N, s.Title)
+	if d := meta(s.Outlet, s.PublishedAt); d != "" {
+		fmt.Fprintf(w, " (%s)", d)
+	}
+	fmt.Fprintf(w, " #%d\n", s.ArticleID)
+	if s.URL != "" {
+		fmt.Fprintf(w, "    %s\n", s.URL)
+	}
+}
+
+// WriteArticles prints a list of articles, newest first as given.
+func WriteArticles(w io.Writer, arts []corpus.Article) {
+	if len(arts) == 0 {
+		fmt.Fprintln(w, "No articles yet. Add some with /add PATH (console) or `newsbot ingest PATH`.")
+		return
+	}
+	for i, a := range arts {
+		fmt.Fprintf(w, "%d. %s", i+1, a.Title)
+		if d := meta(a.Source, a.PublishedAt); d != "" {
+			fmt.Fprintf(w, " (%s)", d)
+		}
+		fmt.Fprintf(w, " #%d\n", a.ID)
+		if a.URL != "" {
+			fmt.Fprintf(w, "   %s\n", a.URL)
+		}
+	}
+}
+
+// WriteSearch prints search results with a short snippet each.
+func WriteSearch(w io.Writer, rs []bot.SearchResult) {
+	if len(rs) == 0 {
+		fmt.Fprintln(w, "No matching articles.")
+		return
+	}
+	for i, r := range rs {
+		a := r.Article
+		fmt.Fprintf(w, "%d. %s", i+1, a.Title)
+		if d := meta(a.Source, a.PublishedAt); d != "" {
+			fmt.Fprintf(w, " (%s)", d)
+		}
+		fmt.Fprintf(w, " #%d\n   %s\n", a.ID, snippet(r.Snippet, snippetRunes))
+	}
+}
+
+// snippetRunes is how much of a passage a search result shows.
+const snippetRunes = 200
+
+func snippet(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}
+
+// WriteStats prints what the corpus holds.
+func WriteStats(w io.Writer, st corpus.Stats) {
+	fmt.Fprintf(w, "%d articles (%d passages) from %d outlets\n", st.Articles, st.Passages, st.Outlets)
+	if !st.Oldest.IsZero() {
+		fmt.Fprintf(w, "published %s to %s\n", st.Oldest.Format(dateLayout), st.Newest.Format(dateLayout))
+	}
+	if st.NewestTitle != "" {
+		fmt.Fprintf(w, "newest: %s\n", st.NewestTitle)
+	}
+}
+
+const dateLayout = "2 Jan 2006"
+
+func meta(outlet string, published time.Time) string {
+	var parts []string
+	if outlet != "" {
+		parts = append(parts, outlet)
+	}
+	if !published.IsZero() {
+		parts = append(parts, published.Format(dateLayout))
+	}
+	return strings.Join(parts, ", ")
+}

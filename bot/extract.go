@@ -1,0 +1,100 @@
+package bot
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/retrieval"
+)
+
+// Limits of an extractive answer: up to three sentences, and a further
+// sentence only when it shares at least this share of the best sentence's
+// overlap with the question (otherwise it is padding).
+const (
+	maxExtractSentences = 3
+	extraSentenceShare  = 0.6
+	// rankDecay makes a sentence from a lower-ranked passage need a little
+	// more overlap to beat one from a higher-ranked passage.
+	rankDecay = 0.05
+)
+
+type scoredSentence struct {
+	text    string
+	hit     int     // index into the hits
+	overlap int     // distinct question terms in the sentence
+	score   float64 // overlap adjusted for passage rank
+	order   int     // position among all candidate sentences, for stable output
+}
+
+// extractive answers with 1-3 sentences quoted from the top passages, chosen
+// for how many of the question's terms they contain, each followed by the
+// number of its source.
+func extractive(question string, res retrieval.Result, note string) Answer {
+	qterms := make(map[string]bool)
+	for _, t := range res.Terms {
+		qterms[t] = true
+	}
+	if len(qterms) == 0 {
+		for _, t := range corpus.QueryTerms(question) {
+			qterms[t] = true
+		}
+	}
+	var cands []scoredSentence
+	for i, h := range res.Hits {
+		for _, s := range corpus.Sentences(h.Passage.Text) {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			ov := overlap(s, qterms)
+			cands = append(cands, scoredSentence{text: s, hit: i, overlap: ov, score: float64(ov) * (1 - rankDecay*float64(i)), order: len(cands)})
+		}
+	}
+	if len(cands) == 0 {
+		return notCovered(res)
+	}
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
+	chosen := []scoredSentence{cands[0]}
+	seen := map[string]bool{strings.ToLower(cands[0].text): true}
+	for _, c := range cands[1:] {
+		if len(chosen) == maxExtractSentences {
+			break
+		}
+		if c.overlap < 2 || c.score < extraSentenceShare*cands[0].score || seen[strings.ToLower(c.text)] {
+			continue
+		}
+		seen[strings.ToLower(c.text)] = true
+		chosen = append(chosen, c)
+	}
+
+	var sources []Source
+	byArticle := make(map[int64]int)
+	var b strings.Builder
+	for i, c := range chosen {
+		a := res.Hits[c.hit].Article
+		n, ok := byArticle[a.ID]
+		if !ok {
+			n = len(sources) + 1
+			byArticle[a.ID] = n
+			sources = append(sources, sourceOf(n, a))
+		}
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString(c.text + " [" + strconv.Itoa(n) + "]")
+	}
+	return Answer{Text: b.String(), Sources: sources, Grounded: true, Mode: ModeExtractive, Note: note, Confidence: res.Confidence, Range: res.Range}
+}
+
+// overlap counts the distinct question terms in sentence s.
+func overlap(s string, qterms map[string]bool) int {
+	seen := make(map[string]bool)
+	for _, t := range corpus.Terms(s) {
+		if qterms[t] && !seen[t] {
+			seen[t] = true
+		}
+	}
+	return len(seen)
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"strings"
+
+	"github.com/newsbot/newsbot/bot/console"
+	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/ingest"
+	"github.com/newsbot/newsbot/corpus/sqlite"
+)
+
+// seedArticle is the sample article newsbot ships, loaded into an empty
+// database by chat and serve so a first question has something to answer.
+//
+//go:embed seed/pakistan-taliban-recognition.txt
+var seedArticle string
+
+const seedName = "pakistan-taliban-recognition.txt"
+
+func cmdChat(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "chat", "chat")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	db, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := loadSeedIfEmpty(ctx, e, db); err != nil {
+		return err
+	}
+	describeSetup(e)
+	b := newBot(e, db)
+	return console.New(b, operator, e.log).Run(ctx, e.stdin, e.stdout)
+}
+
+// loadSeedIfEmpty adds the bundled sample article to an empty database.
+func loadSeedIfEmpty(ctx context.Context, e *env, db *sqlite.DB) error {
+	st, err := db.Stats(ctx, allScopes(ctx, db))
+	if err != nil {
+		return fmt.Errorf("check database: %w", err)
+	}
+	if st.Articles > 0 {
+		return nil
+	}
+	rep, err := ingest.Reader(ctx, db, seedName, strings.NewReader(seedArticle), ingest.Options{AddedBy: "seed", Scope: corpus.GlobalScope})
+	if err != nil {
+		return fmt.Errorf("load sample article: %w", err)
+	}
+	if rep.Added == 1 {
+		fmt.Fprintf(e.stdout, "The database %s was empty, so newsbot loaded its sample article (%q).\nAdd your own with /add PATH or `newsbot ingest PATH`.\n\n", e.cfg.DB, rep.AddedArticles[0].Title)
+	}
+	return nil
+}
+
+// describeSetup says which optional pieces are missing and what to set.
+func describeSetup(e *env) {
+	if e.cfg.hasLLM() {
+		where := e.cfg.OpenAIBaseURL
+		if where == "" {
+			where = "OpenAI"
+		}
+		fmt.Fprintf(e.stdout, "Answers are composed by %s at %s.\n", e.cfg.model(), where)
+	} else {
+		fmt.Fprintln(e.stdout, "No language model configured: answers quote sentences from the articles (extractive).\nSet OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (Ollama, vLLM, any OpenAI-compatible server) to have answers composed.")
+	}
+	fmt.Fprintln(e.stdout, "No DISCORD_TOKEN set: running the local console.")
+}

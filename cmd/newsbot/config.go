@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/newsbot/newsbot/bot/llm"
+)
+
+// defaultDB is the database file when neither -db nor NEWSBOT_DB is given.
+const defaultDB = "newsbot.db"
+
+// config is every setting newsbot reads from the environment. Only run
+// reads the environment (through getenv), so tests pass their own.
+type config struct {
+	DB            string
+	OpenAIKey     string
+	OpenAIBaseURL string
+	ChatModel     string
+	LLMTimeout    time.Duration
+	MinConfidence float64
+	LogLevel      slog.Level
+	logLevelSet   bool
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		DB:            getenv("NEWSBOT_DB"),
+		OpenAIKey:     strings.TrimSpace(getenv("OPENAI_API_KEY")),
+		OpenAIBaseURL: strings.TrimSpace(getenv("OPENAI_BASE_URL")),
+		ChatModel:     strings.TrimSpace(getenv("NEWSBOT_CHAT_MODEL")),
+		LLMTimeout:    llm.DefaultTimeout,
+	}
+	if c.DB == "" {
+		c.DB = defaultDB
+	}
+	if v := getenv("NEWSBOT_LLM_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("NEWSBOT_LLM_TIMEOUT=%q: want a duration such as 30s", v)
+		}
+		c.LLMTimeout = d
+	}
+	if v := getenv("NEWSBOT_MIN_CONFIDENCE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1 {
+			return c, fmt.Errorf("NEWSBOT_MIN_CONFIDENCE=%q: want a number between 0 and 1", v)
+		}
+		c.MinConfidence = f
+	}
+	if v := getenv("NEWSBOT_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return c, fmt.Errorf("NEWSBOT_LOG_LEVEL=%q: want debug, info, warn or error", v)
+		}
+		c.logLevelSet = true
+	}
+	return c, nil
+}
+
+// hasLLM reports whether an OpenAI-compatible endpoint is configured: a key
+// (OpenAI itself) or a base URL (a local server that needs no key).
+func (c config) hasLLM() bool { return c.OpenAIKey != "" || c.OpenAIBaseURL != "" }
+
+// model is the chat model name to use.
+func (c config) model() string {
+	if c.ChatModel != "" {
+		return c.ChatModel
+	}
+	return llm.DefaultModel
+}

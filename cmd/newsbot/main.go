@@ -1,0 +1,25 @@
+// Command newsbot answers questions about the news from a local corpus, in
+// Discord or on a local console. See README.md for commands and settings.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/joho/godotenv"
+)
+
+func main() {
+	// A missing .env is normal (settings may come from the environment).
+	_ = godotenv.Load()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "newsbot:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/newsbot/newsbot/bot"
+	"github.com/newsbot/newsbot/bot/llm"
+	"github.com/newsbot/newsbot/corpus/sqlite"
+	"github.com/newsbot/newsbot/retrieval"
+)
+
+const usage = `newsbot answers questions about the news from a local corpus of articles.
+
+Usage:
+  newsbot [-db PATH] [command] [arguments]
+
+Commands:
+  chat                         interactive console (the default)
+  ask [--json] [--as-of DATE] QUESTION
+                               answer one question with cited sources
+  ingest PATH...               add articles from files or directories (txt, md, html, json, jsonl, .gz)
+  latest [-n N] [--source NAME] [--json]
+                               list the newest articles
+  remove ID|URL                delete an article
+  stats [--json]               what the corpus holds
+
+The database is -db, else NEWSBOT_DB, else ./newsbot.db. Settings are read
+from the environment and from a .env file; see README.md.
+`
+
+// env is what a command needs from the outside world.
+type env struct {
+	cfg    config
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	log    *slog.Logger
+}
+
+// run is the whole program: main only adds the process's environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("newsbot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "database file")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	cmd, rest := "chat", fs.Args()
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+	}
+	level := slog.LevelWarn // one-shot commands print results, not logs
+	if cmd == "chat" {
+		level = slog.LevelInfo
+	}
+	if cfg.logLevelSet {
+		level = cfg.LogLevel
+	}
+	e := &env{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr,
+		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
+
+	switch cmd {
+	case "chat":
+		return cmdChat(ctx, e, rest)
+	case "ask":
+		return cmdAsk(ctx, e, rest)
+	case "ingest":
+		return cmdIngest(ctx, e, rest)
+	case "latest":
+		return cmdLatest(ctx, e, rest)
+	case "remove":
+		return cmdRemove(ctx, e, rest)
+	case "stats":
+		return cmdStats(ctx, e, rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// openStore opens the database named by the configuration.
+func openStore(ctx context.Context, e *env) (*sqlite.DB, error) {
+	db, err := sqlite.Open(ctx, e.cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", e.cfg.DB, err)
+	}
+	return db, nil
+}
+
+// newBot wires the bot: the store, lexical retrieval and, when configured,
+// the LLM.
+func newBot(e *env, db *sqlite.DB) *bot.Bot {
+	var model bot.Model
+	if e.cfg.hasLLM() {
+		model = llm.New(llm.Config{
+			BaseURL: e.cfg.OpenAIBaseURL,
+			APIKey:  e.cfg.OpenAIKey,
+			Model:   e.cfg.model(),
+			Timeout: e.cfg.LLMTimeout,
+			Logger:  e.log,
+		})
+	}
+	r := retrieval.New(db, retrieval.Options{})
+	return bot.New(r, model, db, bot.Options{MinConfidence: e.cfg.MinConfidence, Logger: e.log})
+}
+
+// isTerminal reports whether w is a terminal, for progress lines.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// newFlags returns a flag set for a subcommand that reports to stderr.
+func newFlags(e *env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: newsbot %s\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseInterspersed parses flags that may come after positional arguments
+// ("ask 'question' --json"), which the flag package alone does not allow.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

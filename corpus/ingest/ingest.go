@@ -1,0 +1,169 @@
+// Package ingest reads articles from files, directories and uploads,
+// prepares them (normalise, dedupe paragraphs, chunk, hash) and adds them to
+// a store, counting what was added, what was a duplicate and what failed.
+// The CLI's ingest command, the console's /add and Discord's /add file all
+// go through it, so they behave alike.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// maxFailuresKept bounds the failures a Report lists: a broken 19,000-line
+// file must not turn into a 19,000-line error report. Failed still counts all.
+const maxFailuresKept = 50
+
+// Adder stores a prepared article.
+// Returns an error wrapping corpus.ErrDuplicate for an article already stored.
+type Adder interface {
+	Add(ctx context.Context, a *corpus.Article) error
+}
+
+// Options says who adds the articles and where they are visible.
+type Options struct {
+	AddedBy string // e.g. "cli", "discord:<user id>"
+	Scope   string // corpus.GlobalScope or a Discord server id; empty means global
+	// Progress, if not nil, is called after each article with the running
+	// totals (for a terminal progress line).
+	Progress func(Report)
+}
+
+// Failure is one input that could not be added.
+type Failure struct {
+	Source string // file, file:line or record
+	Err    error
+}
+
+// Report counts an ingest.
+type Report struct {
+	Added      int
+	Duplicates int
+	Failed     int
+	Failures   []Failure // the first maxFailuresKept failures
+	// AddedArticles holds id and title of added articles when few were
+	// added (for a moderator's reply), at most maxAddedKept.
+	AddedArticles []corpus.Article
+}
+
+// maxAddedKept bounds Report.AddedArticles.
+const maxAddedKept = 10
+
+func (r *Report) fail(source string, err error) {
+	r.Failed++
+	if len(r.Failures) < maxFailuresKept {
+		r.Failures = append(r.Failures, Failure{Source: source, Err: err})
+	}
+}
+
+// Summary is the one-line result: "added N, duplicates D, failed F".
+func (r Report) Summary() string {
+	return fmt.Sprintf("added %d, duplicates %d, failed %d", r.Added, r.Duplicates, r.Failed)
+}
+
+// Paths ingests files and directories (recursively). Failures of single
+// files or records are counted and listed, and the rest is still ingested;
+// the error is non-nil only when ingesting stops early (cancelled context,
+// a store failure other than a duplicate).
+func Paths(ctx context.Context, store Adder, paths []string, opt Options) (Report, error) {
+	var rep Report
+	for _, p := range paths {
+		err := corpus.ReadPath(ctx, p, func(a corpus.Article) error {
+			return add(ctx, store, a, p, opt, &rep)
+		}, func(src string, err error) {
+			rep.fail(src, err)
+			report(opt, rep)
+		})
+		if err != nil {
+			if ctx.Err() != nil || isStoreErr(err) {
+				return rep, fmt.Errorf("ingest %s: %w", p, err)
+			}
+			rep.fail(p, err)
+		}
+	}
+	return rep, nil
+}
+
+// Reader ingests one upload whose format comes from name's extension.
+func Reader(ctx context.Context, store Adder, name string, r io.Reader, opt Options) (Report, error) {
+	var rep Report
+	err := corpus.Read(ctx, name, r, func(a corpus.Article) error {
+		return add(ctx, store, a, name, opt, &rep)
+	}, func(src string, err error) {
+		rep.fail(src, err)
+		report(opt, rep)
+	})
+	if err != nil {
+		if ctx.Err() != nil || isStoreErr(err) {
+			return rep, fmt.Errorf("ingest %s: %w", name, err)
+		}
+		rep.fail(name, err)
+	}
+	return rep, nil
+}
+
+// Article adds one article built in code (pasted text, a fetched page).
+func Article(ctx context.Context, store Adder, a corpus.Article, opt Options) (Report, error) {
+	var rep Report
+	if err := add(ctx, store, a, a.Title, opt, &rep); err != nil {
+		return rep, fmt.Errorf("ingest article: %w", err)
+	}
+	return rep, nil
+}
+
+// storeError marks an error from the store (as opposed to bad input) so that
+// ingest stops: a full disk or a closed database will fail every article.
+type storeError struct{ err error }
+
+func (e storeError) Error() string { return e.err.Error() }
+func (e storeError) Unwrap() error { return e.err }
+
+func isStoreErr(err error) bool {
+	var se storeError
+	return errors.As(err, &se)
+}
+
+func add(ctx context.Context, store Adder, a corpus.Article, source string, opt Options, rep *Report) error {
+	if a.AddedBy == "" {
+		a.AddedBy = opt.AddedBy
+	}
+	a.Scope = opt.Scope
+	if err := corpus.Prepare(&a); err != nil {
+		rep.fail(describe(source, a), err)
+		report(opt, *rep)
+		return nil
+	}
+	err := store.Add(ctx, &a)
+	switch {
+	case err == nil:
+		rep.Added++
+		if len(rep.AddedArticles) < maxAddedKept {
+			rep.AddedArticles = append(rep.AddedArticles, corpus.Article{ID: a.ID, Title: a.Title, URL: a.URL, Source: a.Source, PublishedAt: a.PublishedAt})
+		}
+	case errors.Is(err, corpus.ErrDuplicate):
+		rep.Duplicates++
+	case errors.Is(err, corpus.ErrInvalid):
+		rep.fail(describe(source, a), err)
+	default:
+		return storeError{fmt.Errorf("add %q: %w", a.Title, err)}
+	}
+	report(opt, *rep)
+	return nil
+}
+
+func describe(source string, a corpus.Article) string {
+	if a.Title != "" && a.Title != source {
+		return fmt.Sprintf("%s (%q)", source, a.Title)
+	}
+	return source
+}
+
+func report(opt Options, rep Report) {
+	if opt.Progress != nil {
+		opt.Progress(rep)
+	}
+}

@@ -1,0 +1,350 @@
+package corpus
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// Input size limits.
+const (
+	// maxFileBytes bounds a txt, md or html file, which is read whole into
+	// memory: no single article is anywhere near this, so a bigger file is
+	// a mistake or a decompression bomb.
+	maxFileBytes = 64 << 20
+	// maxJSONBytes bounds a .json file, which is decoded one record at a
+	// time; it stops a decompression bomb from running forever while
+	// leaving room for corpora much larger than MultiHop-RAG's 7 MB.
+	maxJSONBytes = 1 << 30
+	// maxLineBytes bounds one jsonl line (one article); RealTime QA lines
+	// reach about 600 KB, so this leaves a wide margin.
+	maxLineBytes = 8 << 20
+	// maxTitleLineRunes: a first line longer than this is a paragraph, not
+	// a headline, so a txt file starting with it has no title line.
+	maxTitleLineRunes = 300
+)
+
+// supportedTypes names the file types Read accepts, for error messages.
+const supportedTypes = ".txt, .md, .markdown, .html, .htm, .json, .jsonl or .ndjson, optionally gzipped (.gz)"
+
+// format is the kind of content a file name announces.
+type format int
+
+const (
+	formatUnknown format = iota
+	formatText
+	formatMarkdown
+	formatHTML
+	formatJSON
+	formatJSONL
+)
+
+// formatOf returns the format of a file name and whether it is gzipped.
+func formatOf(name string) (format, bool) {
+	base := strings.ToLower(filepath.Base(name))
+	gz := strings.HasSuffix(base, ".gz")
+	base = strings.TrimSuffix(base, ".gz")
+	switch filepath.Ext(base) {
+	case ".txt", ".text":
+		return formatText, gz
+	case ".md", ".markdown":
+		return formatMarkdown, gz
+	case ".html", ".htm", ".xhtml":
+		return formatHTML, gz
+	case ".json":
+		return formatJSON, gz
+	case ".jsonl", ".ndjson":
+		return formatJSONL, gz
+	}
+	return formatUnknown, gz
+}
+
+// IsSupported reports whether Read can read a file of this name, so a
+// caller (a Discord attachment handler, a directory walk) can refuse other
+// files before fetching them.
+func IsSupported(name string) bool {
+	f, _ := formatOf(name)
+	return f != formatUnknown
+}
+
+// ReadPath reads the articles in a file or, recursively, in a directory and
+// calls fn with each one, prepared (see Prepare). A directory is walked in
+// lexical order; hidden files and directories (".name") and files of
+// unsupported types are skipped silently, while a file named explicitly
+// with an unsupported type is reported to onErr.
+//
+// A file or record that cannot be read is reported to onErr with its
+// source ("dir/a.html", "b.jsonl:17") and reading goes on; onErr also hears
+// of non-fatal problems such as an unparseable date, which leaves
+// PublishedAt zero. onErr may be nil. ReadPath returns an error only when
+// path cannot be opened, when ctx is done, or when fn returns one; fn's
+// error stops the reading.
+func ReadPath(ctx context.Context, path string, fn func(Article) error, onErr func(source string, err error)) error {
+	if onErr == nil {
+		onErr = func(string, error) {}
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if !info.IsDir() {
+		if !IsSupported(path) {
+			onErr(path, unsupportedError(path))
+			return nil
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		defer f.Close()
+		return Read(ctx, path, f, fn, onErr)
+	}
+
+	var files []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == path {
+				return err
+			}
+			onErr(p, err)
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if p != path && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !(d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) {
+			return nil
+		}
+		if IsSupported(p) {
+			files = append(files, p)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	for _, p := range files {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		if err := readFile(ctx, p, fn, onErr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readFile reads one file found in a directory; failing to open it is that
+// file's problem, not the walk's.
+func readFile(ctx context.Context, path string, fn func(Article) error, onErr func(string, error)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		onErr(path, err)
+		return nil
+	}
+	defer f.Close()
+	return Read(ctx, path, f, fn, onErr)
+}
+
+// Read reads the articles in r, whose format comes from the extension of
+// name (see IsSupported; "x.jsonl.gz" is gzipped jsonl), and calls fn with
+// each one, prepared (see Prepare). Records and content that cannot be read
+// are reported to onErr, with name or "name:N" (N is the jsonl line or the
+// json record number) as source, and reading goes on; onErr may be nil.
+//
+// A txt file is a title line followed by the body. A md file may start with
+// a front-matter block (title, url, source, author, date) and otherwise
+// takes its title from the first line. An html page goes through ParseHTML.
+// A json file holds one object or an array of objects, a jsonl file one
+// object per line, each with a body (or text or content) and optionally
+// title, url, published_at (or date, publish_date, published, pubDate),
+// source (or outlet, publisher) and author (or authors).
+//
+// Read returns an error wrapping ErrInvalid when name has an unsupported
+// type, and otherwise only ctx's error or fn's, which stops the reading.
+func Read(ctx context.Context, name string, r io.Reader, fn func(Article) error, onErr func(source string, err error)) error {
+	if onErr == nil {
+		onErr = func(string, error) {}
+	}
+	f, gz := formatOf(name)
+	if f == formatUnknown {
+		return unsupportedError(name)
+	}
+	if gz {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			onErr(name, fmt.Errorf("gunzip: %w", err))
+			return nil
+		}
+		defer zr.Close()
+		r = zr
+	}
+	e := emitter{ctx: ctx, fn: fn, onErr: onErr}
+	switch f {
+	case formatJSON:
+		return e.readJSON(name, &limitReader{r: r, n: maxJSONBytes})
+	case formatJSONL:
+		return e.readJSONL(name, r)
+	}
+
+	data, err := readAllLimited(r, maxFileBytes)
+	if err != nil {
+		onErr(name, err)
+		return nil
+	}
+	var a Article
+	switch f {
+	case formatText:
+		a = parseText(decodeText(data))
+	case formatMarkdown:
+		a = parseMarkdown(decodeText(data), func(err error) { onErr(name, err) })
+	case formatHTML:
+		a, err = ParseHTML(bytes.NewReader(data), "")
+		if err != nil {
+			onErr(name, err)
+			return nil
+		}
+	}
+	return e.emit(name, a)
+}
+
+// unsupportedError tells which types are supported, so the person who
+// uploaded a .pdf knows what to send instead.
+func unsupportedError(name string) error {
+	return invalidf("read %s: unsupported file type (supported: %s)", name, supportedTypes)
+}
+
+// emitter prepares articles and hands them to fn, sending per-record
+// problems to onErr.
+type emitter struct {
+	ctx   context.Context
+	fn    func(Article) error
+	onErr func(string, error)
+}
+
+// emit prepares a and calls fn with it; it returns only ctx's and fn's
+// errors.
+func (e emitter) emit(source string, a Article) error {
+	if err := e.ctx.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", source, err)
+	}
+	if err := Prepare(&a); err != nil {
+		e.onErr(source, err)
+		return nil
+	}
+	if err := e.fn(a); err != nil {
+		return fmt.Errorf("read %s: %w", source, err)
+	}
+	return nil
+}
+
+// invalidError is an ErrInvalid with a message of its own, so messages
+// read "record 17: no body field" rather than "...: invalid article".
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string        { return e.msg }
+func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
+
+// invalidf returns an error wrapping ErrInvalid with a formatted message.
+func invalidf(format string, args ...any) error {
+	return &invalidError{msg: fmt.Sprintf(format, args...)}
+}
+
+// errTooLarge is returned by limitReader.
+var errTooLarge = errors.New("input too large")
+
+// limitReader is io.LimitReader that fails instead of pretending the input
+// ended, so a truncated file is never read as a shorter valid one.
+type limitReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		// Only an error if there is more to read.
+		var one [1]byte
+		if n, _ := l.r.Read(one[:]); n > 0 {
+			return 0, errTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
+
+// readAllLimited reads r whole, failing when it holds more than limit
+// bytes.
+func readAllLimited(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(&limitReader{r: r, n: limit})
+	if errors.Is(err, errTooLarge) {
+		return nil, invalidf("larger than %d MiB", limit>>20)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	return data, nil
+}
+
+// decodeText turns file bytes into a string: UTF-8 (with or without a byte
+// order mark), UTF-16 with a byte order mark, or else Windows-1252, the
+// usual encoding of old plain-text news files that are not UTF-8.
+func decodeText(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
+		data = data[3:]
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		dec := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()
+		if out, err := dec.Bytes(data); err == nil {
+			return string(out)
+		}
+	}
+	if utf8.Valid(data) {
+		return string(data)
+	}
+	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
+	if err != nil {
+		return strings.ToValidUTF8(string(data), "\uFFFD")
+	}
+	return string(out)
+}
+
+// parseText reads a txt file: the first non-empty line is the title and the
+// rest the body. A file with nothing after its first line, or whose first
+// line is too long to be a headline, is all body (Prepare derives a title).
+func parseText(text string) Article {
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
+		t := strings.TrimSpace(line)
+		if t == "" {
+			continue
+		}
+		body := strings.Join(lines[i+1:], "\n")
+		if strings.TrimSpace(body) == "" || utf8.RuneCountInString(t) > maxTitleLineRunes {
+			return Article{Body: text}
+		}
+		return Article{Title: t, Body: body}
+	}
+	return Article{}
+}

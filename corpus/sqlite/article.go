@@ -1,0 +1,317 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// defaultLatestN is how many articles Latest returns when N is unset, as
+// corpus.LatestQuery documents.
+const defaultLatestN = 10
+
+// articleColumns are the article fields every listing returns (no body);
+// scanArticle reads them in this order.
+const articleColumns = `a.id, a.url, a.title, a.source, a.author, a.published_at, a.added_at, a.added_by, a.scope, a.hash`
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanArticle scans articleColumns, then extra destinations, into a.
+func scanArticle(s scanner, a *corpus.Article, extra ...any) error {
+	var url sql.NullString
+	var published, added sql.NullInt64
+	dest := append([]any{&a.ID, &url, &a.Title, &a.Source, &a.Author, &published, &added, &a.AddedBy, &a.Scope, &a.Hash}, extra...)
+	if err := s.Scan(dest...); err != nil {
+		return err
+	}
+	a.URL = url.String
+	a.PublishedAt = timeOrZero(published)
+	a.AddedAt = timeOrZero(added)
+	return nil
+}
+
+// Add stores a prepared article and its passages in one transaction and
+// sets a.ID, a.AddedAt and the IDs of its passages; on error a is left
+// unchanged and nothing is stored.
+//
+// a.Hash, a.Scope and at least one passage are required; otherwise Add
+// returns an error wrapping corpus.ErrInvalid.
+//
+// Duplicates: an article duplicates a stored one with the same canonical
+// URL (when not empty) or the same Hash in its own scope or in GlobalScope.
+// So re-adding is idempotent, a server cannot re-add what every server
+// already sees, and two servers may each add the same story privately. A
+// global add only checks GlobalScope: a story one server added privately
+// must not stop a feed from publishing it to everyone (that server then
+// holds two copies). Add returns a *corpus.DuplicateError naming the stored
+// article (errors.Is(err, corpus.ErrDuplicate)), preferring the global copy
+// and a URL match over a content match.
+func (db *DB) Add(ctx context.Context, a *corpus.Article) (err error) {
+	defer wrap(&err, "sqlite.Add")
+	switch {
+	case a == nil:
+		return fmt.Errorf("nil article: %w", corpus.ErrInvalid)
+	case a.Hash == "":
+		return fmt.Errorf("no content hash (article not prepared): %w", corpus.ErrInvalid)
+	case len(a.Passages) == 0:
+		return fmt.Errorf("no passages (article not prepared): %w", corpus.ErrInvalid)
+	case a.Scope == "":
+		// Defaulting to global could publish a server's private article.
+		return fmt.Errorf("no scope: %w", corpus.ErrInvalid)
+	}
+
+	// Analyse outside the transaction: stemming is the slow part of an add
+	// and must not hold the write lock.
+	title := strings.Join(corpus.Terms(a.Title), " ")
+	bodies := make([]string, len(a.Passages))
+	for i, p := range a.Passages {
+		bodies[i] = strings.Join(corpus.Terms(p.Text), " ")
+	}
+	added := db.Now().UTC().Truncate(time.Second)
+
+	tx, err := db.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE, see the DSN
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	if err := checkDuplicate(ctx, tx, a); err != nil {
+		return err
+	}
+	var url any
+	if a.URL != "" {
+		url = a.URL
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO articles
+		(url, title, source, author, published_at, added_at, added_by, scope, body, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		url, a.Title, a.Source, a.Author, unixOrNull(a.PublishedAt), added.Unix(), a.AddedBy, a.Scope, a.Body, a.Hash)
+	if err != nil {
+		return fmt.Errorf("insert article: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+
+	insertPassage := tx.StmtContext(ctx, db.insertPassage)
+	insertFTS := tx.StmtContext(ctx, db.insertFTS)
+	ids := make([]int64, len(a.Passages))
+	for i, p := range a.Passages {
+		res, err := insertPassage.ExecContext(ctx, id, p.Seq, p.Text)
+		if err != nil {
+			return fmt.Errorf("insert passage %d: %w", p.Seq, err)
+		}
+		if ids[i], err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if _, err := insertFTS.ExecContext(ctx, ids[i], title, bodies[i]); err != nil {
+			return fmt.Errorf("index passage %d: %w", p.Seq, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+
+	a.ID, a.AddedAt = id, added
+	for i := range a.Passages {
+		a.Passages[i].ID, a.Passages[i].ArticleID = ids[i], id
+	}
+	return nil
+}
+
+// checkDuplicate returns a *corpus.DuplicateError if a would duplicate a
+// stored article (see Add). It runs inside the write transaction, so no
+// other add can slip in between the check and the insert.
+func checkDuplicate(ctx context.Context, tx *sql.Tx, a *corpus.Article) error {
+	const order = ` AND scope IN (?, ?) ORDER BY scope = ? DESC, id LIMIT 1`
+	scopeArgs := []any{a.Scope, corpus.GlobalScope, corpus.GlobalScope}
+	var existing int64
+	if a.URL != "" {
+		err := tx.QueryRowContext(ctx, `SELECT id FROM articles WHERE url = ?`+order,
+			append([]any{a.URL}, scopeArgs...)...).Scan(&existing)
+		if err == nil {
+			return &corpus.DuplicateError{ExistingID: existing, By: "url"}
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("check url: %w", err)
+		}
+	}
+	err := tx.QueryRowContext(ctx, `SELECT id FROM articles WHERE hash = ?`+order,
+		append([]any{a.Hash}, scopeArgs...)...).Scan(&existing)
+	if err == nil {
+		return &corpus.DuplicateError{ExistingID: existing, By: "content"}
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("check hash: %w", err)
+	}
+	return nil
+}
+
+// Get returns the article with its Body and Passages (in order), whatever
+// its scope: callers check a.Scope against theirs. Returns
+// corpus.ErrNotFound if there is no such article.
+func (db *DB) Get(ctx context.Context, id int64) (_ *corpus.Article, err error) {
+	defer wrap(&err, "sqlite.Get(%d)", id)
+	return db.getWhere(ctx, `a.id = ?`, id)
+}
+
+// GetByURL returns the article with exactly this canonical URL, with its
+// Body and Passages. When several scopes hold the URL it returns the global
+// copy, else the earliest added. Returns corpus.ErrNotFound if none has it.
+func (db *DB) GetByURL(ctx context.Context, url string) (_ *corpus.Article, err error) {
+	defer wrap(&err, "sqlite.GetByURL(%q)", url)
+	if url == "" {
+		return nil, corpus.ErrNotFound
+	}
+	return db.getWhere(ctx, `a.url = ? ORDER BY a.scope = 'global' DESC, a.id LIMIT 1`, url)
+}
+
+// getWhere reads one article and its passages in one read transaction, so
+// a concurrent Delete cannot leave an article without its passages.
+func (db *DB) getWhere(ctx context.Context, where string, arg any) (*corpus.Article, error) {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var a corpus.Article
+	err = scanArticle(tx.QueryRowContext(ctx, `SELECT `+articleColumns+`, a.body FROM articles a WHERE `+where, arg), &a, &a.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, corpus.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, seq, text FROM passages WHERE article_id = ? ORDER BY seq`, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p := corpus.Passage{ArticleID: a.ID}
+		if err := rows.Scan(&p.ID, &p.Seq, &p.Text); err != nil {
+			return nil, err
+		}
+		a.Passages = append(a.Passages, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// Delete removes the article, its passages and their index entries in one
+// transaction. Returns corpus.ErrNotFound if there is no such article.
+func (db *DB) Delete(ctx context.Context, id int64) (err error) {
+	defer wrap(&err, "sqlite.Delete(%d)", id)
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// Passages go by ON DELETE CASCADE, their index rows by the
+	// passages_fts_delete trigger.
+	res, err := tx.ExecContext(ctx, `DELETE FROM articles WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return corpus.ErrNotFound
+	}
+	return tx.Commit()
+}
+
+// Latest returns the newest articles in q.Scopes (GlobalScope when empty),
+// newest published first; articles without a published time come after
+// all dated ones, newest added first. Body and Passages are left empty.
+func (db *DB) Latest(ctx context.Context, q corpus.LatestQuery) (_ []corpus.Article, err error) {
+	defer wrap(&err, "sqlite.Latest")
+	n := q.N
+	if n <= 0 {
+		n = defaultLatestN
+	}
+	in, args := scopeArgs(q.Scopes)
+	query := `SELECT ` + articleColumns + ` FROM articles a WHERE a.scope IN (` + in + `)`
+	if q.Source != "" {
+		query += ` AND lower(a.source) = lower(?)`
+		args = append(args, q.Source)
+	}
+	query += ` ORDER BY a.published_at DESC NULLS LAST, a.added_at DESC, a.id DESC LIMIT ?`
+	args = append(args, n)
+
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []corpus.Article
+	for rows.Next() {
+		var a corpus.Article
+		if err := scanArticle(rows, &a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Stats describes the articles in scopes (GlobalScope when empty). Outlets
+// are counted case-insensitively. NewestTitle is the title of the article
+// Latest would list first, so it is the newest added one when no article
+// has a published time.
+func (db *DB) Stats(ctx context.Context, scopes []string) (_ corpus.Stats, err error) {
+	defer wrap(&err, "sqlite.Stats")
+	in, args := scopeArgs(scopes)
+	var s corpus.Stats
+	var oldest, newest sql.NullInt64
+	var title sql.NullString
+	// The scope list is bound three times, once per sub-select.
+	all := append(append(append([]any{}, args...), args...), args...)
+	err = db.read.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM passages p JOIN articles a ON a.id = p.article_id WHERE a.scope IN (`+in+`)),
+		(SELECT title FROM articles a WHERE a.scope IN (`+in+`)
+			ORDER BY a.published_at DESC NULLS LAST, a.added_at DESC, a.id DESC LIMIT 1),
+		count(*), count(DISTINCT nullif(lower(source), '')), min(published_at), max(published_at)
+		FROM articles WHERE scope IN (`+in+`)`, all...).
+		Scan(&s.Passages, &title, &s.Articles, &s.Outlets, &oldest, &newest)
+	if err != nil {
+		return corpus.Stats{}, err
+	}
+	s.NewestTitle = title.String
+	s.Oldest, s.Newest = timeOrZero(oldest), timeOrZero(newest)
+	return s, nil
+}
+
+// Sources returns the distinct outlets of the articles in scopes
+// (GlobalScope when empty), sorted case-insensitively; spellings that
+// differ only in case are listed once.
+func (db *DB) Sources(ctx context.Context, scopes []string) (_ []string, err error) {
+	defer wrap(&err, "sqlite.Sources")
+	in, args := scopeArgs(scopes)
+	rows, err := db.read.QueryContext(ctx, `SELECT min(source) FROM articles
+		WHERE scope IN (`+in+`) AND source != ''
+		GROUP BY lower(source) ORDER BY lower(source)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,150 @@
+package sqlite
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// synth generates articles of Zipf-distributed pseudo-words, so term
+// frequencies look like news text: a few very common words, a long tail.
+type synth struct {
+	rng   *rand.Rand
+	zipf  *rand.Zipf
+	vocab []string
+	n     int
+}
+
+func newSynth() *synth {
+	rng := rand.New(rand.NewPCG(1, 2))
+	s := &synth{rng: rng, zipf: rand.NewZipf(rng, 1.1, 1, 19999)}
+	for i := range 20000 {
+		s.vocab = append(s.vocab, fmt.Sprintf("w%sx%d", strings.Repeat("a", i%5), i))
+	}
+	return s
+}
+
+func (s *synth) words(n int) string {
+	ws := make([]string, n)
+	for i := range ws {
+		ws[i] = s.vocab[s.zipf.Uint64()]
+	}
+	return strings.Join(ws, " ")
+}
+
+// article returns a new article with two passages of about 100 words, the
+// Reuters average.
+func (s *synth) article() *corpus.Article {
+	s.n++
+	a := article(fmt.Sprintf("%s %d", s.words(6), s.n), corpus.GlobalScope,
+		time.Date(1987, 3, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(s.n)*time.Minute),
+		s.words(100), s.words(100))
+	a.URL = fmt.Sprintf("https://example.com/%d", s.n)
+	return a
+}
+
+func BenchmarkAdd(b *testing.B) {
+	ctx := context.Background()
+	db := MustOpen(b)
+	s := newSynth()
+	for b.Loop() {
+		if err := db.Add(ctx, s.article()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
+}
+
+// BenchmarkSearch searches 20,000 articles (40,000 passages), about the
+// size of the Reuters corpus, with three-term OR queries.
+func BenchmarkSearch(b *testing.B) {
+	ctx := context.Background()
+	db := MustOpen(b)
+	s := newSynth()
+	for range 20000 {
+		if err := db.Add(ctx, s.article()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	queries := make([]string, 100)
+	for i := range queries {
+		// Terms from the middle of the distribution, like the content
+		// words of a question (stop words are dropped before searching).
+		var terms []string
+		for range 3 {
+			terms = append(terms, `"`+corpus.Terms(s.vocab[10+s.rng.IntN(2000)])[0]+`"`)
+		}
+		queries[i] = strings.Join(terms, " OR ")
+	}
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		if _, err := db.Search(ctx, corpus.SearchQuery{Match: queries[i%len(queries)]}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkReutersIngest adds the Reuters-21578 collection (19,043 articles)
+// from ../shared/data, with a naive 100-word chunker standing in for
+// corpus.Chunk. It reports articles per second of Add alone.
+func BenchmarkReutersIngest(b *testing.B) {
+	const path = "../../../shared/data/reuters-21578/reuters21578.jsonl.gz"
+	f, err := os.Open(path)
+	if err != nil {
+		b.Skipf("Reuters data not available (%v)", err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var articles []*corpus.Article
+	sc := bufio.NewScanner(gz)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r struct{ ID, Title, Date, Body string }
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			b.Fatal(err)
+		}
+		published, _ := time.Parse("2006-01-02T15:04:05", r.Date)
+		words := strings.Fields(r.Body)
+		var texts []string
+		for len(words) > 0 {
+			n := min(len(words), 100)
+			texts = append(texts, strings.Join(words[:n], " "))
+			words = words[n:]
+		}
+		a := article(r.Title, corpus.GlobalScope, published, texts...)
+		a.Hash = r.ID
+		articles = append(articles, a)
+	}
+	if err := sc.Err(); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		db := MustOpen(b)
+		for _, a := range articles {
+			a.ID = 0
+		}
+		b.StartTimer()
+		for _, a := range articles {
+			if err := db.Add(ctx, a); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*len(articles))/b.Elapsed().Seconds(), "articles/s")
+}

@@ -1,0 +1,27 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// Scopes returns every scope that holds articles, GlobalScope first and
+// always present: the operator's CLI uses it to see all servers' articles.
+func (db *DB) Scopes(ctx context.Context) (_ []string, err error) {
+	defer wrap(&err, "sqlite.Scopes")
+	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT scope FROM articles WHERE scope != ? ORDER BY scope`, corpus.GlobalScope)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{corpus.GlobalScope}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,227 @@
+// Package sqlite is newsbot's embedded article store: one SQLite file
+// (modernc.org/sqlite, pure Go) holding articles, their passages and an FTS5
+// full-text index over the analysed passage text, searched with BM25.
+//
+// Concurrency: a DB keeps two connection pools on the same file. Every write
+// goes through a single writer connection whose transactions begin with
+// BEGIN IMMEDIATE, so writers queue inside this process instead of failing
+// with "database is locked", and a write transaction never has to upgrade a
+// read lock (the upgrade is what fails immediately under WAL). Reads go
+// through a small pool of query-only connections; in WAL mode they never wait
+// for the writer and always see the last committed state. busy_timeout covers
+// the remaining waits (another process writing, checkpoints).
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/newsbot/newsbot/corpus"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+const (
+	// busyTimeout is how long a statement waits for a lock held by another
+	// connection (another process, a checkpoint) before failing: long enough
+	// to ride out a bulk ingest's commit, short enough to surface a stuck
+	// writer.
+	busyTimeout = 10 * time.Second
+	// maxReaders bounds the read pool: searches take milliseconds, so a few
+	// connections serve concurrent questions while each idle one costs a
+	// page cache.
+	maxReaders = 4
+	// mmapSize lets readers use the OS page cache directly instead of
+	// copying pages into a private cache per connection: a search touches
+	// pages all over the passage and article tables, and cold connections
+	// were 2-3 times slower without it. 1 GiB covers a one-machine corpus;
+	// SQLite maps only what the file holds.
+	mmapSize = 1 << 30
+	// writerCacheKiB is the page cache of the writer: FTS5 merges index
+	// segments on insert and re-reads them, so bulk ingest runs markedly
+	// faster when they stay in memory.
+	writerCacheKiB = 64 << 10
+)
+
+// DB is a SQLite article store. It is safe for concurrent use.
+type DB struct {
+	// Now returns the current time; Add stamps AddedAt with it. Open sets it
+	// to time.Now; tests replace it to get fixed times.
+	Now func() time.Time
+
+	write *sql.DB // one connection, BEGIN IMMEDIATE transactions
+	read  *sql.DB // query-only connections
+
+	// Statements Add runs for every passage, prepared once on the writer
+	// connection and bound to each transaction with Tx.StmtContext.
+	insertPassage *sql.Stmt
+	insertFTS     *sql.Stmt
+
+	minPool int // see the minPool constant; tests lower it
+}
+
+// Open opens (creating if needed) the database file at path, switches it to
+// WAL, and applies any pending migrations. The directory must exist.
+func Open(ctx context.Context, path string) (_ *DB, err error) {
+	defer wrap(&err, "sqlite.Open(%q)", path)
+	if path == "" || strings.Contains(path, "?") || strings.HasPrefix(path, "file:") {
+		// The driver reads everything after '?' as its options, and a
+		// "file:" URI would need escaping: accept plain paths only.
+		return nil, errors.New("path must be a plain file name without '?'")
+	}
+	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(%d)",
+		busyTimeout.Milliseconds(), mmapSize)
+
+	db := &DB{Now: time.Now, minPool: minPool}
+	db.write, err = sql.Open("sqlite", fmt.Sprintf("%s?_pragma=journal_mode(WAL)&_txlock=immediate&_pragma=cache_size(%d)&%s",
+		path, -writerCacheKiB, common))
+	if err != nil {
+		return nil, err
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
+	db.write.SetConnMaxIdleTime(0)
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+	if err := db.migrate(ctx); err != nil {
+		return nil, err
+	}
+
+	db.read, err = sql.Open("sqlite", path+"?_query_only=1&"+common)
+	if err != nil {
+		return nil, err
+	}
+	db.read.SetMaxOpenConns(maxReaders)
+	db.read.SetMaxIdleConns(maxReaders)
+	if err := db.read.PingContext(ctx); err != nil {
+		return nil, err
+	}
+
+	if db.insertPassage, err = db.write.PrepareContext(ctx,
+		`INSERT INTO passages(article_id, seq, text) VALUES (?, ?, ?)`); err != nil {
+		return nil, err
+	}
+	if db.insertFTS, err = db.write.PrepareContext(ctx,
+		`INSERT INTO passages_fts(rowid, title, body) VALUES (?, ?, ?)`); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close releases the connections. The database stays consistent on disk
+// whether or not Close is called.
+func (db *DB) Close() error {
+	var errs []error
+	for _, s := range []*sql.Stmt{db.insertPassage, db.insertFTS} {
+		if s != nil {
+			errs = append(errs, s.Close())
+		}
+	}
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		// Let SQLite refresh its planner statistics if the workload
+		// suggests it; cheap, and a failure here is harmless.
+		_, _ = db.write.Exec(`PRAGMA optimize`)
+		errs = append(errs, db.write.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite.Close: %w", err)
+	}
+	return nil
+}
+
+// migrate applies the embedded migrations that the database has not seen,
+// each in its own transaction. PRAGMA user_version counts the applied files;
+// it is read inside the write transaction so two processes opening a new
+// file at once do not both apply a migration.
+func (db *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	for {
+		done, err := db.migrateOne(ctx, names)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+func (db *DB) migrateOne(ctx context.Context, names []string) (done bool, err error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return false, err
+	}
+	switch {
+	case version > len(names):
+		return false, fmt.Errorf("database schema version %d is newer than this program knows (%d)", version, len(names))
+	case version == len(names):
+		return true, nil
+	}
+	name := names[version]
+	script, err := migrations.ReadFile(name)
+	if err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+		return false, fmt.Errorf("migration %s: %w", name, err)
+	}
+	// PRAGMA takes no bound parameters; version is an int.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, version+1)); err != nil {
+		return false, err
+	}
+	return false, tx.Commit()
+}
+
+// wrap prefixes a non-nil *errp with the operation, for one deferred line
+// per exported method.
+func wrap(errp *error, format string, args ...any) {
+	if *errp != nil {
+		*errp = fmt.Errorf(format+": %w", append(args, *errp)...)
+	}
+}
+
+// unixOrNull stores a time as unix seconds, and the zero time as NULL.
+func unixOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+// timeOrZero is the inverse of unixOrNull, in UTC.
+func timeOrZero(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(n.Int64, 0).UTC()
+}
+
+// scopeArgs returns "?, ?, ..." for the scopes to search (GlobalScope when
+// none are given) and the scopes as arguments.
+func scopeArgs(scopes []string) (string, []any) {
+	scopes = corpus.ScopesOrGlobal(scopes)
+	args := make([]any, len(scopes))
+	for i, s := range scopes {
+		args[i] = s
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(scopes)), ", "), args
+}
