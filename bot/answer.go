@@ -145,8 +145,8 @@ func (b *Bot) compose(ctx context.Context, question string, asOf time.Time, hist
 func notCovered(res retrieval.Result) Answer {
 	var b strings.Builder
 	b.WriteString("The news corpus does not cover this")
-	if res.Range.Label != "" {
-		b.WriteString(" for " + res.Range.Label)
+	if d := periodOf(res.Range.Label); d != "" {
+		b.WriteString(" for the dates asked about (" + d + ")")
 	}
 	b.WriteString(".")
 	nearest := nearestArticles(res.Hits, nearestShown)
@@ -197,4 +197,15 @@ func describe(s Source) string {
 		parts = append(parts, s.PublishedAt.Format("2 Jan 2006"))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// periodOf returns the dates of a time range label: "this week (23–29 Nov
+// 2026)" gives "23–29 Nov 2026"; a label without parentheses is returned
+// as is.
+func periodOf(label string) string {
+	i, j := strings.LastIndex(label, "("), strings.LastIndex(label, ")")
+	if i >= 0 && j > i {
+		return label[i+1 : j]
+	}
+	return label
 }

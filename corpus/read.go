@@ -80,8 +80,9 @@ func IsSupported(name string) bool {
 
 // ReadPath reads the articles in a file or, recursively, in a directory and
 // calls fn with each one, prepared (see Prepare). A directory is walked in
-// lexical order; hidden files and directories (".name") and files of
-// unsupported types are skipped silently, while a file named explicitly
+// lexical order; hidden files and directories (".name"), a data set's own
+// documentation (README, SOURCES, LICENSE, CHANGELOG: see isProjectDoc) and
+// files of unsupported types are skipped silently, while a file named explicitly
 // with an unsupported type is reported to onErr.
 //
 // A file or record that cannot be read is reported to onErr with its
@@ -132,7 +133,7 @@ func ReadPath(ctx context.Context, path string, fn func(Article) error, onErr fu
 		if d.IsDir() || !(d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) {
 			return nil
 		}
-		if IsSupported(p) {
+		if IsSupported(p) && !isProjectDoc(d.Name()) {
 			files = append(files, p)
 		}
 		return ctx.Err()
@@ -347,4 +348,17 @@ func parseText(text string) Article {
 		return Article{Title: t, Body: body}
 	}
 	return Article{}
+}
+
+// isProjectDoc reports whether a file in a directory is the documentation
+// of a data set rather than an article: a folder of news downloaded with
+// its README.md must not add the README to the corpus. Named explicitly,
+// such a file is still read.
+func isProjectDoc(name string) bool {
+	base := strings.ToUpper(strings.TrimSuffix(name, filepath.Ext(name)))
+	switch base {
+	case "README", "SOURCES", "LICENSE", "LICENCE", "CHANGELOG", "CONTRIBUTING", "NOTICE", "AUTHORS":
+		return true
+	}
+	return false
 }

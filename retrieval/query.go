@@ -36,7 +36,9 @@ func QueryTermsFor(question string) []string {
 // recency prior, not the text, answers them.
 func isFiller(term string) bool {
 	switch term {
-	case "latest", "recent", "news", "happen", "tell", "know", "current", "go", "anyth", "someth":
+	case "latest", "recent", "news", "happen", "tell", "know", "current", "go", "anyth", "someth",
+		// "how much", "how many": the quantity is the answer, not a search word.
+		"much", "mani":
 		return true
 	}
 	return false
