@@ -36,6 +36,14 @@ type Store interface {
 	Delete(ctx context.Context, id int64) error
 	Latest(ctx context.Context, q corpus.LatestQuery) ([]corpus.Article, error)
 	Stats(ctx context.Context, scopes []string) (corpus.Stats, error)
+	// Record appends to the audit trail of adds and removes.
+	Record(ctx context.Context, e corpus.Event) error
+}
+
+// Fetcher reads an article from a web page, refusing addresses that are not
+// public. corpus/web implements it.
+type Fetcher interface {
+	Article(ctx context.Context, url string) (corpus.Article, error)
 }
 
 // Options configures a Bot.
@@ -44,8 +52,10 @@ type Options struct {
 	// corpus does not cover a question; 0 means retrieval.DefaultMinConfidence.
 	MinConfidence float64
 	// Now returns the current time (tests fix it); nil means time.Now.
-	Now    func() time.Time
-	Logger *slog.Logger
+	Now func() time.Time
+	// Fetcher reads pages for AddURL; nil means adding by URL is unavailable.
+	Fetcher Fetcher
+	Logger  *slog.Logger
 }
 
 // Bot answers questions and serves commands. It is safe for concurrent use.
@@ -53,6 +63,7 @@ type Bot struct {
 	retriever Retriever
 	model     Model // nil: extractive answers only
 	store     Store
+	fetcher   Fetcher
 	minConf   float64
 	now       func() time.Time
 	log       *slog.Logger
@@ -61,7 +72,7 @@ type Bot struct {
 // New returns a Bot. model may be nil, in which case every answer is
 // extractive.
 func New(r Retriever, model Model, store Store, opt Options) *Bot {
-	b := &Bot{retriever: r, model: model, store: store, minConf: opt.MinConfidence, now: opt.Now, log: opt.Logger}
+	b := &Bot{retriever: r, model: model, store: store, fetcher: opt.Fetcher, minConf: opt.MinConfidence, now: opt.Now, log: opt.Logger}
 	if b.minConf <= 0 {
 		b.minConf = retrieval.DefaultMinConfidence
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/ingest"
@@ -104,35 +103,76 @@ func (b *Bot) Sources(ctx context.Context, who Actor) (corpus.Stats, error) {
 	return st, nil
 }
 
+// ingestOptions are the options of an add by who: their scope, their name
+// on the article, and an audit record for each article stored.
+func (b *Bot) ingestOptions(who Actor) ingest.Options {
+	return ingest.Options{
+		AddedBy: who.addedBy(),
+		Scope:   who.scope(),
+		OnAdded: func(ctx context.Context, a corpus.Article) error {
+			return b.record(ctx, who, "add", a)
+		},
+	}
+}
+
+// record appends an add or remove to the audit trail and the log.
+func (b *Bot) record(ctx context.Context, who Actor, action string, a corpus.Article) error {
+	e := corpus.Event{At: b.now().UTC(), Action: action, ArticleID: a.ID, Title: a.Title, UserID: who.UserID, ServerID: who.ServerID, Actor: who.addedBy()}
+	b.log.InfoContext(ctx, "corpus changed", "action", action, "article_id", a.ID, "user_id", who.UserID, "server_id", who.ServerID)
+	if err := b.store.Record(ctx, e); err != nil {
+		return fmt.Errorf("record %s of article %d: %w", action, a.ID, err)
+	}
+	return nil
+}
+
+// canAdd reports whether who may add articles.
+func (who Actor) canAdd() bool { return who.Moderator || who.Operator }
+
 // AddPaths ingests files or directories from the local disk. Only the
 // operator may: a chat user must never make the bot read its disk.
 func (b *Bot) AddPaths(ctx context.Context, who Actor, paths []string) (ingest.Report, error) {
 	if !who.Operator {
 		return ingest.Report{}, fmt.Errorf("add files from disk: %w", ErrForbidden)
 	}
-	return ingest.Paths(ctx, b.store, paths, ingest.Options{AddedBy: who.addedBy(), Scope: who.scope()})
+	return ingest.Paths(ctx, b.store, paths, b.ingestOptions(who))
 }
 
 // AddUpload ingests an uploaded file (txt, md, html, json, jsonl) in the
 // actor's scope. Moderators only.
 func (b *Bot) AddUpload(ctx context.Context, who Actor, name string, r io.Reader) (ingest.Report, error) {
-	if !who.Moderator && !who.Operator {
+	if !who.canAdd() {
 		return ingest.Report{}, fmt.Errorf("add file: %w", ErrForbidden)
 	}
-	rep, err := ingest.Reader(ctx, b.store, name, r, ingest.Options{AddedBy: who.addedBy(), Scope: who.scope()})
-	b.log.InfoContext(ctx, "articles added", "user_id", who.UserID, "server_id", who.ServerID, "file", name, "added", rep.Added, "duplicates", rep.Duplicates, "failed", rep.Failed)
-	return rep, err
+	return ingest.Reader(ctx, b.store, name, r, b.ingestOptions(who))
 }
 
 // AddArticle adds one article (pasted text) in the actor's scope.
 // Moderators only.
 func (b *Bot) AddArticle(ctx context.Context, who Actor, a corpus.Article) (ingest.Report, error) {
-	if !who.Moderator && !who.Operator {
+	if !who.canAdd() {
 		return ingest.Report{}, fmt.Errorf("add article: %w", ErrForbidden)
 	}
-	rep, err := ingest.Article(ctx, b.store, a, ingest.Options{AddedBy: who.addedBy(), Scope: who.scope()})
-	b.log.InfoContext(ctx, "article added", "user_id", who.UserID, "server_id", who.ServerID, "added", rep.Added, "duplicates", rep.Duplicates, "failed", rep.Failed)
-	return rep, err
+	return ingest.Article(ctx, b.store, a, b.ingestOptions(who))
+}
+
+// ErrNoFetcher is returned by AddURL when the bot cannot read web pages.
+var ErrNoFetcher = errors.New("adding articles by URL is not available")
+
+// AddURL fetches the page at url and adds its article in the actor's
+// scope. Moderators only. Refusals of the fetcher (private addresses, sizes,
+// types) come back as errors naming the reason.
+func (b *Bot) AddURL(ctx context.Context, who Actor, url string) (ingest.Report, error) {
+	if !who.canAdd() {
+		return ingest.Report{}, fmt.Errorf("add url: %w", ErrForbidden)
+	}
+	if b.fetcher == nil {
+		return ingest.Report{}, ErrNoFetcher
+	}
+	a, err := b.fetcher.Article(ctx, url)
+	if err != nil {
+		return ingest.Report{}, fmt.Errorf("add %s: %w", url, err)
+	}
+	return ingest.Article(ctx, b.store, a, b.ingestOptions(who))
 }
 
 // Remove deletes an article. A server's moderators can remove only their
@@ -140,7 +180,7 @@ func (b *Bot) AddArticle(ctx context.Context, who Actor, a corpus.Article) (inge
 // cannot see is reported as corpus.ErrNotFound, so ids of other servers'
 // articles leak nothing.
 func (b *Bot) Remove(ctx context.Context, who Actor, id int64) (corpus.Article, error) {
-	if !who.Moderator && !who.Operator {
+	if !who.canAdd() {
 		return corpus.Article{}, fmt.Errorf("remove article %d: %w", id, ErrForbidden)
 	}
 	a, err := b.store.Get(ctx, id)
@@ -159,7 +199,9 @@ func (b *Bot) Remove(ctx context.Context, who Actor, id int64) (corpus.Article, 
 	if err := b.store.Delete(ctx, id); err != nil {
 		return corpus.Article{}, fmt.Errorf("remove article %d: %w", id, err)
 	}
-	b.log.InfoContext(ctx, "article removed", "article_id", id, "user_id", who.UserID, "server_id", who.ServerID, "at", b.now().UTC().Format(time.RFC3339))
 	a.Body, a.Passages = "", nil
+	if err := b.record(ctx, who, "remove", *a); err != nil {
+		return *a, err
+	}
 	return *a, nil
 }

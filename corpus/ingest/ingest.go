@@ -31,6 +31,9 @@ type Options struct {
 	// Progress, if not nil, is called after each article with the running
 	// totals (for a terminal progress line).
 	Progress func(Report)
+	// OnAdded, if not nil, is called with each article stored (for the
+	// audit trail); its error stops the ingest.
+	OnAdded func(ctx context.Context, a corpus.Article) error
 }
 
 // Failure is one input that could not be added.
@@ -141,6 +144,11 @@ func add(ctx context.Context, store Adder, a corpus.Article, source string, opt 
 	switch {
 	case err == nil:
 		rep.Added++
+		if opt.OnAdded != nil {
+			if err := opt.OnAdded(ctx, a); err != nil {
+				return storeError{fmt.Errorf("after adding %q: %w", a.Title, err)}
+			}
+		}
 		if len(rep.AddedArticles) < maxAddedKept {
 			rep.AddedArticles = append(rep.AddedArticles, corpus.Article{ID: a.ID, Title: a.Title, URL: a.URL, Source: a.Source, PublishedAt: a.PublishedAt})
 		}

@@ -35,6 +35,45 @@ func scanArticle(s scanner, a *corpus.Article, extra ...any) error {
 	return nil
 }
 
+// addStmts are the statements of Add.
+type addStmts struct {
+	dupURL, dupHash, article, body, passage, fts *sql.Stmt
+}
+
+func (s *addStmts) prepare(ctx context.Context, db *sql.DB) error {
+	// Duplicates: same scope or global, the global copy first.
+	const dup = ` AND scope IN (?, '` + corpus.GlobalScope + `') ORDER BY scope = '` + corpus.GlobalScope + `' DESC, id LIMIT 1`
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&s.dupURL, `SELECT id FROM articles WHERE url = ?` + dup},
+		{&s.dupHash, `SELECT id FROM articles WHERE hash = ?` + dup},
+		{&s.article, `INSERT INTO articles
+			(url, title, source, author, published_at, added_at, added_by, scope, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&s.body, `INSERT INTO article_bodies(article_id, body) VALUES (?, ?)`},
+		{&s.passage, `INSERT INTO passages(article_id, seq, text) VALUES (?, ?, ?)`},
+		{&s.fts, `INSERT INTO passages_fts(rowid, title, body) VALUES (?, ?, ?)`},
+	} {
+		var err error
+		if *p.stmt, err = db.PrepareContext(ctx, p.query); err != nil {
+			return fmt.Errorf("prepare %q: %w", p.query, err)
+		}
+	}
+	return nil
+}
+
+func (s *addStmts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{s.dupURL, s.dupHash, s.article, s.body, s.passage, s.fts} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Add stores a prepared article and its passages in one transaction and
 // sets a.ID, a.AddedAt and the IDs of its passages; on error a is left
 // unchanged and nothing is stored.
@@ -49,8 +88,8 @@ func scanArticle(s scanner, a *corpus.Article, extra ...any) error {
 // global add only checks GlobalScope: a story one server added privately
 // must not stop a feed from publishing it to everyone (that server then
 // holds two copies). Add returns a *corpus.DuplicateError naming the stored
-// article (errors.Is(err, corpus.ErrDuplicate)), preferring the global copy
-// and a URL match over a content match.
+// article (errors.Is(err, corpus.ErrDuplicate)): a URL match is reported
+// before a content match, and the global copy before the scope's own.
 func (db *DB) Add(ctx context.Context, a *corpus.Article) (err error) {
 	defer wrap(&err, "sqlite.Add")
 	switch {
@@ -80,17 +119,15 @@ func (db *DB) Add(ctx context.Context, a *corpus.Article) (err error) {
 	}
 	defer tx.Rollback()
 
-	if err := checkDuplicate(ctx, tx, a); err != nil {
+	if err := db.checkDuplicate(ctx, tx, a); err != nil {
 		return err
 	}
 	var url any
 	if a.URL != "" {
 		url = a.URL
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO articles
-		(url, title, source, author, published_at, added_at, added_by, scope, body, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		url, a.Title, a.Source, a.Author, unixOrNull(a.PublishedAt), added.Unix(), a.AddedBy, a.Scope, a.Body, a.Hash)
+	res, err := tx.StmtContext(ctx, db.addStmts.article).ExecContext(ctx,
+		url, a.Title, a.Source, a.Author, unixOrNull(a.PublishedAt), added.Unix(), a.AddedBy, a.Scope, a.Hash)
 	if err != nil {
 		return fmt.Errorf("insert article: %w", err)
 	}
@@ -98,9 +135,12 @@ func (db *DB) Add(ctx context.Context, a *corpus.Article) (err error) {
 	if err != nil {
 		return err
 	}
+	if _, err := tx.StmtContext(ctx, db.addStmts.body).ExecContext(ctx, id, a.Body); err != nil {
+		return fmt.Errorf("insert body: %w", err)
+	}
 
-	insertPassage := tx.StmtContext(ctx, db.insertPassage)
-	insertFTS := tx.StmtContext(ctx, db.insertFTS)
+	insertPassage := tx.StmtContext(ctx, db.addStmts.passage)
+	insertFTS := tx.StmtContext(ctx, db.addStmts.fts)
 	ids := make([]int64, len(a.Passages))
 	for i, p := range a.Passages {
 		res, err := insertPassage.ExecContext(ctx, id, p.Seq, p.Text)
@@ -128,13 +168,10 @@ func (db *DB) Add(ctx context.Context, a *corpus.Article) (err error) {
 // checkDuplicate returns a *corpus.DuplicateError if a would duplicate a
 // stored article (see Add). It runs inside the write transaction, so no
 // other add can slip in between the check and the insert.
-func checkDuplicate(ctx context.Context, tx *sql.Tx, a *corpus.Article) error {
-	const order = ` AND scope IN (?, ?) ORDER BY scope = ? DESC, id LIMIT 1`
-	scopeArgs := []any{a.Scope, corpus.GlobalScope, corpus.GlobalScope}
+func (db *DB) checkDuplicate(ctx context.Context, tx *sql.Tx, a *corpus.Article) error {
 	var existing int64
 	if a.URL != "" {
-		err := tx.QueryRowContext(ctx, `SELECT id FROM articles WHERE url = ?`+order,
-			append([]any{a.URL}, scopeArgs...)...).Scan(&existing)
+		err := tx.StmtContext(ctx, db.addStmts.dupURL).QueryRowContext(ctx, a.URL, a.Scope).Scan(&existing)
 		if err == nil {
 			return &corpus.DuplicateError{ExistingID: existing, By: "url"}
 		}
@@ -142,8 +179,7 @@ func checkDuplicate(ctx context.Context, tx *sql.Tx, a *corpus.Article) error {
 			return fmt.Errorf("check url: %w", err)
 		}
 	}
-	err := tx.QueryRowContext(ctx, `SELECT id FROM articles WHERE hash = ?`+order,
-		append([]any{a.Hash}, scopeArgs...)...).Scan(&existing)
+	err := tx.StmtContext(ctx, db.addStmts.dupHash).QueryRowContext(ctx, a.Hash, a.Scope).Scan(&existing)
 	if err == nil {
 		return &corpus.DuplicateError{ExistingID: existing, By: "content"}
 	}
@@ -181,7 +217,7 @@ func (db *DB) getWhere(ctx context.Context, where string, arg any) (*corpus.Arti
 	}
 	defer tx.Rollback()
 	var a corpus.Article
-	err = scanArticle(tx.QueryRowContext(ctx, `SELECT `+articleColumns+`, a.body FROM articles a WHERE `+where, arg), &a, &a.Body)
+	err = scanArticle(tx.QueryRowContext(ctx, `SELECT `+articleColumns+`, b.body FROM articles a JOIN article_bodies b ON b.article_id = a.id WHERE `+where, arg), &a, &a.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, corpus.ErrNotFound
 	}
@@ -241,13 +277,18 @@ func (db *DB) Latest(ctx context.Context, q corpus.LatestQuery) (_ []corpus.Arti
 		n = defaultLatestN
 	}
 	in, args := scopeArgs(q.Scopes)
-	query := `SELECT ` + articleColumns + ` FROM articles a WHERE a.scope IN (` + in + `)`
+	const order = ` ORDER BY published_at DESC NULLS LAST, added_at DESC, id DESC`
+	// The sub-select orders index entries (see articles_scope_published);
+	// only the n winners are read from the table.
+	sub := `SELECT id FROM articles WHERE scope IN (` + in + `)`
 	if q.Source != "" {
-		query += ` AND lower(a.source) = lower(?)`
+		sub += ` AND lower(source) = lower(?)`
 		args = append(args, q.Source)
 	}
-	query += ` ORDER BY a.published_at DESC NULLS LAST, a.added_at DESC, a.id DESC LIMIT ?`
+	sub += order + ` LIMIT ?`
 	args = append(args, n)
+	query := `SELECT ` + articleColumns + ` FROM articles a WHERE a.id IN (` + sub + `)` +
+		` ORDER BY a.published_at DESC NULLS LAST, a.added_at DESC, a.id DESC`
 
 	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -278,7 +319,7 @@ func (db *DB) Stats(ctx context.Context, scopes []string) (_ corpus.Stats, err e
 	// The scope list is bound three times, once per sub-select.
 	all := append(append(append([]any{}, args...), args...), args...)
 	err = db.read.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM passages p JOIN articles a ON a.id = p.article_id WHERE a.scope IN (`+in+`)),
+		(SELECT count(*) FROM articles a CROSS JOIN passages p ON p.article_id = a.id WHERE a.scope IN (`+in+`)),
 		(SELECT title FROM articles a WHERE a.scope IN (`+in+`)
 			ORDER BY a.published_at DESC NULLS LAST, a.added_at DESC, a.id DESC LIMIT 1),
 		count(*), count(DISTINCT nullif(lower(source), '')), min(published_at), max(published_at)

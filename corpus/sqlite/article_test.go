@@ -366,3 +366,27 @@ func TestStatsAndSources(t *testing.T) {
 		}
 	}
 }
+
+// TestAddPrepared stores an article made by corpus.Prepare, and checks that
+// the same story with a different URL tracking parameter is a duplicate.
+func TestAddPrepared(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	body := "Pakistan's government said on Monday it would discuss recognition.\n\nOfficials met in Islamabad."
+	a := &corpus.Article{Title: "Talks", URL: "https://Example.com/story?utm_source=x", Body: body, Scope: corpus.GlobalScope}
+	if err := corpus.Prepare(a); err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, db, a)
+	hits, err := db.Search(ctx, corpus.SearchQuery{Match: match("Islamabad officials meeting")})
+	if err != nil || len(hits) == 0 || hits[0].Article.ID != a.ID {
+		t.Errorf("Search = %v, %v; want the prepared article", hitTitles(hits), err)
+	}
+	b := &corpus.Article{Title: "Talks again", URL: "https://example.com/story", Body: body + " ", Scope: "111"}
+	if err := corpus.Prepare(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Add(ctx, b); !errors.Is(err, corpus.ErrDuplicate) {
+		t.Errorf("Add(same story in a server) = %v; want ErrDuplicate", err)
+	}
+}

@@ -60,10 +60,10 @@ type DB struct {
 	write *sql.DB // one connection, BEGIN IMMEDIATE transactions
 	read  *sql.DB // query-only connections
 
-	// Statements Add runs for every passage, prepared once on the writer
-	// connection and bound to each transaction with Tx.StmtContext.
-	insertPassage *sql.Stmt
-	insertFTS     *sql.Stmt
+	// Statements Add runs for every article, prepared once on the writer
+	// connection and bound to each transaction with Tx.StmtContext, which
+	// reuses them since the writer has a single connection.
+	addStmts addStmts
 
 	minPool int // see the minPool constant; tests lower it
 }
@@ -108,12 +108,7 @@ func Open(ctx context.Context, path string) (_ *DB, err error) {
 		return nil, err
 	}
 
-	if db.insertPassage, err = db.write.PrepareContext(ctx,
-		`INSERT INTO passages(article_id, seq, text) VALUES (?, ?, ?)`); err != nil {
-		return nil, err
-	}
-	if db.insertFTS, err = db.write.PrepareContext(ctx,
-		`INSERT INTO passages_fts(rowid, title, body) VALUES (?, ?, ?)`); err != nil {
+	if err := db.addStmts.prepare(ctx, db.write); err != nil {
 		return nil, err
 	}
 	return db, nil
@@ -123,11 +118,7 @@ func Open(ctx context.Context, path string) (_ *DB, err error) {
 // whether or not Close is called.
 func (db *DB) Close() error {
 	var errs []error
-	for _, s := range []*sql.Stmt{db.insertPassage, db.insertFTS} {
-		if s != nil {
-			errs = append(errs, s.Close())
-		}
-	}
+	errs = append(errs, db.addStmts.close())
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}

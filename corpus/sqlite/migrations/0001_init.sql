@@ -10,9 +10,14 @@ CREATE TABLE articles (
 	added_at     INTEGER NOT NULL,
 	added_by     TEXT NOT NULL DEFAULT '',
 	scope        TEXT NOT NULL,
-	hash         TEXT NOT NULL,
-	-- Last: reading the columns before it never walks its overflow pages.
-	body         TEXT NOT NULL DEFAULT ''
+	hash         TEXT NOT NULL
+);
+
+-- Bodies live apart so that listings, stats and the joins of a search scan
+-- small article rows; only Get reads a body.
+CREATE TABLE article_bodies (
+	article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+	body       TEXT NOT NULL
 );
 
 -- A URL and a body hash are unique within a scope. The cross-scope rule (a
@@ -20,8 +25,10 @@ CREATE TABLE articles (
 -- write transaction; these indexes are the backstop and the lookup path.
 CREATE UNIQUE INDEX articles_url ON articles(url, scope) WHERE url IS NOT NULL;
 CREATE UNIQUE INDEX articles_hash ON articles(hash, scope);
-CREATE INDEX articles_scope_published ON articles(scope, published_at);
-CREATE INDEX articles_source ON articles(lower(source));
+-- Covers the ordering of Latest, so it sorts index entries, not rows.
+CREATE INDEX articles_scope_published ON articles(scope, published_at, added_at);
+-- Serves the source filter of Latest and, covering, Sources.
+CREATE INDEX articles_source ON articles(lower(source), scope, source);
 
 CREATE TABLE passages (
 	id         INTEGER PRIMARY KEY,
