@@ -27,7 +27,9 @@ type Model interface {
 	Stream(ctx context.Context, system, user string, onDelta func(string)) (string, error)
 }
 
-// Store is the part of the article store the bot's commands use.
+// Store is the part of the article store the bot's commands use. It is
+// larger than the interfaces elsewhere because the commands together use
+// most of the store; corpus/sqlite implements it.
 type Store interface {
 	Add(ctx context.Context, a *corpus.Article) error
 	// Get returns corpus.ErrNotFound if the article does not exist.
@@ -38,6 +40,10 @@ type Store interface {
 	Stats(ctx context.Context, scopes []string) (corpus.Stats, error)
 	// Record appends to the audit trail of adds and removes.
 	Record(ctx context.Context, e corpus.Event) error
+	// Sources lists the outlets in scopes, sorted.
+	Sources(ctx context.Context, scopes []string) ([]string, error)
+	// FindTitles lists up to n articles in scopes whose title contains query.
+	FindTitles(ctx context.Context, scopes []string, query string, n int) ([]corpus.Article, error)
 }
 
 // Fetcher reads an article from a web page, refusing addresses that are not

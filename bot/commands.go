@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/ingest"
@@ -68,6 +70,70 @@ func (b *Bot) Latest(ctx context.Context, who Actor, count int, source string) (
 		return nil, fmt.Errorf("latest: %w", err)
 	}
 	return arts, nil
+}
+
+// topicShare is how close to the best match an article must score to count
+// as being about a /latest topic: the OR query also finds articles that
+// share one common word with it.
+const topicShare = 0.5
+
+// LatestAbout returns the newest articles about topic (and from source, if
+// given), visible to the actor, newest first; without a topic it is Latest.
+func (b *Bot) LatestAbout(ctx context.Context, who Actor, count int, topic, source string) ([]corpus.Article, error) {
+	if strings.TrimSpace(topic) == "" {
+		return b.Latest(ctx, who, count, source)
+	}
+	if count <= 0 {
+		count = DefaultLatest
+	}
+	count = min(count, MaxLatest)
+	res, err := b.retriever.Retrieve(ctx, retrieval.Request{Question: topic, AsOf: b.now(), Scopes: who.Scopes(), K: topicCandidates})
+	if err != nil {
+		return nil, fmt.Errorf("latest about %q: %w", topic, err)
+	}
+	var out []corpus.Article
+	seen := make(map[int64]bool)
+	for _, h := range res.Hits {
+		if seen[h.Article.ID] || h.Score < topicShare*res.Hits[0].Score {
+			continue
+		}
+		if source != "" && !strings.EqualFold(h.Article.Source, source) {
+			continue
+		}
+		seen[h.Article.ID] = true
+		out = append(out, h.Article)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].PublishedAt.After(out[j].PublishedAt) })
+	if len(out) > count {
+		out = out[:count]
+	}
+	return out, nil
+}
+
+// topicCandidates is how many passages LatestAbout ranks before sorting by date.
+const topicCandidates = 40
+
+// Outlets lists the outlets visible to the actor (for autocomplete).
+func (b *Bot) Outlets(ctx context.Context, who Actor) ([]string, error) {
+	out, err := b.store.Sources(ctx, who.Scopes())
+	if err != nil {
+		return nil, fmt.Errorf("outlets: %w", err)
+	}
+	return out, nil
+}
+
+// RemovableArticles lists up to n articles whose title contains query that
+// the actor may remove: a server's moderators only their server's own.
+func (b *Bot) RemovableArticles(ctx context.Context, who Actor, query string, n int) ([]corpus.Article, error) {
+	if !who.canAdd() {
+		return nil, nil
+	}
+	scopes := []string{who.scope()}
+	out, err := b.store.FindTitles(ctx, scopes, query, n)
+	if err != nil {
+		return nil, fmt.Errorf("find articles: %w", err)
+	}
+	return out, nil
 }
 
 // SearchResult is an article that matches a search, with its best passage.

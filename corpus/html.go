@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
 	"golang.org/x/net/html"
@@ -50,7 +51,12 @@ func ParseHTML(r io.Reader, pageURL string) (a Article, err error) {
 	if err != nil {
 		return Article{}, fmt.Errorf("parse html: %w", err)
 	}
-	if _, name, _ := charset.DetermineEncoding(data, ""); name != "utf-8" {
+	// Only a byte-order mark is certain; otherwise text that is valid
+	// UTF-8 is UTF-8, whatever a <meta> says, so a page the web fetcher
+	// has already decoded is not decoded twice, and a UTF-8 page without a
+	// label is not read as Windows-1252 (the fallback when the sniffed
+	// first kilobyte is all ASCII).
+	if _, name, certain := charset.DetermineEncoding(data, ""); name != "utf-8" && (certain || !utf8.Valid(data)) {
 		if enc, _ := charset.Lookup(name); enc != nil {
 			if out, err := enc.NewDecoder().Bytes(data); err == nil {
 				data = out

@@ -24,6 +24,16 @@ type config struct {
 	MinConfidence float64
 	LogLevel      slog.Level
 	logLevelSet   bool
+
+	DiscordToken      string
+	DiscordGuildIDs   []string
+	DiscordAPIURL     string
+	DiscordGatewayURL string
+	DiscordAppID      string
+	MessageContent    bool
+	ModRoles          []string
+	UserPerMinute     int
+	ServerPerMinute   int
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -51,6 +61,36 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.MinConfidence = f
 	}
+	c.DiscordToken = strings.TrimSpace(getenv("DISCORD_TOKEN"))
+	c.DiscordGuildIDs = splitList(getenv("DISCORD_GUILD_IDS"))
+	c.ModRoles = splitList(getenv("NEWSBOT_MOD_ROLES"))
+	c.DiscordAPIURL = strings.TrimSpace(getenv("DISCORD_API_URL"))
+	c.DiscordGatewayURL = strings.TrimSpace(getenv("DISCORD_GATEWAY_URL"))
+	c.DiscordAppID = strings.TrimSpace(getenv("DISCORD_APPLICATION_ID"))
+	for _, id := range append(append([]string{}, c.DiscordGuildIDs...), c.ModRoles...) {
+		if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+			return c, fmt.Errorf("DISCORD_GUILD_IDS / NEWSBOT_MOD_ROLES: %q is not a Discord id (a number)", id)
+		}
+	}
+	if v := getenv("DISCORD_MESSAGE_CONTENT"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("DISCORD_MESSAGE_CONTENT=%q: want true or false", v)
+		}
+		c.MessageContent = b
+	}
+	for _, r := range []struct {
+		name string
+		dst  *int
+	}{{"NEWSBOT_USER_RATE", &c.UserPerMinute}, {"NEWSBOT_SERVER_RATE", &c.ServerPerMinute}} {
+		if v := getenv(r.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return c, fmt.Errorf("%s=%q: want a positive number of questions per minute", r.name, v)
+			}
+			*r.dst = n
+		}
+	}
 	if v := getenv("NEWSBOT_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return c, fmt.Errorf("NEWSBOT_LOG_LEVEL=%q: want debug, info, warn or error", v)
@@ -70,4 +110,15 @@ func (c config) model() string {
 		return c.ChatModel
 	}
 	return llm.DefaultModel
+}
+
+// splitList splits a comma-separated setting, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

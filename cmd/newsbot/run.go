@@ -23,7 +23,9 @@ Usage:
   newsbot [-db PATH] [command] [arguments]
 
 Commands:
-  chat                         interactive console (the default)
+  serve                        run the Discord bot (the default when DISCORD_TOKEN is set)
+  chat                         interactive console (the default otherwise)
+  invite                       print the link that adds the bot to a server
   ask [--json] [--as-of DATE] QUESTION
                                answer one question with cited sources
   ingest PATH...               add articles from files or directories (txt, md, html, json, jsonl, .gz)
@@ -62,11 +64,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	cmd, rest := "chat", fs.Args()
+	if cfg.DiscordToken != "" {
+		cmd = "serve"
+	}
 	if len(rest) > 0 {
 		cmd, rest = rest[0], rest[1:]
 	}
 	level := slog.LevelWarn // one-shot commands print results, not logs
-	if cmd == "chat" {
+	if cmd == "chat" || cmd == "serve" {
 		level = slog.LevelInfo
 	}
 	if cfg.logLevelSet {
@@ -78,6 +83,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "chat":
 		return cmdChat(ctx, e, rest)
+	case "serve":
+		return cmdServe(ctx, e, rest)
+	case "invite":
+		return cmdInvite(ctx, e, rest)
 	case "ask":
 		return cmdAsk(ctx, e, rest)
 	case "ingest":

@@ -1,0 +1,288 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newsbot/newsbot/bot"
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// userError is an error whose message is written for the person who caused
+// it; other errors reach them as a generic apology with a reference.
+type userError struct{ msg string }
+
+func (e *userError) Error() string { return e.msg }
+
+func userErrorf(format string, args ...any) error { return &userError{fmt.Sprintf(format, args...)} }
+
+// reply tracks how an interaction has been answered so far, so errors go to
+// the right place.
+type reply struct {
+	i        *discordgo.InteractionCreate
+	deferred bool // a deferred response exists (edit it)
+	private  bool // the deferred response is ephemeral
+}
+
+func (f *Frontend) onInteraction(s *discordgo.Session, i *discordgo.InteractionCreate) {
+	var (
+		h    handler
+		name string
+	)
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand:
+		name = i.ApplicationCommandData().Name
+		h = f.routes()[name]
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		name = i.ApplicationCommandData().Name
+		h = f.autocompleteRoutes()[name]
+	case discordgo.InteractionModalSubmit:
+		name = i.ModalSubmitData().CustomID
+		h = f.modalRoutes()[name]
+	default:
+		return
+	}
+	log := f.log.With("interaction_id", i.ID, "command", name, "guild_id", i.GuildID, "user_id", userID(i))
+	if h == nil {
+		log.Warn("interaction for an unknown command")
+		f.respondEphemeral(context.Background(), i, "This command is not known to this version of newsbot.")
+		return
+	}
+	ran := f.track(func(ctx context.Context) {
+		start := time.Now()
+		if err := h(ctx, i); err != nil {
+			f.fail(ctx, log, i, err)
+			return
+		}
+		log.Debug("interaction served", "took", time.Since(start))
+	})
+	if !ran && i.Type != discordgo.InteractionApplicationCommandAutocomplete {
+		f.respondEphemeral(context.Background(), i, "newsbot is restarting; please try again in a minute.")
+	}
+}
+
+// errDeferred wraps a handler's error after it deferred its response, so
+// fail edits (or replaces) the deferred message instead of responding anew.
+type errDeferred struct {
+	err     error
+	private bool
+}
+
+func (e *errDeferred) Error() string { return e.err.Error() }
+func (e *errDeferred) Unwrap() error { return e.err }
+
+// fail is the one place errors become replies: plain words for the asker,
+// always ephemeral, and the cause with the interaction id in the log.
+func (f *Frontend) fail(ctx context.Context, log *slog.Logger, i *discordgo.InteractionCreate, err error) {
+	msg := userMessage(err, i.ID)
+	var ue *userError
+	if errors.As(err, &ue) || errors.Is(err, bot.ErrForbidden) || errors.Is(err, corpus.ErrNotFound) {
+		log.Info("interaction refused", "reason", err)
+	} else {
+		log.Error("interaction failed", "err", err)
+	}
+	if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
+		return // nothing to show; Discord shows "loading options failed"
+	}
+	var d *errDeferred
+	if !errors.As(err, &d) {
+		f.respondEphemeral(ctx, i, msg)
+		return
+	}
+	if d.private {
+		f.editOriginal(ctx, i.Interaction, message{Content: msg})
+		return
+	}
+	// A public deferral: remove the "thinking" message and tell only the
+	// asker what went wrong.
+	if err := f.s.InteractionResponseDelete(i.Interaction, discordgo.WithContext(ctx)); err != nil {
+		log.Warn("delete deferred response", "err", err)
+	}
+	f.followup(ctx, i.Interaction, message{Content: msg}, true)
+}
+
+// userMessage is what the person sees for err.
+func userMessage(err error, ref string) string {
+	var ue *userError
+	switch {
+	case errors.As(err, &ue):
+		return ue.msg
+	case errors.Is(err, bot.ErrForbidden):
+		return "You need the Manage Messages permission (or a moderator role) to do that, and only for this server's own articles."
+	case errors.Is(err, corpus.ErrNotFound):
+		return "No such article in this server's corpus."
+	case errors.Is(err, bot.ErrEmptyQuestion):
+		return "Please ask a question with some words in it."
+	case errors.Is(err, bot.ErrNoFetcher):
+		return "Adding articles by link is not enabled on this bot."
+	case errors.Is(err, context.DeadlineExceeded):
+		return "That took too long; please try again."
+	}
+	return "Something went wrong on our side; the operator can find it in the log under reference " + ref + "."
+}
+
+// isModerator checks, on every call, that the member may moderate: Discord
+// command defaults can be overridden by server admins, so they prove
+// nothing. In DMs nobody is a moderator.
+func (f *Frontend) isModerator(i *discordgo.InteractionCreate) bool {
+	if i.GuildID == "" || i.Member == nil {
+		return false
+	}
+	if i.Member.Permissions&(discordgo.PermissionManageMessages|discordgo.PermissionAdministrator) != 0 {
+		return true
+	}
+	for _, r := range i.Member.Roles {
+		if slices.Contains(f.cfg.ModRoles, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// actor is who runs an interaction, for the bot.
+func (f *Frontend) actor(i *discordgo.InteractionCreate) bot.Actor {
+	return bot.Actor{UserID: userID(i), ServerID: i.GuildID, Moderator: f.isModerator(i)}
+}
+
+func userID(i *discordgo.InteractionCreate) string {
+	switch {
+	case i.Member != nil && i.Member.User != nil:
+		return i.Member.User.ID
+	case i.User != nil:
+		return i.User.ID
+	}
+	return ""
+}
+
+// respondEphemeral answers an interaction with a message only its user sees.
+func (f *Frontend) respondEphemeral(ctx context.Context, i *discordgo.InteractionCreate, text string) {
+	err := f.s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Content: truncate(text, maxContent), Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()},
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		f.log.Warn("respond to interaction", "interaction_id", i.ID, "err", err)
+	}
+}
+
+// respond answers an interaction with messages: the first as the response,
+// the rest as followups.
+func (f *Frontend) respond(ctx context.Context, i *discordgo.InteractionCreate, msgs []message, private bool) error {
+	var flags discordgo.MessageFlags
+	if private {
+		flags = discordgo.MessageFlagsEphemeral
+	}
+	err := f.s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Content: msgs[0].Content, Embeds: msgs[0].Embeds, Flags: flags, AllowedMentions: noMentions()},
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("respond: %w", err)
+	}
+	for _, m := range msgs[1:] {
+		f.followup(ctx, i.Interaction, m, private)
+	}
+	return nil
+}
+
+// deferReply acknowledges an interaction at once (Discord allows 3 s), to
+// be completed with editOriginal.
+func (f *Frontend) deferReply(ctx context.Context, i *discordgo.InteractionCreate, private bool) error {
+	var flags discordgo.MessageFlags
+	if private {
+		flags = discordgo.MessageFlagsEphemeral
+	}
+	err := f.s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: flags, AllowedMentions: noMentions()},
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("defer response: %w", err)
+	}
+	return nil
+}
+
+// editOriginal replaces the (deferred) response's content and embeds.
+func (f *Frontend) editOriginal(ctx context.Context, i *discordgo.Interaction, m message) {
+	content := m.Content
+	embeds := m.Embeds
+	if embeds == nil {
+		embeds = []*discordgo.MessageEmbed{}
+	}
+	_, err := f.s.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &content, Embeds: &embeds, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
+	if err != nil {
+		f.log.Warn("edit interaction response", "interaction_id", i.ID, "err", err)
+	}
+}
+
+// finish completes a deferred response with messages.
+func (f *Frontend) finish(ctx context.Context, i *discordgo.Interaction, msgs []message, private bool) {
+	f.editOriginal(ctx, i, msgs[0])
+	for _, m := range msgs[1:] {
+		f.followup(ctx, i, m, private)
+	}
+}
+
+func (f *Frontend) followup(ctx context.Context, i *discordgo.Interaction, m message, private bool) {
+	var flags discordgo.MessageFlags
+	if private {
+		flags = discordgo.MessageFlagsEphemeral
+	}
+	_, err := f.s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Content: m.Content, Embeds: m.Embeds, Flags: flags, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
+	if err != nil {
+		f.log.Warn("send followup", "interaction_id", i.ID, "err", err)
+	}
+}
+
+// options returns a command's options by name, descending into a
+// subcommand; sub is the subcommand's name, if any.
+func options(i *discordgo.InteractionCreate) (opts map[string]*discordgo.ApplicationCommandInteractionDataOption, sub string) {
+	opts = make(map[string]*discordgo.ApplicationCommandInteractionDataOption)
+	list := i.ApplicationCommandData().Options
+	if len(list) == 1 && list[0].Type == discordgo.ApplicationCommandOptionSubCommand {
+		sub = list[0].Name
+		list = list[0].Options
+	}
+	for _, o := range list {
+		opts[o.Name] = o
+	}
+	return opts, sub
+}
+
+func stringOpt(opts map[string]*discordgo.ApplicationCommandInteractionDataOption, name string) string {
+	if o, ok := opts[name]; ok {
+		if s, ok := o.Value.(string); ok {
+			return strings.TrimSpace(s)
+		}
+	}
+	return ""
+}
+
+func intOpt(opts map[string]*discordgo.ApplicationCommandInteractionDataOption, name string) int {
+	if o, ok := opts[name]; ok {
+		switch v := o.Value.(type) {
+		case float64:
+			return int(v)
+		case string:
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return 0
+}
+
+func boolOpt(opts map[string]*discordgo.ApplicationCommandInteractionDataOption, name string) bool {
+	if o, ok := opts[name]; ok {
+		b, _ := o.Value.(bool)
+		return b
+	}
+	return false
+}

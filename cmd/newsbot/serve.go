@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newsbot/newsbot/bot/discord"
+)
+
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "serve")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	if e.cfg.DiscordToken == "" {
+		return errors.New("serve: DISCORD_TOKEN is not set (see README: creating the Discord application); run `newsbot chat` for the local console")
+	}
+	db, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := loadSeedIfEmpty(ctx, e, db); err != nil {
+		return err
+	}
+	if !e.cfg.hasLLM() {
+		e.log.Warn("no language model configured: answers are extractive; set OPENAI_API_KEY or OPENAI_BASE_URL to compose them")
+	}
+	b := newBot(e, db)
+	fe, err := discord.New(b, discord.Config{
+		Token:          e.cfg.DiscordToken,
+		GuildIDs:       e.cfg.DiscordGuildIDs,
+		ModRoles:       e.cfg.ModRoles,
+		APIURL:         e.cfg.DiscordAPIURL,
+		GatewayURL:     e.cfg.DiscordGatewayURL,
+		MessageContent: e.cfg.MessageContent,
+		UserPerMinute:  e.cfg.UserPerMinute,
+		ServerPerMin:   e.cfg.ServerPerMinute,
+		Logger:         e.log,
+	})
+	if err != nil {
+		return err
+	}
+	return fe.Run(ctx)
+}
+
+// invitePermissions are what the bot needs in a channel: see it, read the
+// history of replies, send messages (also in threads) with embeds.
+const invitePermissions = discordgo.PermissionViewChannel |
+	discordgo.PermissionSendMessages |
+	discordgo.PermissionSendMessagesInThreads |
+	discordgo.PermissionEmbedLinks |
+	discordgo.PermissionReadMessageHistory
+
+// cmdInvite prints the OAuth2 URL that adds the bot to a server. The
+// application id is DISCORD_APPLICATION_ID, else asked of Discord with the
+// token.
+func cmdInvite(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "invite", "invite")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	app := e.cfg.DiscordAppID
+	if app == "" {
+		if e.cfg.DiscordToken == "" {
+			return errors.New("invite: set DISCORD_APPLICATION_ID (or DISCORD_TOKEN, to look it up)")
+		}
+		id, err := lookupApplicationID(ctx, e)
+		if err != nil {
+			return fmt.Errorf("invite: %w", err)
+		}
+		app = id
+	}
+	q := url.Values{}
+	q.Set("client_id", app)
+	q.Set("scope", "bot applications.commands")
+	q.Set("permissions", fmt.Sprint(invitePermissions))
+	fmt.Fprintf(e.stdout, "https://discord.com/oauth2/authorize?%s\n", strings.ReplaceAll(q.Encode(), "+", "%20"))
+	return nil
+}
+
+// lookupApplicationID asks Discord which application the token belongs to.
+func lookupApplicationID(ctx context.Context, e *env) (string, error) {
+	s, err := discordgo.New("Bot " + e.cfg.DiscordToken)
+	if err != nil {
+		return "", err
+	}
+	base := strings.TrimSuffix(discordgo.EndpointAPI, "/")
+	client := &http.Client{Timeout: 15 * time.Second}
+	if e.cfg.DiscordAPIURL != "" {
+		client.Transport = discord.RewriteTransport(base, e.cfg.DiscordAPIURL)
+	}
+	s.Client = client
+	// discordgo's Application takes no request options; the client's
+	// timeout bounds the call instead of ctx.
+	_ = ctx
+	a, err := s.Application("@me")
+	if err != nil {
+		return "", fmt.Errorf("look up the application (is DISCORD_TOKEN right?): %w", err)
+	}
+	return a.ID, nil
+}
