@@ -194,13 +194,18 @@ func (b *Bot) record(ctx context.Context, who Actor, action string, a corpus.Art
 // canAdd reports whether who may add articles.
 func (who Actor) canAdd() bool { return who.Moderator || who.Operator }
 
-// AddPaths ingests files or directories from the local disk. Only the
-// operator may: a chat user must never make the bot read its disk.
+// AddPaths ingests files or directories from the local disk, and web pages
+// given by URL. Only the operator may: a chat user must never make the bot
+// read its disk.
 func (b *Bot) AddPaths(ctx context.Context, who Actor, paths []string) (ingest.Report, error) {
 	if !who.Operator {
 		return ingest.Report{}, fmt.Errorf("add files from disk: %w", ErrForbidden)
 	}
-	return ingest.Paths(ctx, b.store, paths, b.ingestOptions(who))
+	opt := b.ingestOptions(who)
+	if b.fetcher != nil {
+		opt.Fetch = b.fetcher.Article
+	}
+	return ingest.Paths(ctx, b.store, paths, opt)
 }
 
 // AddUpload ingests an uploaded file (txt, md, html, json, jsonl) in the

@@ -24,7 +24,7 @@ const maxLine = 1 << 20
 const help = `Type a question and press Enter. Commands:
   /latest [N] [SOURCE]   newest articles (N up to 10), optionally from one outlet
   /search WORDS          matching articles, without the language model
-  /add PATH...           add articles from files or directories
+  /add PATH|URL...       add articles from files, directories or web pages
   /remove ID             delete an article
   /sources               what the corpus holds
   /help                  this text
@@ -135,6 +135,9 @@ func (c *Console) handle(ctx context.Context, line string, out io.Writer) error 
 			return errors.New("usage: /add PATH...")
 		}
 		rep, err := c.bot.AddPaths(ctx, c.who, strings.Fields(arg))
+		if err != nil {
+			return err
+		}
 		for _, f := range rep.Failures {
 			fmt.Fprintf(out, "failed: %s: %v\n", f.Source, f.Err)
 		}

@@ -59,7 +59,7 @@ func cmdAsk(ctx context.Context, e *env, args []string) error {
 }
 
 func cmdIngest(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "ingest", "ingest PATH...")
+	fs := newFlags(e, "ingest", "ingest PATH|URL...")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -74,6 +74,9 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	opt := ingest.Options{AddedBy: "cli", Scope: corpus.GlobalScope}
+	if f := newFetcher(e); f != nil {
+		opt.Fetch = f.Article
+	}
 	progress := isTerminal(e.stderr)
 	if progress {
 		var last time.Time

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/bot/llm"
+	"github.com/newsbot/newsbot/corpus/web"
 )
 
 // defaultDB is the database file when neither -db nor NEWSBOT_DB is given.
@@ -34,6 +35,8 @@ type config struct {
 	ModRoles          []string
 	UserPerMinute     int
 	ServerPerMinute   int
+
+	FetchAllow []string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -91,6 +94,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 			*r.dst = n
 		}
 	}
+	allow, err := web.ParseAllow(getenv("NEWSBOT_FETCH_ALLOW"))
+	if err != nil {
+		return c, fmt.Errorf("NEWSBOT_FETCH_ALLOW: %w", err)
+	}
+	c.FetchAllow = allow
 	if v := getenv("NEWSBOT_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return c, fmt.Errorf("NEWSBOT_LOG_LEVEL=%q: want debug, info, warn or error", v)

@@ -14,6 +14,7 @@ import (
 	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/corpus/sqlite"
+	"github.com/newsbot/newsbot/corpus/web"
 	"github.com/newsbot/newsbot/retrieval"
 )
 
@@ -28,7 +29,7 @@ Commands:
   invite                       print the link that adds the bot to a server
   ask [--json] [--as-of DATE] QUESTION
                                answer one question with cited sources
-  ingest PATH...               add articles from files or directories (txt, md, html, json, jsonl, .gz)
+  ingest PATH|URL...           add articles from files, directories (txt, md, html, json, jsonl, .gz) or web pages
   latest [-n N] [--source NAME] [--json]
                                list the newest articles
   remove ID|URL                delete an article
@@ -128,7 +129,19 @@ func newBot(e *env, db *sqlite.DB) *bot.Bot {
 		})
 	}
 	r := retrieval.New(db, retrieval.Options{})
-	return bot.New(r, model, db, bot.Options{MinConfidence: e.cfg.MinConfidence, Logger: e.log})
+	return bot.New(r, model, db, bot.Options{MinConfidence: e.cfg.MinConfidence, Fetcher: newFetcher(e), Logger: e.log})
+}
+
+// newFetcher is the one fetcher for every URL newsbot reads. The settings
+// were validated by loadConfig, so an error here is a programming error
+// reported once in the log; the bot then cannot add by URL.
+func newFetcher(e *env) *web.Fetcher {
+	f, err := web.New(web.Options{Allow: e.cfg.FetchAllow, Logger: e.log})
+	if err != nil {
+		e.log.Error("web fetcher unavailable", "err", err)
+		return nil
+	}
+	return f
 }
 
 // isTerminal reports whether w is a terminal, for progress lines.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/newsbot/newsbot/corpus"
 )
@@ -34,6 +35,9 @@ type Options struct {
 	// OnAdded, if not nil, is called with each article stored (for the
 	// audit trail); its error stops the ingest.
 	OnAdded func(ctx context.Context, a corpus.Article) error
+	// Fetch, if not nil, reads the article of a web page: Paths then takes
+	// http(s) URLs as well as paths. Its refusals are counted as failures.
+	Fetch func(ctx context.Context, url string) (corpus.Article, error)
 }
 
 // Failure is one input that could not be added.
@@ -68,13 +72,29 @@ func (r Report) Summary() string {
 	return fmt.Sprintf("added %d, duplicates %d, failed %d", r.Added, r.Duplicates, r.Failed)
 }
 
-// Paths ingests files and directories (recursively). Failures of single
+// Paths ingests files and directories (recursively), and web pages when
+// opt.Fetch is set. Failures of single
 // files or records are counted and listed, and the rest is still ingested;
 // the error is non-nil only when ingesting stops early (cancelled context,
 // a store failure other than a duplicate).
 func Paths(ctx context.Context, store Adder, paths []string, opt Options) (Report, error) {
 	var rep Report
 	for _, p := range paths {
+		if opt.Fetch != nil && isURL(p) {
+			a, err := opt.Fetch(ctx, p)
+			if err != nil {
+				if ctx.Err() != nil {
+					return rep, fmt.Errorf("ingest %s: %w", p, ctx.Err())
+				}
+				rep.fail(p, err)
+				report(opt, rep)
+				continue
+			}
+			if err := add(ctx, store, a, p, opt, &rep); err != nil {
+				return rep, fmt.Errorf("ingest %s: %w", p, err)
+			}
+			continue
+		}
 		err := corpus.ReadPath(ctx, p, func(a corpus.Article) error {
 			return add(ctx, store, a, p, opt, &rep)
 		}, func(src string, err error) {
@@ -174,4 +194,9 @@ func report(opt Options, rep Report) {
 	if opt.Progress != nil {
 		opt.Progress(rep)
 	}
+}
+
+func isURL(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
 }

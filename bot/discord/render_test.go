@@ -1,0 +1,147 @@
+package discord
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/bot"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+func golden(t *testing.T, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test -update to create it): %v", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from the golden file (check, then go test -update):\n got: %s\nwant: %s", name, got, want)
+	}
+}
+
+var day = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+
+func TestRenderAnswerGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		a    bot.Answer
+	}{
+		{"answer.golden", bot.Answer{
+			Text: "Russia is the only country known to have recently recognised the Taliban administration [1]. Pakistan called reports of its own recognition speculation [1][2].",
+			Sources: []bot.Source{
+				{N: 1, ArticleID: 1, Title: "Pakistan Dismisses Recognition Of Taliban As ‘Speculation’", Outlet: "Kabul Now", URL: "https://example.com/pakistan", PublishedAt: day},
+				{N: 2, ArticleID: 7, Title: "Border talks", Outlet: "Dawn"},
+			},
+			Grounded: true, Mode: bot.ModeLLM,
+		}},
+		{"hostile.golden", bot.Answer{
+			Text: "@everyone look [1]. Click [here](https://evil.example/steal) or <@&123> \u202eevil\u202c [1].",
+			Sources: []bot.Source{
+				{N: 1, ArticleID: 3, Title: "Fake](https://evil.example) [Real title", Outlet: "**Bold** @here", URL: "javascript:alert(1)"},
+			},
+			Grounded: true, Mode: bot.ModeExtractive, Note: "The model did not answer in time.",
+		}},
+		{"not_covered.golden", bot.Answer{
+			Text: "The news corpus does not cover this.",
+			Nearest: []bot.Source{
+				{N: 1, ArticleID: 5, Title: "World Cup 2026 draw", Outlet: "Reuters", URL: "https://example.com/draw", PublishedAt: day},
+			},
+			Mode: bot.ModeNone,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			golden(t, tt.name, renderAnswer(tt.a))
+		})
+	}
+}
+
+var marker = regexp.MustCompile(`\[\d+\]`)
+
+func TestRenderLongAnswerWithinLimits(t *testing.T) {
+	sentence := "The committee approved the measure after a long debate about funding and oversight [1]. "
+	var srcs []bot.Source
+	for n := 1; n <= 40; n++ {
+		srcs = append(srcs, bot.Source{N: n, Title: strings.Repeat("Very long headline about the budget ", 8), Outlet: "Outlet", URL: "https://example.com/a/" + strings.Repeat("x", 150), PublishedAt: day})
+	}
+	a := bot.Answer{Text: strings.Repeat(sentence, 60) + "Emoji 🙂 at the end [2].", Sources: srcs}
+	msgs := renderAnswer(a)
+	if len(msgs) < 3 {
+		t.Fatalf("renderAnswer produced %d messages; want the long text and sources split", len(msgs))
+	}
+	var joined strings.Builder
+	for i, m := range msgs {
+		if n := u16len(m.Content); n > maxContent {
+			t.Errorf("message %d content is %d units; limit %d", i, n, maxContent)
+		}
+		if len(m.Embeds) > maxEmbedsPerMessage || embedsLen(m.Embeds) > maxEmbedsTotal {
+			t.Errorf("message %d has %d embeds, %d units", i, len(m.Embeds), embedsLen(m.Embeds))
+		}
+		for _, e := range m.Embeds {
+			if u16len(e.Description) > maxEmbedDescription {
+				t.Errorf("message %d embed description is %d units", i, u16len(e.Description))
+			}
+		}
+		if strings.Count(m.Content, "[") != strings.Count(m.Content, "]") {
+			t.Errorf("message %d cuts a citation: %q", i, m.Content[max(0, len(m.Content)-40):])
+		}
+		joined.WriteString(m.Content + " ")
+	}
+	if got, want := len(marker.FindAllString(joined.String(), -1)), 61; got != want {
+		t.Errorf("citations across messages = %d; want %d (none lost)", got, want)
+	}
+}
+
+func TestSplitText(t *testing.T) {
+	tests := []struct {
+		in    string
+		limit int
+	}{
+		{"short", 10},
+		{"one two three four five six seven", 10},
+		{"Alpha beta [1]. Gamma delta [2]. Epsilon [3].", 20},
+		{strings.Repeat("x", 25), 10}, // one giant word
+		{strings.Repeat("🙂", 15), 10}, // surrogate pairs
+	}
+	for _, tt := range tests {
+		parts := splitText(tt.in, tt.limit)
+		if strings.Join(strings.Fields(strings.Join(parts, " ")), "") != strings.Join(strings.Fields(tt.in), "") {
+			t.Errorf("splitText(%q) = %q; text lost or changed", tt.in, parts)
+		}
+		for _, p := range parts {
+			if u16len(p) > tt.limit {
+				t.Errorf("splitText(%q, %d) part %q is %d units", tt.in, tt.limit, p, u16len(p))
+			}
+			if strings.Count(p, "[") != strings.Count(p, "]") {
+				t.Errorf("splitText(%q) cut a marker: %q", tt.in, p)
+			}
+		}
+	}
+}
+
+func TestSourceLineEscapes(t *testing.T) {
+	got := sourceLine("A](https://evil.example) [B", "https://good.example/a", "", time.Time{})
+	if !strings.HasPrefix(got, `[A\]\(https://evil.example\) \[B](<https://good.example/a>)`) {
+		t.Errorf("sourceLine = %q; want the title's brackets escaped inside one link", got)
+	}
+	if got := sourceLine("T", "javascript:alert(1)", "", time.Time{}); strings.Contains(got, "](") {
+		t.Errorf("sourceLine with a javascript: URL = %q; want no link", got)
+	}
+}
