@@ -12,13 +12,15 @@ import (
 	"github.com/newsbot/newsbot/corpus/sqlite"
 )
 
-// seedArticle is the sample article newsbot ships, loaded into an empty
-// database by chat and serve so a first question has something to answer.
+// seedArticle is the sample article newsbot ships (the project's seed, with
+// its original address, outlet and date in front matter), loaded into an
+// empty database by chat and serve so a first question has something to
+// answer.
 //
-//go:embed seed/pakistan-taliban-recognition.txt
+//go:embed seed/pakistan-taliban-recognition.md
 var seedArticle string
 
-const seedName = "pakistan-taliban-recognition.txt"
+const seedName = "pakistan-taliban-recognition.md"
 
 func cmdChat(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "chat", "chat")
