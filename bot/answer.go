@@ -96,7 +96,8 @@ func (b *Bot) Ask(ctx context.Context, q Question, onDelta func(string)) (Answer
 	}
 	req := retrieval.Request{Question: text, AsOf: asOf, Scopes: q.Scopes, K: passagesInPrompt}
 	if n := len(q.History); n > 0 {
-		req.Context = q.History[n-1].Question + "\n" + q.History[n-1].Answer
+		// Citation markers of the earlier answer are not words of it.
+		req.Context = q.History[n-1].Question + "\n" + citeRE.ReplaceAllString(q.History[n-1].Answer, " ")
 	}
 	res, err := b.retriever.Retrieve(ctx, req)
 	if err != nil {

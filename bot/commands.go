@@ -136,6 +136,29 @@ func (b *Bot) RemovableArticles(ctx context.Context, who Actor, query string, n 
 	return out, nil
 }
 
+// snippetSentences is how many sentences a search result quotes.
+const snippetSentences = 2
+
+// bestSentences returns the n consecutive sentences of text that share the
+// most words with query, so a snippet shows why the article matched.
+func bestSentences(text, query string, n int) string {
+	sents := corpus.Sentences(text)
+	if len(sents) <= n {
+		return text
+	}
+	q := make(map[string]float64)
+	for _, t := range corpus.QueryTerms(query) {
+		q[t] = 1
+	}
+	best, bestScore := 0, -1.0
+	for i := 0; i+n <= len(sents); i++ {
+		if sc := overlap(strings.Join(sents[i:i+n], " "), q); sc > bestScore {
+			best, bestScore = i, sc
+		}
+	}
+	return strings.Join(sents[best:best+n], " ")
+}
+
 // SearchResult is an article that matches a search, with its best passage.
 type SearchResult struct {
 	Article corpus.Article
@@ -155,7 +178,7 @@ func (b *Bot) Search(ctx context.Context, who Actor, query string) ([]SearchResu
 			continue
 		}
 		seen[h.Article.ID] = true
-		out = append(out, SearchResult{Article: h.Article, Snippet: h.Passage.Text})
+		out = append(out, SearchResult{Article: h.Article, Snippet: bestSentences(h.Passage.Text, query, snippetSentences)})
 	}
 	return out, nil
 }

@@ -18,12 +18,17 @@ const (
 	// rankDecay makes a sentence from a lower-ranked passage need a little
 	// more overlap to beat one from a higher-ranked passage.
 	rankDecay = 0.05
+	// contextTermWeight is the weight of a follow-up's context terms.
+	contextTermWeight = 0.3
+	// minExtraOverlap is the overlap a further sentence needs: two question
+	// words, or one and some context.
+	minExtraOverlap = 1.5
 )
 
 type scoredSentence struct {
 	text    string
 	hit     int     // index into the hits
-	overlap int     // distinct question terms in the sentence
+	overlap float64 // weighted distinct question terms in the sentence
 	score   float64 // overlap adjusted for passage rank
 	order   int     // position among all candidate sentences, for stable output
 }
@@ -32,14 +37,14 @@ type scoredSentence struct {
 // for how many of the question's terms they contain, each followed by the
 // number of its source.
 func extractive(question string, res retrieval.Result, note string) Answer {
-	qterms := make(map[string]bool)
+	// The question's own words count fully; words retrieval added from a
+	// follow-up's earlier exchange only break ties.
+	qterms := make(map[string]float64)
 	for _, t := range res.Terms {
-		qterms[t] = true
+		qterms[t] = contextTermWeight
 	}
-	if len(qterms) == 0 {
-		for _, t := range corpus.QueryTerms(question) {
-			qterms[t] = true
-		}
+	for _, t := range corpus.QueryTerms(question) {
+		qterms[t] = 1
 	}
 	var cands []scoredSentence
 	for i, h := range res.Hits {
@@ -49,7 +54,7 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 				continue
 			}
 			ov := overlap(s, qterms)
-			cands = append(cands, scoredSentence{text: s, hit: i, overlap: ov, score: float64(ov) * (1 - rankDecay*float64(i)), order: len(cands)})
+			cands = append(cands, scoredSentence{text: s, hit: i, overlap: ov, score: ov * (1 - rankDecay*float64(i)), order: len(cands)})
 		}
 	}
 	if len(cands) == 0 {
@@ -62,7 +67,7 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 		if len(chosen) == maxExtractSentences {
 			break
 		}
-		if c.overlap < 2 || c.score < extraSentenceShare*cands[0].score || seen[strings.ToLower(c.text)] {
+		if c.overlap < minExtraOverlap || c.score < extraSentenceShare*cands[0].score || seen[strings.ToLower(c.text)] {
 			continue
 		}
 		seen[strings.ToLower(c.text)] = true
@@ -88,13 +93,15 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 	return Answer{Text: b.String(), Sources: sources, Grounded: true, Mode: ModeExtractive, Note: note, Confidence: res.Confidence, Range: res.Range}
 }
 
-// overlap counts the distinct question terms in sentence s.
-func overlap(s string, qterms map[string]bool) int {
+// overlap sums the weights of the distinct question terms in sentence s.
+func overlap(s string, qterms map[string]float64) float64 {
 	seen := make(map[string]bool)
+	var sum float64
 	for _, t := range corpus.Terms(s) {
-		if qterms[t] && !seen[t] {
+		if w := qterms[t]; w > 0 && !seen[t] {
 			seen[t] = true
+			sum += w
 		}
 	}
-	return len(seen)
+	return sum
 }

@@ -38,7 +38,11 @@ func isFiller(term string) bool {
 	switch term {
 	case "latest", "recent", "news", "happen", "tell", "know", "current", "go", "anyth", "someth",
 		// "how much", "how many": the quantity is the answer, not a search word.
-		"much", "mani":
+		"much", "mani",
+		// Adverbs of time and degree left after time expressions are parsed
+		// ("when did they last...", "is it still..."): they name no topic,
+		// and as rare words in a small corpus they would sink the confidence.
+		"last", "ago", "still", "now", "again", "ever", "yet", "also", "els":
 		return true
 	}
 	return false

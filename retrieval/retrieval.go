@@ -221,7 +221,16 @@ func (r *Retriever) Retrieve(ctx context.Context, req Request) (res Result, err 
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
 	res.Hits = diversify(hits, r.opt.MaxPerArticle, k)
 
-	res.Confidence, err = r.confidence(ctx, terms, ctxTerms, res.Hits)
+	// The confidence judges whether the passages cover what was asked: the
+	// question's own words. A follow-up's context steers the ranking but is
+	// optional, so its words (a long earlier answer) must not lower the
+	// confidence; only a follow-up with no words of its own ("and then?")
+	// is judged by its context.
+	if len(terms) > 0 {
+		res.Confidence, err = r.confidence(ctx, terms, nil, res.Hits)
+	} else {
+		res.Confidence, err = r.confidence(ctx, ctxTerms, nil, res.Hits)
+	}
 	return res, err
 }
 
