@@ -402,7 +402,9 @@ func TestNothingPings(t *testing.T) {
 		return r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/messages")
 	})
 	h.fake.SlashCommand(discordtest.Cmd{Name: "search", GuildID: guildA, User: member, Options: []*discordgo.ApplicationCommandInteractionDataOption{discordtest.Opt("query", "Zorblat")}})
-	h.wait(t, "search response", func(r discordtest.Request) bool { return strings.Contains(text(r), "Zorblat") && strings.HasSuffix(r.Path, "/callback") })
+	h.wait(t, "search response", func(r discordtest.Request) bool {
+		return strings.Contains(text(r), "Zorblat") && strings.HasSuffix(r.Path, "/callback")
+	})
 
 	for _, r := range h.fake.Requests() {
 		if r.Method != http.MethodPost && r.Method != http.MethodPatch {
