@@ -53,6 +53,7 @@ type options struct {
 	model     bot.Model
 	userRate  int
 	extraSeed map[string]string // file name -> content, ingested globally
+	content   bool              // ask for the Message Content intent
 }
 
 func start(t *testing.T, o options) *harness {
@@ -82,10 +83,11 @@ func start(t *testing.T, o options) *harness {
 		o.userRate = 1000 // tests ask many questions; TestRateLimitAndRetry sets its own
 	}
 	fe, err := discord.New(core, discord.Config{
-		Token:         discordtest.BotToken,
-		APIURL:        fake.URL(),
-		ModRoles:      []string{modRole},
-		UserPerMinute: o.userRate,
+		Token:          discordtest.BotToken,
+		APIURL:         fake.URL(),
+		ModRoles:       []string{modRole},
+		UserPerMinute:  o.userRate,
+		MessageContent: o.content,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -447,5 +449,32 @@ func TestRateLimitAndRetry(t *testing.T) {
 	cb := h.callback(t, i)
 	if !ephemeral(cb) || !strings.Contains(text(cb), "try again in") {
 		t.Errorf("second question within a minute = %s; want an ephemeral rate-limit reply", text(cb))
+	}
+}
+
+func TestRoleMentionIsAQuestion(t *testing.T) {
+	// Discord counts only user mentions as mentioning an app, so the text
+	// of a message that mentions just the bot's role needs the intent.
+	h := start(t, options{content: true})
+	const botRole = "3000000000000000077"
+	h.fake.SetBotRoles(guildA, botRole)
+	q := h.fake.MessageCreate(discordtest.Msg{GuildID: guildA, Author: member, Content: "<@&" + botRole + "> Which country has recognised the Taliban government recently?"})
+	reply := h.wait(t, "reply to the role mention", func(r discordtest.Request) bool {
+		return r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/messages") && strings.Contains(string(r.Body), q.ID)
+	})
+	if !strings.Contains(text(reply), "Russia") {
+		t.Errorf("reply = %s; want the answer", text(reply))
+	}
+	// A message mentioning some other role is not for the bot.
+	h.fake.MessageCreate(discordtest.Msg{GuildID: guildA, Author: member, Content: "<@&" + modRole + "> Which country has recognised the Taliban government recently?"})
+	time.Sleep(300 * time.Millisecond) // nothing should arrive; give it the chance
+	n := 0
+	for _, r := range h.fake.Requests() {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/messages") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("bot sent %d messages; want only the reply to its own role's mention", n)
 	}
 }

@@ -94,17 +94,24 @@ func (f *Frontend) mentionsMe(m *discordgo.Message, me string) bool {
 	if len(m.MentionRoles) == 0 || m.GuildID == "" {
 		return false
 	}
-	member, err := f.s.State.Member(m.GuildID, me)
-	if err != nil {
-		member, err = f.s.GuildMember(m.GuildID, me)
-		if err != nil {
-			f.log.Debug("look up the bot's roles", "guild_id", m.GuildID, "err", err)
-			return false
-		}
-		_ = f.s.State.MemberAdd(member)
+	if member, err := f.s.State.Member(m.GuildID, me); err == nil && anyRole(m.MentionRoles, member.Roles) {
+		return true
 	}
-	for _, r := range m.MentionRoles {
-		if slices.Contains(member.Roles, r) {
+	// The cached member may predate a role change: ask Discord. Messages
+	// that mention roles but not the bot's user are rare, so this costs
+	// little.
+	member, err := f.s.GuildMember(m.GuildID, me)
+	if err != nil {
+		f.log.Debug("look up the bot's roles", "guild_id", m.GuildID, "err", err)
+		return false
+	}
+	_ = f.s.State.MemberAdd(member)
+	return anyRole(m.MentionRoles, member.Roles)
+}
+
+func anyRole(mentioned, have []string) bool {
+	for _, r := range mentioned {
+		if slices.Contains(have, r) {
 			return true
 		}
 	}
