@@ -70,6 +70,7 @@ type Bot struct {
 	model     Model // nil: extractive answers only
 	store     Store
 	fetcher   Fetcher
+	feeds     FeedManager // nil: no feeds
 	minConf   float64
 	now       func() time.Time
 	log       *slog.Logger

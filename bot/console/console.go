@@ -16,6 +16,7 @@ import (
 
 	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/feeds"
 )
 
 // maxLine bounds one input line; a longer paste is an error, not a hang.
@@ -26,6 +27,10 @@ const help = `Type a question and press Enter. Commands:
   /search WORDS          matching articles, without the language model
   /add PATH|URL...       add articles from files, directories or web pages
   /remove ID             delete an article
+  /feeds                 the feeds followed, with their health
+  /feeds add URL         follow an RSS, Atom or JSON feed (polls it once now)
+  /feeds remove ID       stop following a feed (its articles stay)
+  /feeds poll            poll every feed now
   /sources               what the corpus holds
   /help                  this text
   /quit                  leave (or Ctrl-D)`
@@ -153,6 +158,8 @@ func (c *Console) handle(ctx context.Context, line string, out io.Writer) error 
 			return err
 		}
 		fmt.Fprintf(out, "Removed #%d: %s\n", a.ID, a.Title)
+	case "/feeds":
+		return c.feeds(ctx, arg, out)
 	case "/sources":
 		st, err := c.bot.Sources(ctx, c.who)
 		if err != nil {
@@ -188,4 +195,47 @@ func userMessage(err error) string {
 		return "Not allowed: " + err.Error()
 	}
 	return "Error: " + err.Error()
+}
+
+// feeds runs /feeds [add URL | remove ID | poll].
+func (c *Console) feeds(ctx context.Context, arg string, out io.Writer) error {
+	sub, rest, _ := strings.Cut(arg, " ")
+	rest = strings.TrimSpace(rest)
+	switch sub {
+	case "", "list":
+		fs, err := c.bot.Feeds(ctx, c.who)
+		if err != nil {
+			return err
+		}
+		WriteFeeds(out, fs)
+	case "add":
+		if rest == "" {
+			return errors.New("usage: /feeds add URL")
+		}
+		f, res, err := c.bot.AddFeed(ctx, c.who, rest)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Following feed #%d: %s\n", f.ID, f.Title)
+		WriteFeedResults(out, []feeds.Result{res})
+	case "remove":
+		id, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil {
+			return errors.New("usage: /feeds remove ID (the #number in /feeds)")
+		}
+		f, err := c.bot.RemoveFeed(ctx, c.who, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Stopped following #%d: %s (its articles stay)\n", f.ID, f.Title)
+	case "poll":
+		rs, err := c.bot.PollFeeds(ctx, c.who)
+		if err != nil {
+			return err
+		}
+		WriteFeedResults(out, rs)
+	default:
+		return fmt.Errorf("unknown /feeds subcommand %q: use add, remove or poll", sub)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/feeds"
 )
 
 // WriteAnswer prints an answer and its numbered sources as plain text.
@@ -107,4 +108,48 @@ func meta(outlet string, published time.Time) string {
 		parts = append(parts, published.Format(dateLayout))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// WriteFeeds prints the feeds followed, with their health.
+func WriteFeeds(w io.Writer, fs []corpus.Feed) {
+	if len(fs) == 0 {
+		fmt.Fprintln(w, "No feeds yet. Follow one with /feeds add URL.")
+		return
+	}
+	for _, f := range fs {
+		title := f.Title
+		if title == "" {
+			title = f.URL
+		}
+		fmt.Fprintf(w, "#%d %s\n   %s\n   %d articles; last success %s", f.ID, title, f.URL, f.Items, whenOrNever(f.LastSuccess))
+		if f.Failures > 0 {
+			fmt.Fprintf(w, "; %d failures, last error: %s", f.Failures, f.LastError)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// WriteFeedResults prints what polling did per feed.
+func WriteFeedResults(w io.Writer, rs []feeds.Result) {
+	for _, r := range rs {
+		title := r.Feed.Title
+		if title == "" {
+			title = r.Feed.URL
+		}
+		switch {
+		case r.Err != nil:
+			fmt.Fprintf(w, "#%d %s: failed: %v\n", r.Feed.ID, title, r.Err)
+		case r.NotModified:
+			fmt.Fprintf(w, "#%d %s: not modified\n", r.Feed.ID, title)
+		default:
+			fmt.Fprintf(w, "#%d %s: added %d, updated %d, unchanged %d, failed %d\n", r.Feed.ID, title, r.Added, r.Updated, r.Unchanged, r.Failed)
+		}
+	}
+}
+
+func whenOrNever(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Local().Format("2006-01-02 15:04")
 }

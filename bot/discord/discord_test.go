@@ -20,6 +20,7 @@ import (
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/bot/llm/llmtest"
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/feeds"
 	"github.com/newsbot/newsbot/corpus/ingest"
 	"github.com/newsbot/newsbot/corpus/sqlite"
 	"github.com/newsbot/newsbot/corpus/web"
@@ -79,6 +80,7 @@ func start(t *testing.T, o options) *harness {
 		t.Fatal(err)
 	}
 	core := bot.New(retrieval.New(db, retrieval.Options{}), o.model, db, bot.Options{Fetcher: fetcher})
+	core.SetFeeds(feeds.New(db, fetcher, feeds.Options{}))
 	if o.userRate == 0 {
 		o.userRate = 1000 // tests ask many questions; TestRateLimitAndRetry sets its own
 	}
@@ -476,5 +478,44 @@ func TestRoleMentionIsAQuestion(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("bot sent %d messages; want only the reply to its own role's mention", n)
+	}
+}
+
+const feedXML = `<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Valley Courier</title>
+<item><title>Bridge reopens after repairs</title><link>%[1]s/bridge</link><guid>vc-1</guid><pubDate>Tue, 24 Nov 2026 09:00:00 +0000</pubDate>
+<content:encoded><![CDATA[<p>%[2]s</p>]]></content:encoded></item></channel></rss>`
+
+func TestFeedsAreScopedToTheirServer(t *testing.T) {
+	body := strings.Repeat("The Kestrel Bridge over the Valley river reopened on Tuesday after eight months of repairs to its cables and deck, the county said. ", 8)
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprintf(w, feedXML, srv.URL, body)
+	}))
+	defer srv.Close()
+	h := start(t, options{})
+	add := discordtest.Cmd{Name: "feeds", GuildID: guildA, User: moderator, Permissions: discordgo.PermissionManageMessages,
+		Options: []*discordgo.ApplicationCommandInteractionDataOption{discordtest.SubCommand("add", discordtest.Opt("url", srv.URL+"/feed.xml"))}}
+	i := h.fake.SlashCommand(add)
+	if got := text(h.final(t, i)); !strings.Contains(got, "Following Valley Courier") || !strings.Contains(got, "1 articles added") {
+		t.Fatalf("/feeds add = %s", got)
+	}
+	if _, edit := h.ask(t, guildA, "When did the Kestrel Bridge reopen?"); !strings.Contains(text(edit), "Tuesday") {
+		t.Errorf("in the feed's server: %s", text(edit))
+	}
+	if _, edit := h.ask(t, guildB, "When did the Kestrel Bridge reopen?"); strings.Contains(text(edit), "Tuesday") {
+		t.Errorf("in another server the feed's article was seen: %s", text(edit))
+	}
+	list := h.fake.SlashCommand(discordtest.Cmd{Name: "feeds", GuildID: guildA, User: member, Options: []*discordgo.ApplicationCommandInteractionDataOption{discordtest.SubCommand("list")}})
+	if got := text(h.callback(t, list)); !strings.Contains(got, "Valley Courier") || !strings.Contains(got, "1 articles") {
+		t.Errorf("/feeds list = %s", got)
+	}
+	src := h.fake.SlashCommand(discordtest.Cmd{Name: "sources", GuildID: guildA, User: member})
+	if got := text(h.callback(t, src)); !strings.Contains(got, "Feeds: 1 followed") {
+		t.Errorf("/sources = %s; want feed health", got)
+	}
+	add.User, add.Permissions = member, 0
+	if got := text(h.callback(t, h.fake.SlashCommand(add))); !strings.Contains(got, "need the Manage Messages") {
+		t.Errorf("/feeds add by a member = %s; want refused", got)
 	}
 }

@@ -63,7 +63,16 @@ func (f *Frontend) handleSources(ctx context.Context, i *discordgo.InteractionCr
 	if err != nil {
 		return err
 	}
-	return f.respond(ctx, i, renderStats(st, outlets), false)
+	fs, err := f.core.Feeds(ctx, who)
+	if err != nil {
+		return err
+	}
+	msgs := renderStats(st, outlets)
+	if h := feedHealth(fs); h != "" {
+		e := msgs[0].Embeds[0]
+		e.Description = truncate(e.Description+h, maxEmbedDescription)
+	}
+	return f.respond(ctx, i, msgs, false)
 }
 
 // modalAddText is the custom id of the /add text modal, and of its fields.

@@ -22,6 +22,7 @@ func (f *Frontend) routes() map[string]handler {
 		"sources": f.handleSources,
 		"add":     f.handleAdd,
 		"remove":  f.handleRemove,
+		"feeds":   f.handleFeeds,
 	}
 }
 
@@ -37,6 +38,7 @@ func (f *Frontend) autocompleteRoutes() map[string]handler {
 	return map[string]handler{
 		"latest": f.completeSource,
 		"remove": f.completeArticle,
+		"feeds":  f.completeFeed,
 	}
 }
 
@@ -81,6 +83,16 @@ func commands() []*discordgo.ApplicationCommand {
 				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "file", Description: "Add articles from a file (txt, md, html, json, jsonl)",
 					Options: []*discordgo.ApplicationCommandOption{{Type: discordgo.ApplicationCommandOptionAttachment, Name: "file", Description: "The file", Required: true}}},
 				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "text", Description: "Paste an article's text"},
+			},
+		},
+		{
+			Name: "feeds", Description: "News feeds this server follows", Contexts: guildOnly,
+			Options: []*discordgo.ApplicationCommandOption{
+				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "list", Description: "The feeds followed, with their health"},
+				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "add", Description: "Follow an RSS, Atom or JSON feed (moderators)",
+					Options: []*discordgo.ApplicationCommandOption{{Type: discordgo.ApplicationCommandOptionString, Name: "url", Description: "The feed's address", Required: true, MaxLength: 2000}}},
+				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "remove", Description: "Stop following a feed (moderators)",
+					Options: []*discordgo.ApplicationCommandOption{{Type: discordgo.ApplicationCommandOptionString, Name: "feed", Description: "Start typing its name", Required: true, Autocomplete: true}}},
 			},
 		},
 		{

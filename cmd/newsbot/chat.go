@@ -36,7 +36,10 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	describeSetup(e)
-	b := newBot(e, db)
+	b, poller := newBot(e, db)
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	wait := startPolling(pollCtx, e, poller)
+	defer func() { stopPolling(); wait() }()
 	return console.New(b, operator, e.log).Run(ctx, e.stdin, e.stdout)
 }
 

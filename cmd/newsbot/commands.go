@@ -46,7 +46,7 @@ func cmdAsk(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	b := newBot(e, db)
+	b, _ := newBot(e, db)
 	a, err := b.Ask(ctx, bot.Question{Text: question, AsOf: when, Scopes: []string{corpus.GlobalScope}}, nil)
 	if err != nil {
 		return fmt.Errorf("ask: %w", err)
@@ -153,7 +153,7 @@ func cmdRemove(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("remove %s: %w", pos[0], err)
 	}
-	b := newBot(e, db)
+	b, _ := newBot(e, db)
 	a, err := b.Remove(ctx, operator, id)
 	if err != nil {
 		return err

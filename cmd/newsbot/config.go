@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/bot/llm"
+	"github.com/newsbot/newsbot/corpus/feeds"
 	"github.com/newsbot/newsbot/corpus/web"
 )
 
@@ -36,7 +37,9 @@ type config struct {
 	UserPerMinute     int
 	ServerPerMinute   int
 
-	FetchAllow []string
+	FetchAllow   []string
+	FeedInterval time.Duration
+	Feeds        []string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -99,6 +102,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("NEWSBOT_FETCH_ALLOW: %w", err)
 	}
 	c.FetchAllow = allow
+	c.FeedInterval = feeds.DefaultInterval
+	if v := getenv("NEWSBOT_FEED_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			return c, fmt.Errorf("NEWSBOT_FEED_INTERVAL=%q: want a duration of at least 1m, such as 15m", v)
+		}
+		c.FeedInterval = d
+	}
+	c.Feeds = feeds.SplitURLs(getenv("NEWSBOT_FEEDS"))
 	if v := getenv("NEWSBOT_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return c, fmt.Errorf("NEWSBOT_LOG_LEVEL=%q: want debug, info, warn or error", v)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/bot/llm"
+	"github.com/newsbot/newsbot/corpus/feeds"
 	"github.com/newsbot/newsbot/corpus/sqlite"
 	"github.com/newsbot/newsbot/corpus/web"
 	"github.com/newsbot/newsbot/retrieval"
@@ -33,6 +34,8 @@ Commands:
   latest [-n N] [--source NAME] [--json]
                                list the newest articles
   remove ID|URL                delete an article
+  feeds add URL | list | remove URL|ID | poll
+                               follow RSS, Atom and JSON feeds
   stats [--json]               what the corpus holds
 
 The database is -db, else NEWSBOT_DB, else ./newsbot.db. Settings are read
@@ -98,6 +101,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdRemove(ctx, e, rest)
 	case "stats":
 		return cmdStats(ctx, e, rest)
+	case "feeds":
+		return cmdFeeds(ctx, e, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -115,9 +120,11 @@ func openStore(ctx context.Context, e *env) (*sqlite.DB, error) {
 	return db, nil
 }
 
-// newBot wires the bot: the store, lexical retrieval and, when configured,
-// the LLM.
-func newBot(e *env, db *sqlite.DB) *bot.Bot {
+// newBot wires the bot: the store, lexical retrieval, the fetcher and feed
+// poller and, when configured, the LLM. The poller (nil when the fetcher
+// could not be set up) is the bot's, so polling in the background and a
+// moderator's first poll never run twice for one feed.
+func newBot(e *env, db *sqlite.DB) (*bot.Bot, *feeds.Poller) {
 	var model bot.Model
 	if e.cfg.hasLLM() {
 		model = llm.New(llm.Config{
@@ -129,7 +136,39 @@ func newBot(e *env, db *sqlite.DB) *bot.Bot {
 		})
 	}
 	r := retrieval.New(db, retrieval.Options{})
-	return bot.New(r, model, db, bot.Options{MinConfidence: e.cfg.MinConfidence, Fetcher: newFetcher(e), Logger: e.log})
+	fetcher := newFetcher(e)
+	b := bot.New(r, model, db, bot.Options{MinConfidence: e.cfg.MinConfidence, Fetcher: fetcher, Logger: e.log})
+	if fetcher == nil {
+		return b, nil
+	}
+	p := newPoller(e, db, fetcher)
+	b.SetFeeds(p)
+	return b, p
+}
+
+// newPoller returns the feed poller over the store and the fetcher.
+func newPoller(e *env, db *sqlite.DB, f *web.Fetcher) *feeds.Poller {
+	return feeds.New(db, f, feeds.Options{Interval: e.cfg.FeedInterval, Logger: e.log})
+}
+
+// startPolling ensures the feeds of NEWSBOT_FEEDS and polls every feed in
+// the background until ctx is done; the returned function waits for the
+// poller to stop.
+func startPolling(ctx context.Context, e *env, p *feeds.Poller) (wait func()) {
+	if p == nil {
+		return func() {}
+	}
+	if err := p.EnsureFeeds(ctx, e.cfg.Feeds, "env"); err != nil {
+		e.log.Warn("some NEWSBOT_FEEDS could not be added", "err", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := p.Run(ctx); err != nil {
+			e.log.Error("feed poller stopped", "err", err)
+		}
+	}()
+	return func() { <-done }
 }
 
 // newFetcher is the one fetcher for every URL newsbot reads. The settings

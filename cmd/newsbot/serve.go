@@ -33,7 +33,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if !e.cfg.hasLLM() {
 		e.log.Warn("no language model configured: answers are extractive; set OPENAI_API_KEY or OPENAI_BASE_URL to compose them")
 	}
-	b := newBot(e, db)
+	b, poller := newBot(e, db)
 	fe, err := discord.New(b, discord.Config{
 		Token:          e.cfg.DiscordToken,
 		GuildIDs:       e.cfg.DiscordGuildIDs,
@@ -48,6 +48,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	wait := startPolling(pollCtx, e, poller)
+	defer func() { stopPolling(); wait() }()
 	return fe.Run(ctx)
 }
 
