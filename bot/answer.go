@@ -103,14 +103,37 @@ func (b *Bot) Ask(ctx context.Context, q Question, onDelta func(string)) (Answer
 	if err != nil {
 		return Answer{}, fmt.Errorf("ask: %w", err)
 	}
-	if len(res.Hits) == 0 || res.Confidence < b.minConf {
+	if retrieval.Refuses(res, b.minConf) {
 		b.log.InfoContext(ctx, "question not covered", "confidence", res.Confidence, "hits", len(res.Hits))
 		return notCovered(res), nil
 	}
+	var a Answer
 	if b.model == nil {
-		return extractive(text, res, ""), nil
+		a = extractive(text, res, "")
+	} else {
+		a = b.compose(ctx, text, asOf, q.History, res, onDelta)
 	}
-	return b.compose(ctx, text, asOf, q.History, res, onDelta), nil
+	if res.RangeRelaxed && a.Grounded {
+		// The period asked about had nothing good enough; say so rather
+		// than pass older stories off as that period's news.
+		a.Note = joinNotes("Nothing published "+strings.TrimSpace(rangeWords(res.Range))+" covers this; these sources are from other dates.", a.Note)
+	}
+	return a, nil
+}
+
+// rangeWords describes a range for a note: "in 23–29 Nov 2026".
+func rangeWords(r retrieval.TimeRange) string {
+	if d := periodOf(r.Label); d != "" {
+		return "in the period asked about (" + d + ")"
+	}
+	return "in the period asked about"
+}
+
+func joinNotes(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + " " + b
 }
 
 // compose asks the model and checks its citations, falling back to an
@@ -126,7 +149,7 @@ func (b *Bot) compose(ctx context.Context, question string, asOf time.Time, hist
 		} else {
 			b.log.WarnContext(ctx, "llm failed, answering extractively", "err", err)
 		}
-		return extractive(question, res, "The language model did not answer in time, so these are the most relevant sentences from the articles.")
+		return extractive(question, res, failureNote(err))
 	}
 	if isRefusal(raw) {
 		a := notCovered(res)
@@ -140,6 +163,21 @@ func (b *Bot) compose(ctx context.Context, question string, asOf time.Time, hist
 		return extractive(question, res, "The language model's answer cited none of the articles, so these are the most relevant sentences instead.")
 	}
 	return Answer{Text: text, Sources: sources, Grounded: true, Mode: ModeLLM, Confidence: res.Confidence, Range: res.Range}
+}
+
+// failureNote tells the asker why an answer is extractive although a model
+// is configured: what went wrong in plain words (a Model's error may say it
+// through a Reason method, as bot/llm's do), then what they get instead.
+func failureNote(err error) string {
+	reason := "the language model could not answer"
+	var r interface{ Reason() string }
+	switch {
+	case errors.As(err, &r) && r.Reason() != "":
+		reason = r.Reason()
+	case errors.Is(err, context.DeadlineExceeded):
+		reason = "the language model did not answer in time"
+	}
+	return strings.ToUpper(reason[:1]) + reason[1:] + ", so these are the most relevant sentences from the articles."
 }
 
 // notCovered is the answer for a question the corpus does not cover.

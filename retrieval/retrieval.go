@@ -90,6 +90,13 @@ type Options struct {
 	// RecencyWeight is the bonus of a story published at AsOf; default
 	// DefaultRecencyWeight, negative disables the prior.
 	RecencyWeight float64
+
+	// Vectors, if not nil, turns on hybrid retrieval (see hybrid.go).
+	Vectors *Vectors
+	// MinConfidence is the floor of Refuses, used to decide when a date
+	// filter found nothing good enough (see Result.RangeRelaxed); <= 0
+	// means DefaultMinConfidence. The bot must use the same floor.
+	MinConfidence float64
 }
 
 // Retriever answers questions with passages from a Searcher.
@@ -145,23 +152,48 @@ type Result struct {
 	Terms []string
 	// Range is the time filter read from the question; zero when none.
 	Range TimeRange
+	// RangeRelaxed reports that nothing in Range answered the question well
+	// enough, so the hits come from the whole corpus (the recency prior
+	// still prefers recent stories). The time words of a question often
+	// describe the event ("the war that began in 2022") rather than ask for
+	// a period, and a strict filter would then hide the answer; callers
+	// should say the sources are from outside the period asked about.
+	RangeRelaxed bool
 }
 
 // Retrieve finds the passages for req. A question with a time expression
 // but no other terms ("what happened this week?") returns no hits,
 // Confidence 0 and the Range, so the caller can list the latest articles in
 // it instead. Errors come from the Searcher only.
-func (r *Retriever) Retrieve(ctx context.Context, req Request) (res Result, err error) {
+func (r *Retriever) Retrieve(ctx context.Context, req Request) (Result, error) {
 	asOf := req.AsOf
 	if asOf.IsZero() {
 		asOf = time.Now()
 	}
+	rng, rest := ParseTime(req.Question, asOf)
+	res, err := r.retrieve(ctx, req, asOf, rng, rest, true)
+	if err != nil || rng.IsZero() || !Refuses(res, r.opt.MinConfidence) {
+		return res, err
+	}
+	wide, err := r.retrieve(ctx, req, asOf, rng, rest, false)
+	if err != nil || Refuses(wide, r.opt.MinConfidence) {
+		return res, err
+	}
+	wide.RangeRelaxed = true
+	return wide, nil
+}
+
+// retrieve runs one search for the question words rest; filter says
+// whether the time range limits it.
+func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, rng TimeRange, rest string, filter bool) (res Result, err error) {
 	k := req.K
 	if k <= 0 {
 		k = r.opt.K
 	}
-	rng, rest := ParseTime(req.Question, asOf)
 	res.Range = rng
+	if !filter {
+		rng = TimeRange{}
+	}
 
 	terms := QueryTermsFor(rest)
 	ctxTerms := contextTerms(req.Context, terms)
@@ -174,6 +206,9 @@ func (r *Retriever) Retrieve(ctx context.Context, req Request) (res Result, err 
 		return res, nil
 	}
 	res.Terms = append(append([]string(nil), terms...), ctxTerms...)
+
+	// Hybrid retrieval (hybrid.go): the vector search runs meanwhile.
+	vectors := r.searchVectors(ctx, rest, rng, req.Scopes)
 
 	scored := make(map[int64]*corpus.Hit)
 	var order []int64 // first-seen order keeps ties deterministic
@@ -209,6 +244,8 @@ func (r *Retriever) Retrieve(ctx context.Context, req Request) (res Result, err 
 			return res, err
 		}
 	}
+
+	order = vectors.fuse(ctx, scored, order) // hybrid.go; a no-op when off
 
 	hits := make([]corpus.Hit, 0, len(order))
 	for _, id := range order {

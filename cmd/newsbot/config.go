@@ -19,6 +19,7 @@ const defaultDB = "newsbot.db"
 // reads the environment (through getenv), so tests pass their own.
 type config struct {
 	DB            string
+	dbFlag        bool // DB came from -db: eval then uses it instead of a temporary store
 	OpenAIKey     string
 	OpenAIBaseURL string
 	ChatModel     string
@@ -40,6 +41,11 @@ type config struct {
 	FetchAllow   []string
 	FeedInterval time.Duration
 	Feeds        []string
+	// Hybrid retrieval: on when EmbedModel is set. The endpoint and key
+	// default to the chat ones.
+	EmbedModel   string
+	EmbedBaseURL string
+	EmbedAPIKey  string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -111,6 +117,18 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.FeedInterval = d
 	}
 	c.Feeds = feeds.SplitURLs(getenv("NEWSBOT_FEEDS"))
+	c.EmbedModel = strings.TrimSpace(getenv("NEWSBOT_EMBED_MODEL"))
+	c.EmbedBaseURL = strings.TrimSpace(getenv("NEWSBOT_EMBED_BASE_URL"))
+	if c.EmbedBaseURL == "" {
+		c.EmbedBaseURL = c.OpenAIBaseURL
+	}
+	c.EmbedAPIKey = strings.TrimSpace(getenv("NEWSBOT_EMBED_API_KEY"))
+	if c.EmbedAPIKey == "" {
+		c.EmbedAPIKey = c.OpenAIKey
+	}
+	if c.EmbedModel != "" && c.EmbedBaseURL == "" && c.EmbedAPIKey == "" {
+		return c, fmt.Errorf("NEWSBOT_EMBED_MODEL=%q needs an endpoint: set OPENAI_API_KEY (OpenAI) or NEWSBOT_EMBED_BASE_URL / OPENAI_BASE_URL", c.EmbedModel)
+	}
 	if v := getenv("NEWSBOT_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return c, fmt.Errorf("NEWSBOT_LOG_LEVEL=%q: want debug, info, warn or error", v)

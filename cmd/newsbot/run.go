@@ -16,7 +16,6 @@ import (
 	"github.com/newsbot/newsbot/corpus/feeds"
 	"github.com/newsbot/newsbot/corpus/sqlite"
 	"github.com/newsbot/newsbot/corpus/web"
-	"github.com/newsbot/newsbot/retrieval"
 )
 
 const usage = `newsbot answers questions about the news from a local corpus of articles.
@@ -37,6 +36,9 @@ Commands:
   feeds add URL | list | remove URL|ID | poll
                                follow RSS, Atom and JSON feeds
   stats [--json]               what the corpus holds
+  embed [--batch N]            compute the passage embeddings missing for NEWSBOT_EMBED_MODEL
+  eval (--questions F | --realtimeqa F --gcs F | --multihop F) --corpus PATH... [--json] [-k 1,5,10] [--limit N]
+                               measure retrieval on a question set (see docs/EVAL.md)
 
 The database is -db, else NEWSBOT_DB, else ./newsbot.db. Settings are read
 from the environment and from a .env file; see README.md.
@@ -52,11 +54,14 @@ type env struct {
 }
 
 // run is the whole program: main only adds the process's environment.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
+	// Secrets never reach the log or the error main prints (redact.go).
+	redact := newRedactor(secretsOf(cfg)...)
+	defer func() { err = redact.Err(err) }()
 	fs := flag.NewFlagSet("newsbot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
@@ -67,6 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return err
 	}
+	fs.Visit(func(f *flag.Flag) { cfg.dbFlag = cfg.dbFlag || f.Name == "db" })
 	cmd, rest := "chat", fs.Args()
 	if cfg.DiscordToken != "" {
 		cmd = "serve"
@@ -82,7 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		level = cfg.LogLevel
 	}
 	e := &env{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr,
-		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
+		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: redact.Attr}))}
 
 	switch cmd {
 	case "chat":
@@ -94,15 +100,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "ask":
 		return cmdAsk(ctx, e, rest)
 	case "ingest":
-		return cmdIngest(ctx, e, rest)
+		return embedAdded(ctx, e, func() error { return cmdIngest(ctx, e, rest) }) // embed.go
 	case "latest":
 		return cmdLatest(ctx, e, rest)
 	case "remove":
 		return cmdRemove(ctx, e, rest)
+	case "embed":
+		return cmdEmbed(ctx, e, rest)
 	case "stats":
 		return cmdStats(ctx, e, rest)
 	case "feeds":
 		return cmdFeeds(ctx, e, rest)
+	case "eval":
+		return cmdEval(ctx, e, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -121,9 +131,10 @@ func openStore(ctx context.Context, e *env) (*sqlite.DB, error) {
 }
 
 // newBot wires the bot: the store, lexical retrieval, the fetcher and feed
-// poller and, when configured, the LLM. The poller (nil when the fetcher
-// could not be set up) is the bot's, so polling in the background and a
-// moderator's first poll never run twice for one feed.
+// poller and, when configured, the LLM and hybrid retrieval (embed.go). The
+// poller (nil when the fetcher could not be set up) is the bot's, so
+// polling in the background and a moderator's first poll never run twice
+// for one feed.
 func newBot(e *env, db *sqlite.DB) (*bot.Bot, *feeds.Poller) {
 	var model bot.Model
 	if e.cfg.hasLLM() {
@@ -135,9 +146,9 @@ func newBot(e *env, db *sqlite.DB) (*bot.Bot, *feeds.Poller) {
 			Logger:  e.log,
 		})
 	}
-	r := retrieval.New(db, retrieval.Options{})
+	r := newRetriever(e, db)
 	fetcher := newFetcher(e)
-	b := bot.New(r, model, db, bot.Options{MinConfidence: e.cfg.MinConfidence, Fetcher: fetcher, Logger: e.log})
+	b := bot.New(r, model, withEmbeddings(e, db), bot.Options{MinConfidence: e.cfg.MinConfidence, Fetcher: fetcher, Logger: e.log})
 	if fetcher == nil {
 		return b, nil
 	}
@@ -148,7 +159,7 @@ func newBot(e *env, db *sqlite.DB) (*bot.Bot, *feeds.Poller) {
 
 // newPoller returns the feed poller over the store and the fetcher.
 func newPoller(e *env, db *sqlite.DB, f *web.Fetcher) *feeds.Poller {
-	return feeds.New(db, f, feeds.Options{Interval: e.cfg.FeedInterval, Logger: e.log})
+	return feeds.New(withEmbeddings(e, db), f, feeds.Options{Interval: e.cfg.FeedInterval, Logger: e.log})
 }
 
 // startPolling ensures the feeds of NEWSBOT_FEEDS and polls every feed in

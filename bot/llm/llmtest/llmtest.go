@@ -26,6 +26,9 @@ type Reply struct {
 	CutAfter   int           // > 0: drop the connection after this many chunks, without [DONE]
 	Finish     string        // finish_reason of the last chunk; empty means "stop"
 	Malformed  bool          // send a chunk that is not JSON
+	// EndEarly ends the stream cleanly after the chunks, without a finish
+	// reason or [DONE], as a proxy that closes the connection would.
+	EndEarly bool
 }
 
 // Server is a running fake.
@@ -35,6 +38,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	requests []openai.ChatCompletionRequest
+
+	emb embeddings // POST /v1/embeddings, see embeddings.go
 }
 
 // New starts a fake whose nth request (0-based) is answered by reply. The
@@ -44,6 +49,7 @@ func New(tb testing.TB, reply func(n int, req openai.ChatCompletionRequest) Repl
 	s := &Server{reply: reply}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.handleChat)
+	mux.HandleFunc("POST /v1/embeddings", s.handleEmbeddings)
 	s.srv = httptest.NewServer(mux)
 	tb.Cleanup(s.srv.Close)
 	return s
@@ -114,6 +120,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		if flusher != nil {
 			flusher.Flush()
 		}
+	}
+	if rep.EndEarly {
+		return
 	}
 	finish := rep.Finish
 	if finish == "" {

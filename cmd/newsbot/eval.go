@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/newsbot/newsbot/corpus/ingest"
+	"github.com/newsbot/newsbot/corpus/sqlite"
+	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/eval"
+)
+
+// progressEvery spaces the progress line's redraws: often enough to look
+// alive, rarely enough not to slow a fast loop down.
+const progressEvery = 200 * time.Millisecond
+
+const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] SET
+  SET is one of
+    --questions FILE.jsonl --corpus PATH...   newsbot's generic question format
+    --realtimeqa QUESTIONS.jsonl --gcs GCS.jsonl.gz
+    --multihop MultiHopRAG.json --corpus corpus.json
+  The corpus goes into a temporary database unless -db is given (newsbot -db F eval ...).`
+
+// newRetriever is the bot's retrieval configuration: lexical search, hybrid
+// retrieval when NEWSBOT_EMBED_MODEL is set (embed.go) and the refusal
+// floor of NEWSBOT_MIN_CONFIDENCE. eval calls it so that its figures are
+// those of the bot's answers; newBot must build its retriever with it too.
+func newRetriever(e *env, db *sqlite.DB) *retrieval.Retriever {
+	return retrieval.New(db, retrieval.Options{Vectors: hybrid(e, db), MinConfidence: e.cfg.MinConfidence})
+}
+
+func cmdEval(ctx context.Context, e *env, args []string) (err error) {
+	fs := newFlags(e, "eval", evalSynopsis)
+	questions := fs.String("questions", "", "generic JSONL question set")
+	realtimeqa := fs.String("realtimeqa", "", "RealTime QA questions (JSONL)")
+	gcs := fs.String("gcs", "", "RealTime QA retrieval file (gcs_search_results_*.jsonl.gz): the corpus")
+	multihop := fs.String("multihop", "", "MultiHop-RAG queries (MultiHopRAG.json)")
+	var corpusPaths []string
+	fs.Func("corpus", "corpus file or directory, anything ingest reads or a RealTime QA GCS file (repeatable)", func(s string) error {
+		corpusPaths = append(corpusPaths, s)
+		return nil
+	})
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	cutoffs := fs.String("k", "1,5,10", "cut-offs of the @k metrics, comma-separated")
+	limit := fs.Int("limit", 0, "evaluate only the first N questions (0: all)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	// Paths after the flags ("--corpus a.jsonl b.jsonl") are corpus paths too.
+	corpusPaths = append(corpusPaths, pos...)
+	if *gcs != "" {
+		corpusPaths = append(corpusPaths, *gcs)
+	}
+	ks, err := parseCutoffs(*cutoffs)
+	if err != nil {
+		return fmt.Errorf("eval: -k: %w", err)
+	}
+	if *limit < 0 {
+		return fmt.Errorf("eval: --limit %d: want 0 or more", *limit)
+	}
+
+	var format eval.Format
+	var setPath string
+	var load func(io.Reader) ([]eval.Question, error)
+	n := 0
+	for _, s := range []struct {
+		path   string
+		format eval.Format
+		load   func(io.Reader) ([]eval.Question, error)
+	}{
+		{*questions, eval.Generic, eval.LoadGeneric},
+		{*realtimeqa, eval.RealTimeQA, eval.LoadRealTimeQA},
+		{*multihop, eval.MultiHop, eval.LoadMultiHop},
+	} {
+		if s.path != "" {
+			n++
+			format, setPath, load = s.format, s.path, s.load
+		}
+	}
+	if n != 1 {
+		fs.Usage()
+		return errors.New("eval: give one of --questions, --realtimeqa or --multihop")
+	}
+	if len(corpusPaths) == 0 {
+		fs.Usage()
+		return errors.New("eval: no corpus given (--corpus, or --gcs for RealTime QA)")
+	}
+	f, err := os.Open(setPath)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	qs, err := load(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("eval: %s: %w", setPath, err)
+	}
+	if *limit > 0 && *limit < len(qs) {
+		qs = qs[:*limit]
+	}
+
+	start := time.Now()
+	db, cleanup, err := evalStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := cleanup(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+
+	progress := isTerminal(e.stderr)
+	var last time.Time
+	redraw := func(msg string, args ...any) {
+		if now := time.Now(); now.Sub(last) >= progressEvery {
+			last = now
+			fmt.Fprintf(e.stderr, "\r\033[K"+msg, args...)
+		}
+	}
+	var onIngest func(ingest.Report)
+	if progress {
+		onIngest = func(r ingest.Report) { redraw("ingesting: %s", r.Summary()) }
+	}
+	// Articles are added as the bot adds them: embedded too when hybrid
+	// retrieval is on.
+	ing, err := eval.Ingest(ctx, withEmbeddings(e, db), corpusPaths, onIngest)
+	if progress {
+		fmt.Fprint(e.stderr, "\r\033[K")
+	}
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	for _, fl := range ing.Failures {
+		e.log.Debug("eval: article not added", "source", fl.Source, "err", fl.Err)
+	}
+
+	runner := eval.Runner{
+		Retriever: newRetriever(e, db),
+		Floor:     e.cfg.MinConfidence, // as bot.New reads it: 0 means the default
+		Cutoffs:   ks,
+		AsOf:      ing.Newest,
+	}
+	if progress {
+		runner.Progress = func(done, total int) { redraw("questions: %d/%d", done, total) }
+	}
+	rep, _, err := runner.Evaluate(ctx, format, qs)
+	if progress {
+		fmt.Fprint(e.stderr, "\r\033[K")
+	}
+	if err != nil {
+		return err
+	}
+	rep.Articles, rep.Duplicates, rep.Failed = ing.Added, ing.Duplicates, ing.Failed
+	rep.Seconds = time.Since(start).Seconds()
+	if *asJSON {
+		return writeJSON(e, rep)
+	}
+	return rep.WriteTable(e.stdout)
+}
+
+// evalStore opens the database given with -db or else a fresh one in a
+// temporary directory; cleanup closes it and removes the directory. A
+// database from NEWSBOT_DB is not used: eval must not fill the bot's own
+// corpus with a benchmark unless asked to explicitly.
+func evalStore(ctx context.Context, e *env) (db *sqlite.DB, cleanup func() error, err error) {
+	if e.cfg.dbFlag {
+		db, err := openStore(ctx, e)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, db.Close, nil
+	}
+	dir, err := os.MkdirTemp("", "newsbot-eval-*")
+	if err != nil {
+		return nil, nil, fmt.Errorf("eval: temporary database: %w", err)
+	}
+	path := filepath.Join(dir, "eval.db")
+	db, err = sqlite.Open(ctx, path)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return db, func() error {
+		cerr := db.Close()
+		if rerr := os.RemoveAll(dir); cerr == nil && rerr != nil {
+			cerr = fmt.Errorf("eval: remove temporary database: %w", rerr)
+		}
+		return cerr
+	}, nil
+}
+
+// parseCutoffs reads "1,5,10" into ascending distinct positive numbers.
+func parseCutoffs(s string) ([]int, error) {
+	var ks []int
+	seen := make(map[int]bool)
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		k, err := strconv.Atoi(p)
+		if err != nil || k < 1 {
+			return nil, fmt.Errorf("%q is not a positive number", p)
+		}
+		if !seen[k] {
+			seen[k] = true
+			ks = append(ks, k)
+		}
+	}
+	if len(ks) == 0 {
+		return nil, fmt.Errorf("no cut-off in %q", s)
+	}
+	slices.Sort(ks)
+	return ks, nil
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// evalFixtures are the invented question sets of the eval package.
+const evalFixtures = "../../retrieval/eval/testdata"
+
+func decodeReport(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		t.Fatalf("eval --json printed invalid JSON: %v\n%s", err, s)
+	}
+	return m
+}
+
+func TestEvalGeneric(t *testing.T) {
+	t.Parallel()
+	fx := func(name string) string { return filepath.Join(evalFixtures, name) }
+	out := mustRun(t, nil, "eval", "--questions", fx("questions.jsonl"), "--corpus", fx("articles.jsonl"), "--json")
+	m := decodeReport(t, out)
+	for k, want := range map[string]any{
+		"format": "generic", "questions": 5.0, "answerable": 3.0, "unanswerable": 2.0,
+		"articles": 3.0, "recall@1": 1.0, "recall@10": 1.0, "mrr@10": 1.0, "answer_recall@10": 1.0,
+		"refused_unanswerable": 1.0, "refused_answerable": 0.0, "floor": 0.55,
+	} {
+		if m[k] != want {
+			t.Errorf("%s = %v; want %v\n%s", k, m[k], want, out)
+		}
+	}
+
+	// The human table, with other cut-offs, the first two questions and
+	// the bot's floor from the environment.
+	out = mustRun(t, map[string]string{"NEWSBOT_MIN_CONFIDENCE": "0.99"}, "eval", "-k", "2,1", "--limit", "2",
+		"--questions", fx("questions.jsonl"), "--corpus", fx("articles.jsonl"))
+	for _, want := range []string{"questions: 2 (2 answerable, 0 unanswerable)", "floor:     0.99", "recall@1 ", "recall@2 ", "answer_recall@2 "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "recall@5") {
+		t.Errorf("table has recall@5 although -k 2,1:\n%s", out)
+	}
+}
+
+func TestEvalFormats(t *testing.T) {
+	t.Parallel()
+	fx := func(name string) string { return filepath.Join(evalFixtures, name) }
+	m := decodeReport(t, mustRun(t, nil, "eval", "--realtimeqa", fx("realtimeqa.jsonl"), "--corpus", fx("articles.jsonl"), "--json"))
+	if m["choice_accuracy"] != 1.0 || m["answer_recall@1"] != 1.0 {
+		t.Errorf("realtimeqa report = %v", m)
+	}
+	m = decodeReport(t, mustRun(t, nil, "eval", "--multihop", fx("multihop.json"), "--corpus", fx("multihop_corpus.json"), "--json"))
+	if m["questions"] != 2.0 || m["hits@10"] != 1.0 {
+		t.Errorf("multihop report = %v", m)
+	}
+}
+
+// With -db the corpus stays in that database; a second run finds it there.
+func TestEvalKeepsGivenDB(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "eval.db")
+	args := []string{"-db", db, "eval", "--questions", filepath.Join(evalFixtures, "questions.jsonl"),
+		"--corpus", filepath.Join(evalFixtures, "articles.jsonl"), "--json"}
+	if m := decodeReport(t, mustRun(t, nil, args...)); m["articles"] != 3.0 {
+		t.Errorf("first run added %v articles; want 3", m["articles"])
+	}
+	if m := decodeReport(t, mustRun(t, nil, args...)); m["articles"] != 0.0 || m["duplicates"] != 3.0 || m["recall@1"] != 1.0 {
+		t.Errorf("second run = %v; want 3 duplicates and the same figures", m)
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("the -db database is gone: %v", err)
+	}
+}
+
+// Without -db, NEWSBOT_DB is left alone: eval works in a temporary store.
+func TestEvalIgnoresEnvDB(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "bot.db")
+	mustRun(t, map[string]string{"NEWSBOT_DB": db}, "eval", "--questions", filepath.Join(evalFixtures, "questions.jsonl"),
+		"--corpus", filepath.Join(evalFixtures, "articles.jsonl"))
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("eval created NEWSBOT_DB %s (stat: %v)", db, err)
+	}
+}
+
+func TestEvalErrors(t *testing.T) {
+	t.Parallel()
+	q := filepath.Join(evalFixtures, "questions.jsonl")
+	c := filepath.Join(evalFixtures, "articles.jsonl")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "--corpus", c}, "one of --questions"},
+		{[]string{"eval", "--questions", q, "--multihop", q, "--corpus", c}, "one of --questions"},
+		{[]string{"eval", "--questions", q}, "no corpus"},
+		{[]string{"eval", "--questions", q, "--corpus", c, "-k", "0"}, "-k"},
+		{[]string{"eval", "--questions", q, "--corpus", c, "--limit", "-1"}, "--limit"},
+		{[]string{"eval", "--questions", "missing.jsonl", "--corpus", c}, "missing.jsonl"},
+		{[]string{"eval", "--realtimeqa", q, "--corpus", c}, "load RealTime QA questions"},
+		{[]string{"eval", "--questions", q, "--corpus", "missing-dir"}, "missing-dir"},
+	} {
+		_, err := runCmd(t, nil, "", tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run %v = %v; want an error about %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// realData is the shared data folder, next to the repository.
+const realData = "../../../shared/data"
+
+// TestEvalRealTimeQA2025 runs the whole 2025 RealTime QA set (about a
+// minute); it needs the shared data and is skipped in -short mode.
+func TestEvalRealTimeQA2025(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the full RealTime QA run takes about a minute")
+	}
+	dir := filepath.Join(realData, "realtimeqa")
+	questions := filepath.Join(dir, "questions_2025.jsonl")
+	gcs := filepath.Join(dir, "gcs_search_results_2025.jsonl.gz")
+	for _, p := range []string{questions, gcs} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("no RealTime QA data: %v", err)
+		}
+	}
+	m := decodeReport(t, mustRun(t, nil, "eval", "--realtimeqa", questions, "--gcs", gcs, "--json"))
+	if m["questions"] != 830.0 {
+		t.Errorf("questions = %v; want 830", m["questions"])
+	}
+	if a, ok := m["articles"].(float64); !ok || a < 5000 {
+		t.Errorf("articles = %v; want the ~5.4k unique articles", m["articles"])
+	}
+	// Sanity, not a benchmark: the right choice must be found far more
+	// often than the wrong ones, or the scoring is broken.
+	right, _ := m["answer_recall@10"].(float64)
+	wrong, _ := m["wrong_choice_recall@10"].(float64)
+	if right < 2*wrong || right == 0 {
+		t.Errorf("answer_recall@10 %v vs wrong_choice_recall@10 %v: want the right choice found far more often", right, wrong)
+	}
+	t.Logf("RealTime QA 2025: %v", m)
+}

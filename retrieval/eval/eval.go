@@ -1,0 +1,265 @@
+// Package eval measures retrieval on question sets: it loads questions in
+// newsbot's generic JSONL, RealTime QA or MultiHop-RAG format, ingests their
+// corpus into a store, asks the retriever every question as of that
+// question's date, exactly as the bot would, and scores the passages:
+// recall and MRR by gold article, whether the answer text is in the
+// passages, multiple-choice accuracy, MultiHop-RAG's Hits/MRR/MAP, and how
+// often the bot would refuse (retrieval.Refuses, the bot's own rule).
+// docs/EVAL.md defines every metric.
+package eval
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/retrieval"
+)
+
+// Retriever answers a question with ranked passages (*retrieval.Retriever).
+type Retriever interface {
+	Retrieve(ctx context.Context, req retrieval.Request) (retrieval.Result, error)
+}
+
+// DefaultCutoffs are the k of the @k metrics when Runner.Cutoffs is empty.
+var DefaultCutoffs = []int{1, 5, 10}
+
+// minPassages is how many passages every question retrieves whatever the
+// cut-offs: MRR@10, choice accuracy and MultiHop's metrics look at the top 10.
+const minPassages = 10
+
+// Runner asks a Retriever every question of a set and scores the answers.
+type Runner struct {
+	Retriever Retriever
+	// Floor is the confidence below which the bot refuses; <= 0 means
+	// retrieval.DefaultMinConfidence (see retrieval.Refuses).
+	Floor float64
+	// Cutoffs are the k of the @k metrics; empty means DefaultCutoffs.
+	Cutoffs []int
+	// AsOf is when a question without a date is asked; zero means now.
+	AsOf time.Time
+	// Workers is how many questions are retrieved at once; <= 0 means
+	// GOMAXPROCS (retrieval is CPU-bound in the store).
+	Workers int
+	// Progress, if not nil, is called after each question with the number
+	// done; calls are serialised.
+	Progress func(done, total int)
+}
+
+// Hit is what the metrics need of one retrieved passage.
+type Hit struct {
+	URL   string // the article's canonical URL
+	Title string // the article's title
+	Text  string // the passage
+}
+
+// text is what answer matching reads: the article title and the passage.
+func (h Hit) text() string { return h.Title + "\n" + h.Text }
+
+// Outcome is what retrieval returned for one question.
+type Outcome struct {
+	Question   Question
+	Hits       []Hit // best first
+	Confidence float64
+	Refused    bool // retrieval.Refuses with the Runner's floor
+}
+
+// Run retrieves passages for every question, at most Workers at a time,
+// and returns the outcomes in question order. It stops at the first
+// retrieval error.
+func (r Runner) Run(ctx context.Context, qs []Question) ([]Outcome, error) {
+	k := max(minPassages, slices.Max(r.cutoffs()))
+	workers := r.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	out := make([]Outcome, len(qs))
+	next := make(chan int)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		done     int
+	)
+	for range min(workers, max(len(qs), 1)) {
+		wg.Go(func() {
+			for i := range next {
+				o, err := r.one(ctx, qs[i], k)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("question %s: %w", qs[i].ID, err)
+					cancel()
+				}
+				out[i] = o
+				done++
+				if r.Progress != nil && err == nil {
+					r.Progress(done, len(qs))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for i := range qs {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = ctx.Err()
+	}
+	if firstErr != nil {
+		return nil, fmt.Errorf("evaluate: %w", firstErr)
+	}
+	return out, nil
+}
+
+// one retrieves the passages of one question.
+func (r Runner) one(ctx context.Context, q Question, k int) (Outcome, error) {
+	asOf := q.AsOf
+	if asOf.IsZero() {
+		asOf = r.AsOf
+	}
+	res, err := r.Retriever.Retrieve(ctx, retrieval.Request{
+		Question: q.Text,
+		AsOf:     asOf,
+		Scopes:   []string{corpus.GlobalScope},
+		K:        k,
+	})
+	if err != nil {
+		return Outcome{}, err
+	}
+	o := Outcome{Question: q, Confidence: res.Confidence, Refused: retrieval.Refuses(res, r.Floor)}
+	for _, h := range res.Hits {
+		o.Hits = append(o.Hits, Hit{URL: h.Article.URL, Title: h.Article.Title, Text: h.Passage.Text})
+	}
+	return o, nil
+}
+
+func (r Runner) cutoffs() []int {
+	if len(r.Cutoffs) == 0 {
+		return DefaultCutoffs
+	}
+	return r.Cutoffs
+}
+
+// Score turns the outcomes of a question set into its metrics, in display
+// order (see docs/EVAL.md).
+func (r Runner) Score(f Format, outs []Outcome) []Metric {
+	ks := r.cutoffs()
+	var ms []Metric
+	mean := func(name string, keep func(Outcome) bool, score func(Outcome) float64) {
+		m := Metric{Name: name}
+		var sum float64
+		for _, o := range outs {
+			if keep != nil && !keep(o) {
+				continue
+			}
+			m.Of++
+			sum += score(o)
+		}
+		if m.Of > 0 {
+			m.Value = sum / float64(m.Of)
+		}
+		ms = append(ms, m)
+	}
+	b2f := func(b bool) float64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	answerable := func(o Outcome) bool { return o.Question.Answerable() }
+	hasAnswer := func(o Outcome) bool { return len(o.Question.Answers) > 0 }
+
+	switch f {
+	case Generic:
+		for _, k := range ks {
+			mean(fmt.Sprintf("recall@%d", k), answerable, func(o Outcome) float64 {
+				return RecallAt(o.Question.GoldURLs, o.urls(), k)
+			})
+		}
+		mean("mrr@10", answerable, func(o Outcome) float64 {
+			return ReciprocalRank(o.Question.GoldURLs, o.urls(), 10)
+		})
+		for _, k := range ks {
+			mean(fmt.Sprintf("answer_recall@%d", k), func(o Outcome) bool { return answerable(o) && hasAnswer(o) }, func(o Outcome) float64 {
+				return b2f(AnswerIn(o.Question.Answers, o.texts(), k))
+			})
+		}
+		mean("refused_unanswerable", func(o Outcome) bool { return !answerable(o) }, func(o Outcome) float64 { return b2f(o.Refused) })
+		mean("refused_answerable", answerable, func(o Outcome) float64 { return b2f(o.Refused) })
+	case RealTimeQA:
+		for _, k := range ks {
+			mean(fmt.Sprintf("answer_recall@%d", k), hasAnswer, func(o Outcome) float64 {
+				return b2f(AnswerIn(o.Question.Answers, o.texts(), k))
+			})
+		}
+		for _, k := range ks {
+			mean(fmt.Sprintf("wrong_choice_recall@%d", k), func(o Outcome) bool { return len(o.Question.Choices) > 1 }, func(o Outcome) float64 {
+				var found, n int
+				for i, c := range o.Question.Choices {
+					if i == o.Question.Correct {
+						continue
+					}
+					n++
+					if AnswerIn([]string{c}, o.texts(), k) {
+						found++
+					}
+				}
+				return float64(found) / float64(n)
+			})
+		}
+		mean("choice_accuracy", func(o Outcome) bool { return len(o.Question.Choices) > 0 }, func(o Outcome) float64 {
+			return b2f(PickChoice(o.Question.Choices, o.texts(), 10) == o.Question.Correct)
+		})
+		mean("refused", nil, func(o Outcome) float64 { return b2f(o.Refused) })
+	case MultiHop:
+		hasFacts := func(o Outcome) bool { return len(o.Question.Facts) > 0 }
+		mean("hits@4", hasFacts, func(o Outcome) float64 {
+			h4, _, _, _ := MultiHopScores(o.Question.Facts, o.texts())
+			return b2f(h4)
+		})
+		mean("hits@10", hasFacts, func(o Outcome) float64 {
+			_, h10, _, _ := MultiHopScores(o.Question.Facts, o.texts())
+			return b2f(h10)
+		})
+		mean("mrr@10", hasFacts, func(o Outcome) float64 {
+			_, _, rr, _ := MultiHopScores(o.Question.Facts, o.texts())
+			return rr
+		})
+		mean("map@10", hasFacts, func(o Outcome) float64 {
+			_, _, _, ap := MultiHopScores(o.Question.Facts, o.texts())
+			return ap
+		})
+		mean("refused", nil, func(o Outcome) float64 { return b2f(o.Refused) })
+	}
+	return ms
+}
+
+func (o Outcome) urls() []string {
+	u := make([]string, len(o.Hits))
+	for i, h := range o.Hits {
+		u[i] = h.URL
+	}
+	return u
+}
+
+func (o Outcome) texts() []string {
+	t := make([]string, len(o.Hits))
+	for i, h := range o.Hits {
+		t[i] = h.text()
+	}
+	return t
+}

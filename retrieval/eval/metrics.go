@@ -1,0 +1,194 @@
+package eval
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// The metric functions below are pure: they take what retrieval returned
+// for one question (hit URLs or texts, best first) and what the question
+// set says is right, and score that one question. Run averages them.
+
+// RecallAt is the share of gold articles that appear among the articles of
+// the first k hits. URLs are compared canonically (corpus.CanonicalURL on
+// both sides); a URL that does not canonicalise is compared as given. An
+// empty gold list scores 0.
+func RecallAt(gold, ranked []string, k int) float64 {
+	g := urlSet(gold)
+	if len(g) == 0 {
+		return 0
+	}
+	found := make(map[string]bool)
+	for _, u := range ranked[:min(k, len(ranked))] {
+		if c := canonical(u); g[c] {
+			found[c] = true
+		}
+	}
+	return float64(len(found)) / float64(len(g))
+}
+
+// ReciprocalRank is 1/r for the first of the first k hits (r counted from
+// 1) whose article is a gold article, and 0 when none of them is.
+func ReciprocalRank(gold, ranked []string, k int) float64 {
+	g := urlSet(gold)
+	for i, u := range ranked[:min(k, len(ranked))] {
+		if g[canonical(u)] {
+			return 1 / float64(i+1)
+		}
+	}
+	return 0
+}
+
+func urlSet(urls []string) map[string]bool {
+	set := make(map[string]bool, len(urls))
+	for _, u := range urls {
+		if c := canonical(u); c != "" {
+			set[c] = true
+		}
+	}
+	return set
+}
+
+func canonical(u string) string {
+	if c, err := corpus.CanonicalURL(u); err == nil {
+		return c
+	}
+	return strings.TrimSpace(u)
+}
+
+// Normalize prepares text for answer matching: diacritics removed, lower
+// case, and every run of characters that are not letters or digits turned
+// into one space, with a space at each end so that a match of " x " is a
+// match of whole words.
+func Normalize(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte(' ')
+	space := true
+	for _, r := range norm.NFKD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+			space = false
+		case !space:
+			b.WriteByte(' ')
+			space = true
+		}
+	}
+	if !space {
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+// Contains reports whether the normalised answer occurs in the normalised
+// text as whole words (see Normalize). An answer with no letters or digits
+// never matches.
+func Contains(normText, normAnswer string) bool {
+	if strings.TrimSpace(normAnswer) == "" {
+		return false
+	}
+	return strings.Contains(normText, normAnswer)
+}
+
+// AnswerIn reports whether any of answers (the answer and its aliases)
+// occurs, as whole words after normalisation, in the first k of texts (each
+// a hit's article title and passage, see HitText).
+func AnswerIn(answers, texts []string, k int) bool {
+	var b strings.Builder
+	for _, t := range texts[:min(k, len(texts))] {
+		b.WriteString(Normalize(t))
+	}
+	all := b.String()
+	for _, a := range answers {
+		if Contains(all, Normalize(a)) {
+			return true
+		}
+	}
+	return false
+}
+
+// PickChoice picks the multiple-choice answer the passages support most:
+// each choice scores the sum of 1/r over the first k texts (r counted from
+// 1) that contain it (see AnswerIn). It returns the index of the choice
+// with the highest score, or -1 when no choice occurs at all or when
+// several share the highest score (a tie is no pick).
+func PickChoice(choices, texts []string, k int) int {
+	norms := make([]string, min(k, len(texts)))
+	for i := range norms {
+		norms[i] = Normalize(texts[i])
+	}
+	best, bestScore, tie := -1, 0.0, false
+	for c, choice := range choices {
+		nc := Normalize(choice)
+		var score float64
+		for r, t := range norms {
+			if Contains(t, nc) {
+				score += 1 / float64(r+1)
+			}
+		}
+		switch {
+		case score == 0:
+		case score > bestScore:
+			best, bestScore, tie = c, score, false
+		case score == bestScore:
+			tie = true
+		}
+	}
+	if tie {
+		return -1
+	}
+	return best
+}
+
+// MultiHopScores scores one MultiHop-RAG query as the benchmark's
+// retrieval_evaluate.py does. Facts and chunks are compared with spaces and
+// newlines removed (only those two characters, as the script does); a chunk
+// is relevant when it contains any gold fact. hits4 and hits10 say whether a
+// relevant chunk is among the first 4 or 10; rr is 1/rank of the first one
+// (0 when none in 10); ap sums, over ranks r <= 10, the number of gold facts
+// first found at r divided by r, and divides by min(len(facts), 10).
+func MultiHopScores(facts, chunks []string) (hits4, hits10 bool, rr, ap float64) {
+	if len(facts) == 0 {
+		return false, false, 0, 0
+	}
+	squash := strings.NewReplacer(" ", "", "\n", "")
+	gold := make([]string, len(facts))
+	for i, f := range facts {
+		gold[i] = squash.Replace(f)
+	}
+	found := make(map[string]bool)
+	var sum float64
+	for i, c := range chunks[:min(10, len(chunks))] {
+		rank := i + 1
+		c = squash.Replace(c)
+		relevant, fresh := false, 0
+		for _, g := range gold {
+			if strings.Contains(c, g) {
+				relevant = true
+				if !found[g] {
+					found[g] = true
+					fresh++
+				}
+			}
+		}
+		if !relevant {
+			continue
+		}
+		hits10 = true
+		if rr == 0 {
+			rr = 1 / float64(rank)
+		}
+		if rank <= 4 {
+			hits4 = true
+		}
+		sum += float64(fresh) / float64(rank)
+	}
+	return hits4, hits10, rr, sum / float64(min(len(facts), 10))
+}
