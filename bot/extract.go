@@ -88,7 +88,9 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 		if i > 0 {
 			b.WriteString(" ")
 		}
-		b.WriteString(c.text + " [" + strconv.Itoa(n) + "]")
+		// An article's own reference marks ("[9]") would read as citations
+		// of sources the answer does not have.
+		b.WriteString(stripMarkers(c.text) + " [" + strconv.Itoa(n) + "]")
 	}
 	return Answer{Text: b.String(), Sources: sources, Grounded: true, Mode: ModeExtractive, Note: note, Confidence: res.Confidence, Range: res.Range}
 }

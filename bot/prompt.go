@@ -29,9 +29,21 @@ Rules:
 // prompt repeats: enough to resolve "he" or "that deal", no more.
 const historyAnswerRunes = 600
 
-// fenceTag matches anything that could open or close a passage fence inside
-// article text.
-var fenceTag = regexp.MustCompile(`(?i)</?\s*passage`)
+// fenceTag matches anything that could read as opening or closing a passage
+// fence inside article text: any case, spaces around the slash, "&lt;", and
+// the lookalikes of "<" and of the letters of "passage" (fullwidth forms,
+// Cyrillic and Greek) that a model may read as the real thing.
+var fenceTag = regexp.MustCompile(`(?i)(?:<|&lt;?|&#0*60;?|&#x0*3c;?|[＜﹤〈⟨‹〈])(\s*[/／⁄∕]?\s*` +
+	`[pрρｐＰРΡ][aаɑαａＡАΑ][sѕｓＳЅ][sѕｓＳЅ][aаɑαａＡАΑ][gɡｇＧԌ][eеｅＥЕΕ])`)
+
+// invisible are zero-width and direction-changing characters (and the soft
+// hyphen): removed from what the model reads, they can neither hide a fence
+// tag from fenceTag ("</pas\u200bsage>") nor reorder what the model sees.
+var invisible = strings.NewReplacer(
+	"\u00ad", "", "\u200b", "", "\u200c", "", "\u200d", "", "\u200e", "", "\u200f", "", "\u2060", "", "\ufeff", "",
+	"\u202a", "", "\u202b", "", "\u202c", "", "\u202d", "", "\u202e", "",
+	"\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "",
+)
 
 // buildPrompt returns the system and user messages for a question and its
 // retrieved passages, numbered from 1 in rank order.
@@ -43,22 +55,24 @@ func buildPrompt(question string, asOf time.Time, history []Turn, hits []corpus.
 		b.WriteString("Earlier in this conversation:\n")
 		// The earlier answer's [n] point at other passages than this prompt's,
 		// so they are dropped rather than left to confuse the model.
-		fmt.Fprintf(&b, "Q: %s\nA: %s\n\n", oneLine(t.Question), truncateRunes(oneLine(citeRE.ReplaceAllString(t.Answer, "")), historyAnswerRunes))
+		fmt.Fprintf(&b, "Q: %s\nA: %s\n\n", defuse(truncateRunes(oneLine(t.Question), maxQuestionRunes)), defuse(truncateRunes(oneLine(citeRE.ReplaceAllString(t.Answer, "")), historyAnswerRunes)))
 	}
 	b.WriteString("News passages:\n")
 	for i, h := range hits {
 		fmt.Fprintf(&b, "<passage n=\"%d\" title=\"%s\" outlet=\"%s\" published=\"%s\">\n%s\n</passage>\n",
 			i+1, attr(h.Article.Title), attr(orUnknown(h.Article.Source)), attr(dateOrUnknown(h.Article.PublishedAt)), defuse(h.Passage.Text))
 	}
-	fmt.Fprintf(&b, "\nQuestion: %s\n", oneLine(question))
+	// The question is the asker's own words, but it too stays outside the
+	// fences: a pasted "</passage>" cannot fake a passage.
+	fmt.Fprintf(&b, "\nQuestion: %s\n", defuse(oneLine(question)))
 	return systemPrompt, b.String()
 }
 
-// defuse keeps article text from closing or opening a fence.
+// defuse keeps article text from closing or opening a fence: invisible
+// characters go, and the opening bracket of anything like a fence tag
+// becomes "‹", which no reader takes for a tag.
 func defuse(s string) string {
-	return fenceTag.ReplaceAllStringFunc(s, func(m string) string {
-		return strings.Replace(m, "<", "‹", 1)
-	})
+	return fenceTag.ReplaceAllString(invisible.Replace(s), "‹$1")
 }
 
 // attr makes s safe inside a double-quoted attribute on one line.

@@ -65,7 +65,9 @@ func ParseHTML(r io.Reader, pageURL string) (a Article, err error) {
 	}
 	doc, err := html.Parse(bytes.NewReader(data))
 	if err != nil {
-		return Article{}, fmt.Errorf("parse html: %w", err)
+		// The page, not the reader, is at fault (for one, html.Parse refuses
+		// elements nested over 512 deep): an invalid article.
+		return Article{}, invalidf("parse html: %v", err)
 	}
 
 	var base *url.URL

@@ -405,15 +405,19 @@ func TestReutersCorpus(t *testing.T) {
 	t.Logf("%d articles, %d passages", n, passages)
 }
 
+// FuzzRead feeds every reader arbitrary bytes. kind picks the file name;
+// for the .gz names, kind < 128 gzips the bytes first (the reader behind
+// gunzip sees the fuzzed content) and kind >= 128 passes them raw (a corrupt
+// or truncated gzip stream).
 func FuzzRead(f *testing.F) {
-	names := []string{"f.txt", "f.md", "f.html", "f.json", "f.jsonl"}
+	names := []string{"f.txt", "f.md", "f.html", "f.json", "f.jsonl", "f.txt.gz", "f.md.gz", "f.html.gz", "f.json.gz", "f.jsonl.gz"}
 	for _, name := range []string{"seed.txt", "article.md", "article.html", "corpus.json", "articles.jsonl", "broken.json"} {
 		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
 		}
 		for i, n := range names {
-			if filepath.Ext(n) == filepath.Ext(name) {
+			if filepath.Ext(strings.TrimSuffix(n, ".gz")) == filepath.Ext(name) {
 				f.Add(uint8(i), data)
 			}
 		}
@@ -421,8 +425,17 @@ func FuzzRead(f *testing.F) {
 	f.Add(uint8(3), []byte(`{"body": "x", "date": 1e400, "author": [null, 1, {"name": 2}]}`))
 	f.Add(uint8(1), []byte("---\ntitle: x\n"))
 	f.Add(uint8(2), []byte("<p>"))
+	f.Add(uint8(9), []byte(`{"title": "t", "body": "gzipped line"}`))
+	f.Add(uint8(128+5), []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"))
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
-		name := names[int(kind)%len(names)]
+		name := names[int(kind&0x7f)%len(names)]
+		if strings.HasSuffix(name, ".gz") && kind < 128 {
+			var buf bytes.Buffer
+			zw := gzip.NewWriter(&buf)
+			zw.Write(data)
+			zw.Close()
+			data = buf.Bytes()
+		}
 		err := Read(context.Background(), name, bytes.NewReader(data), func(a Article) error {
 			if a.Body == "" || a.Title == "" || a.Scope != GlobalScope || len(a.Passages) == 0 || a.Hash != ContentHash(a.Body) {
 				t.Fatalf("Read(%s) gave an unprepared article %+v", name, a)

@@ -91,6 +91,11 @@ func ParseTime(question string, asOf time.Time) (TimeRange, string) {
 		switch prep {
 		case "since":
 			to = startOfDay(asOf).AddDate(0, 0, 1)
+			if !from.Before(to) {
+				// "since 2030" asked in 2026 names no period that has
+				// happened: not a filter (the words stay in the query).
+				continue
+			}
 		case "before":
 			from, to = time.Time{}, from
 		case "until", "till":

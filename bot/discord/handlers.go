@@ -3,10 +3,12 @@ package discord
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -84,6 +86,11 @@ const (
 	fieldBody      = "body"
 	// maxModalBody is Discord's limit for a text input.
 	maxModalBody = 4000
+	// maxModalTitle, maxModalURL and maxModalDate are the other fields'
+	// limits: a headline, a long link, a date with room for its spelling.
+	maxModalTitle = 300
+	maxModalURL   = 2000
+	maxModalDate  = 40
 )
 
 // handleAdd adds an article by URL, attachment or pasted text (a modal).
@@ -156,6 +163,11 @@ func fetchError(err error) error {
 	if i := strings.Index(msg, "refused: "); i >= 0 {
 		return userErrorf("I won't fetch that link: %s", msg[i+len("refused: "):])
 	}
+	if errors.Is(err, corpus.ErrInvalid) {
+		// The page itself is the problem (no readable text, markup nested
+		// too deep): its last words say what.
+		return userErrorf("I could not read an article from that page: %s.", strings.TrimSuffix(msg[strings.LastIndex(msg, ": ")+2:], "."))
+	}
 	return err
 }
 
@@ -169,9 +181,9 @@ func (f *Frontend) showAddTextModal(ctx context.Context, i *discordgo.Interactio
 			CustomID: modalAddText,
 			Title:    "Add an article",
 			Components: []discordgo.MessageComponent{
-				row(discordgo.TextInput{CustomID: fieldTitle, Label: "Title", Style: discordgo.TextInputShort, Required: true, MaxLength: 300}),
-				row(discordgo.TextInput{CustomID: fieldURL, Label: "Link (optional)", Style: discordgo.TextInputShort, Placeholder: "https://...", MaxLength: 2000}),
-				row(discordgo.TextInput{CustomID: fieldPublished, Label: "Published (optional, YYYY-MM-DD)", Style: discordgo.TextInputShort, MaxLength: 40}),
+				row(discordgo.TextInput{CustomID: fieldTitle, Label: "Title", Style: discordgo.TextInputShort, Required: true, MaxLength: maxModalTitle}),
+				row(discordgo.TextInput{CustomID: fieldURL, Label: "Link (optional)", Style: discordgo.TextInputShort, Placeholder: "https://...", MaxLength: maxModalURL}),
+				row(discordgo.TextInput{CustomID: fieldPublished, Label: "Published (optional, YYYY-MM-DD)", Style: discordgo.TextInputShort, MaxLength: maxModalDate}),
 				row(discordgo.TextInput{CustomID: fieldBody, Label: "Text", Style: discordgo.TextInputParagraph, Required: true, MinLength: 20, MaxLength: maxModalBody}),
 			},
 		},
@@ -189,6 +201,16 @@ func (f *Frontend) handleAddTextModal(ctx context.Context, i *discordgo.Interact
 		return fmt.Errorf("add text: %w", bot.ErrForbidden)
 	}
 	fields := modalValues(i.ModalSubmitData().Components)
+	// Discord enforces the modal's lengths in its clients; a raw API call
+	// need not, so they are checked again.
+	for _, l := range []struct {
+		field, name string
+		max         int
+	}{{fieldTitle, "title", maxModalTitle}, {fieldURL, "link", maxModalURL}, {fieldPublished, "date", maxModalDate}, {fieldBody, "text", maxModalBody}} {
+		if n := utf8.RuneCountInString(fields[l.field]); n > l.max {
+			return userErrorf("The %s is %d characters long; the limit is %d.", l.name, n, l.max)
+		}
+	}
 	a := corpus.Article{Title: fields[fieldTitle], URL: fields[fieldURL], Body: fields[fieldBody], Source: "pasted"}
 	if p := fields[fieldPublished]; p != "" {
 		t, err := corpus.ParseDate(p)

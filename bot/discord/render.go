@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -200,7 +199,13 @@ func sourceLine(title, url, outlet string, published time.Time) string {
 	if t == "" {
 		t = "(untitled)"
 	}
-	if safeURL(url) {
+	switch {
+	case !safeURL(url):
+	case looksLikeAddress(title):
+		// A link whose text reads as one address and points to another
+		// deceives; show the title as text and the real address beside it.
+		t += " <" + url + ">"
+	default:
 		t = "[" + t + "](<" + url + ">)"
 	}
 	var meta []string
@@ -221,6 +226,13 @@ func sourceLine(title, url, outlet string, published time.Time) string {
 func safeURL(u string) bool {
 	return (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) &&
 		!strings.ContainsAny(u, "<> \n\r\t)")
+}
+
+// looksLikeAddress reports whether text names a web address, which makes
+// it unfit as the visible text of a link.
+func looksLikeAddress(text string) bool {
+	l := strings.ToLower(text)
+	return strings.Contains(l, "://") || strings.Contains(l, "www.")
 }
 
 // markdownSpecial are the characters that format text in Discord.
@@ -249,7 +261,14 @@ var invisible = strings.NewReplacer(
 // words are defused as a second line of defence behind allowed_mentions.
 func cleanText(s string) string {
 	s = invisible.Replace(s)
-	s = maskedLink.ReplaceAllString(s, "$1 (<$2>)")
+	// A link may hide in another's text ("[[a](x)](y)"): rewrite until
+	// none is left. Each pass removes at least one "](", so this ends.
+	for maskedLink.MatchString(s) {
+		s = maskedLink.ReplaceAllString(s, "$1 (<$2>)")
+	}
+	// What still has a masked link's shape (a target with parentheses or a
+	// title, an escaped bracket in the text) is shown as typed.
+	s = strings.ReplaceAll(s, "](", `]\(`)
 	s = strings.ReplaceAll(s, "@everyone", "@\u200beveryone")
 	s = strings.ReplaceAll(s, "@here", "@\u200bhere")
 	return strings.TrimSpace(s)
@@ -260,6 +279,8 @@ func cleanText(s string) string {
 // inside a [n] marker.
 func splitText(s string, limit int) []string {
 	var out []string
+	// Leading space would let a cut at a space leave a blank part.
+	s = strings.TrimSpace(s)
 	for u16len(s) > limit {
 		head := prefixUnits(s, limit)
 		cut := strings.LastIndex(head, "\n\n")
@@ -270,7 +291,10 @@ func splitText(s string, limit int) []string {
 			cut = strings.LastIndexAny(head, " \n")
 		}
 		if cut <= 0 {
-			cut = len(head) // one giant word: hard cut
+			cut = len(head) // one giant word: hard cut, but not inside a marker
+			if open := strings.LastIndexByte(head, '['); open > 0 && strings.Trim(head[open+1:], "0123456789") == "" {
+				cut = open
+			}
 		}
 		out = append(out, strings.TrimSpace(s[:cut]))
 		s = strings.TrimSpace(s[cut:])
@@ -309,7 +333,18 @@ func prefixUnits(s string, n int) string {
 	return s
 }
 
-func u16len(s string) int { return len(utf16.Encode([]rune(s))) }
+// u16len counts s in UTF-16 units without allocating (splitText calls it
+// once per part on the whole rest).
+func u16len(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	return n
+}
 
 func truncate(s string, n int) string {
 	if u16len(s) <= n {

@@ -137,9 +137,17 @@ func TestSplitText(t *testing.T) {
 }
 
 func TestSourceLineEscapes(t *testing.T) {
-	got := sourceLine("A](https://evil.example) [B", "https://good.example/a", "", time.Time{})
-	if !strings.HasPrefix(got, `[A\]\(https://evil.example\) \[B](<https://good.example/a>)`) {
+	got := sourceLine("A](x) [B", "https://good.example/a", "", time.Time{})
+	if !strings.HasPrefix(got, `[A\]\(x\) \[B](<https://good.example/a>)`) {
 		t.Errorf("sourceLine = %q; want the title's brackets escaped inside one link", got)
+	}
+	// A title that names an address is no link text: it would show one
+	// address and point to another.
+	for _, title := range []string{"A](https://evil.example) [B", "https://good.example", "Visit WWW.good.example"} {
+		got := sourceLine(title, "https://real.example/a", "", time.Time{})
+		if strings.Contains(got, "](") || !strings.HasSuffix(got, " <https://real.example/a>") {
+			t.Errorf("sourceLine(%q) = %q; want the title as text and the real address beside it", title, got)
+		}
 	}
 	if got := sourceLine("T", "javascript:alert(1)", "", time.Time{}); strings.Contains(got, "](") {
 		t.Errorf("sourceLine with a javascript: URL = %q; want no link", got)
