@@ -253,16 +253,8 @@ func (db *DB) Delete(ctx context.Context, id int64) (err error) {
 	defer tx.Rollback()
 	// Passages go by ON DELETE CASCADE, their index rows by the
 	// passages_fts_delete trigger.
-	res, err := tx.ExecContext(ctx, `DELETE FROM articles WHERE id = ?`, id)
-	if err != nil {
+	if err := oneRow(tx.ExecContext(ctx, `DELETE FROM articles WHERE id = ?`, id)); err != nil {
 		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return corpus.ErrNotFound
 	}
 	return tx.Commit()
 }

@@ -196,19 +196,11 @@ func (db *DB) RemoveFeed(ctx context.Context, id int64) (err error) {
 // corpus.ErrNotFound if the feed was removed.
 func (db *DB) SaveFeedState(ctx context.Context, f corpus.Feed) (err error) {
 	defer wrap(&err, "sqlite.SaveFeedState(%d)", f.ID)
-	res, err := db.write.ExecContext(ctx, `UPDATE feeds SET title = ?, etag = ?, last_modified = ?,
+	if err := oneRow(db.write.ExecContext(ctx, `UPDATE feeds SET title = ?, etag = ?, last_modified = ?,
 		last_success = ?, last_attempt = ?, next_poll = ?, last_error = ?, failures = ? WHERE id = ?`,
 		f.Title, f.ETag, f.LastModified, unixOrNull(f.LastSuccess), unixOrNull(f.LastAttempt),
-		unixOrZero(f.NextPoll), f.LastError, f.Failures, f.ID)
-	if err != nil {
+		unixOrZero(f.NextPoll), f.LastError, f.Failures, f.ID)); err != nil {
 		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return corpus.ErrNotFound
 	}
 	return nil
 }
@@ -239,20 +231,12 @@ func (db *DB) SaveFeedItem(ctx context.Context, feedID int64, guid string, artic
 	defer wrap(&err, "sqlite.SaveFeedItem(%d, %q)", feedID, guid)
 	// The sub-selects make a vanished feed a no-op (reported below) and a
 	// vanished article NULL, instead of foreign key failures.
-	res, err := db.write.ExecContext(ctx, `INSERT INTO feed_items (feed_id, guid, article_id, hash, seen_at)
+	if err := oneRow(db.write.ExecContext(ctx, `INSERT INTO feed_items (feed_id, guid, article_id, hash, seen_at)
 		SELECT ?, ?, (SELECT id FROM articles WHERE id = ?), ?, ?
 		WHERE EXISTS (SELECT 1 FROM feeds WHERE id = ?)
 		ON CONFLICT (feed_id, guid) DO UPDATE SET article_id = excluded.article_id, hash = excluded.hash`,
-		feedID, guid, articleID, itemHash, db.Now().Unix(), feedID)
-	if err != nil {
+		feedID, guid, articleID, itemHash, db.Now().Unix(), feedID)); err != nil {
 		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return corpus.ErrNotFound
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/newsbot/newsbot/corpus"
 )
@@ -24,4 +25,20 @@ func (db *DB) Scopes(ctx context.Context) (_ []string, err error) {
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// oneRow turns the result of an UPDATE or DELETE of one record by id into
+// corpus.ErrNotFound when no row matched.
+func oneRow(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return corpus.ErrNotFound
+	}
+	return nil
 }
