@@ -90,35 +90,39 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	e := &env{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr,
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: redact.Attr}))}
 
-	switch cmd {
-	case "chat":
-		return cmdChat(ctx, e, rest)
-	case "serve":
-		return cmdServe(ctx, e, rest)
-	case "invite":
-		return cmdInvite(ctx, e, rest)
-	case "ask":
-		return cmdAsk(ctx, e, rest)
-	case "ingest":
-		return embedAdded(ctx, e, func() error { return cmdIngest(ctx, e, rest) }) // embed.go
-	case "latest":
-		return cmdLatest(ctx, e, rest)
-	case "remove":
-		return cmdRemove(ctx, e, rest)
-	case "embed":
-		return cmdEmbed(ctx, e, rest)
-	case "stats":
-		return cmdStats(ctx, e, rest)
-	case "feeds":
-		return cmdFeeds(ctx, e, rest)
-	case "eval":
-		return cmdEval(ctx, e, rest)
-	case "help", "-h", "--help":
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
+	if c, ok := commands()[cmd]; ok {
+		return c(ctx, e, rest)
+	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// command runs one subcommand with its arguments.
+type command func(ctx context.Context, e *env, args []string) error
+
+// commands lists every subcommand: the whole command-line surface in one
+// place (the usage text above describes them).
+func commands() map[string]command {
+	return map[string]command{
+		"chat":   cmdChat,
+		"serve":  cmdServe,
+		"invite": cmdInvite,
+		"ask":    cmdAsk,
+		"ingest": func(ctx context.Context, e *env, args []string) error {
+			// Articles added are then embedded when hybrid retrieval is on (embed.go).
+			return embedAdded(ctx, e, func() error { return cmdIngest(ctx, e, args) })
+		},
+		"latest": cmdLatest,
+		"remove": cmdRemove,
+		"embed":  cmdEmbed,
+		"stats":  cmdStats,
+		"feeds":  cmdFeeds,
+		"eval":   cmdEval,
+	}
 }
 
 // openStore opens the database named by the configuration.
