@@ -22,7 +22,9 @@ type Retriever interface {
 // Model composes text from a system and a user message, streaming pieces
 // to onDelta as they arrive. bot/llm implements it.
 // Returns an error when the answer is missing or incomplete; the returned
-// text is then not to be shown as an answer.
+// text is then not to be shown as an answer. An error with a method
+// Reason() string ("the language model did not answer in time") says what
+// went wrong in words the asker is shown.
 type Model interface {
 	Stream(ctx context.Context, system, user string, onDelta func(string)) (string, error)
 }

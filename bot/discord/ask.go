@@ -34,7 +34,11 @@ func (f *Frontend) handleAsk(ctx context.Context, i *discordgo.InteractionCreate
 	if err != nil {
 		return &errDeferred{err: err, private: private}
 	}
-	f.finish(ctx, i.Interaction, renderAnswer(a), private)
+	// Past answerTimeout, Ask still returns the extractive answer; it is
+	// sent on a context of its own.
+	dctx, cancel := f.deliverContext()
+	defer cancel()
+	f.finish(dctx, i.Interaction, renderAnswer(a), private)
 	return nil
 }
 

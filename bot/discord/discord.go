@@ -37,6 +37,17 @@ const (
 	editInterval = 1500 * time.Millisecond
 	// shutdownGrace is how long answers in flight may finish on shutdown.
 	shutdownGrace = 10 * time.Second
+	// deliverTimeout bounds sending a finished answer or an error. It runs
+	// on a context of its own, so an answer that used up answerTimeout
+	// (the extractive fallback, or "that took too long") still reaches
+	// the asker instead of leaving the interaction hanging.
+	deliverTimeout = 30 * time.Second
+	// webhookBuckets is how many rate-limit buckets the edits of
+	// interaction responses are spread over (see editOriginal): enough
+	// that a burst of answers rarely queues behind another's edit, few
+	// enough that discordgo's bucket map stays small however many
+	// interactions a long-running bot serves.
+	webhookBuckets = 64
 	// restTimeout bounds one REST call (discordgo retries 429s within it).
 	restTimeout = 30 * time.Second
 	// maxQuestionRunes caps a question; longer ones get a message saying so.
@@ -88,6 +99,8 @@ type Frontend struct {
 	// base is the context of work started by events; it outlives the Run
 	// context by shutdownGrace so answers in flight can finish.
 	base context.Context
+	// answerTimeout is the answerTimeout constant; tests shorten it.
+	answerTimeout time.Duration
 }
 
 // New prepares a frontend; Run connects it.
@@ -137,6 +150,8 @@ func New(core *bot.Bot, cfg Config) (*Frontend, error) {
 		http:    &http.Client{Timeout: restTimeout, Transport: base},
 		memory:  newMemory(memoryTurns),
 		base:    context.Background(),
+
+		answerTimeout: answerTimeout,
 	}
 	f.appID.Store("")
 	return f, nil
@@ -218,10 +233,17 @@ func (f *Frontend) track(fn func(ctx context.Context)) bool {
 	}
 	f.inflight.Add(1)
 	defer f.inflight.Done()
-	ctx, cancel := context.WithTimeout(f.base, answerTimeout)
+	ctx, cancel := context.WithTimeout(f.base, f.answerTimeout)
 	defer cancel()
 	fn(ctx)
 	return true
+}
+
+// deliverContext is the context for sending a finished answer or an error:
+// bounded by deliverTimeout instead of the answer's own deadline, and still
+// cancelled when shutdown gives up on the work in flight.
+func (f *Frontend) deliverContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(f.base, deliverTimeout)
 }
 
 // download reads an attachment, refusing more than maxUploadBytes whatever

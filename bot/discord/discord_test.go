@@ -55,6 +55,10 @@ type options struct {
 	userRate  int
 	extraSeed map[string]string // file name -> content, ingested globally
 	content   bool              // ask for the Message Content intent
+
+	serverRate    int               // 0: the default
+	answerTimeout time.Duration     // 0: the frontend's own
+	transport     http.RoundTripper // nil: the frontend's own
 }
 
 func start(t *testing.T, o options) *harness {
@@ -89,10 +93,15 @@ func start(t *testing.T, o options) *harness {
 		APIURL:         fake.URL(),
 		ModRoles:       []string{modRole},
 		UserPerMinute:  o.userRate,
+		ServerPerMin:   o.serverRate,
 		MessageContent: o.content,
+		HTTPTransport:  o.transport,
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.answerTimeout > 0 {
+		discord.SetAnswerTimeout(fe, o.answerTimeout)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,7 +61,11 @@ func (f *Frontend) onInteraction(s *discordgo.Session, i *discordgo.InteractionC
 	ran := f.track(func(ctx context.Context) {
 		start := time.Now()
 		if err := h(ctx, i); err != nil {
-			f.fail(ctx, log, i, err)
+			// The handler may have failed because ctx ran out; the
+			// asker must still hear about it.
+			dctx, cancel := f.deliverContext()
+			defer cancel()
+			f.fail(dctx, log, i, err)
 			return
 		}
 		log.Debug("interaction served", "took", time.Since(start))
@@ -211,16 +217,32 @@ func (f *Frontend) deferReply(ctx context.Context, i *discordgo.InteractionCreat
 }
 
 // editOriginal replaces the (deferred) response's content and embeds.
+//
+// It does what discordgo's InteractionResponseEdit does, except for the
+// rate-limit bucket: discordgo puts every webhook edit of every interaction
+// in one bucket, whose lock is held for each request, so under a burst all
+// answers queue behind each other's edits. Discord limits each interaction
+// token on its own; the edit goes to one of webhookBuckets buckets chosen
+// by its token.
 func (f *Frontend) editOriginal(ctx context.Context, i *discordgo.Interaction, m message) {
 	content := m.Content
 	embeds := m.Embeds
 	if embeds == nil {
 		embeds = []*discordgo.MessageEmbed{}
 	}
-	_, err := f.s.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &content, Embeds: &embeds, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
+	uri := discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original")
+	edit := &discordgo.WebhookEdit{Content: &content, Embeds: &embeds, AllowedMentions: noMentions()}
+	_, err := f.s.RequestWithBucketID(http.MethodPatch, uri, edit, webhookBucket(i.Token), discordgo.WithContext(ctx))
 	if err != nil {
 		f.log.Warn("edit interaction response", "interaction_id", i.ID, "err", err)
 	}
+}
+
+// webhookBucket is the rate-limit bucket of an interaction token's edits.
+func webhookBucket(token string) string {
+	h := fnv.New32a()
+	h.Write([]byte(token))
+	return fmt.Sprintf("newsbot/webhook-edits/%d", h.Sum32()%webhookBuckets)
 }
 
 // finish completes a deferred response with messages.

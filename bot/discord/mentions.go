@@ -61,15 +61,18 @@ func (f *Frontend) onMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 		}
 		scopes := bot.Actor{UserID: m.Author.ID, ServerID: m.GuildID}.Scopes()
 		a, err := f.core.Ask(ctx, bot.Question{Text: question, Scopes: scopes, History: history}, nil)
+		// The reply goes out even when ctx ran out while answering.
+		dctx, cancel := f.deliverContext()
+		defer cancel()
 		if err != nil {
 			var ue *userError
 			if !errors.As(err, &ue) && !errors.Is(err, bot.ErrEmptyQuestion) {
 				log.Error("answer mention", "err", err)
 			}
-			f.sendReply(ctx, m.Message, []message{{Content: userMessage(err, m.ID)}})
+			f.sendReply(dctx, m.Message, []message{{Content: userMessage(err, m.ID)}})
 			return
 		}
-		sent := f.sendReply(ctx, m.Message, renderAnswer(a))
+		sent := f.sendReply(dctx, m.Message, renderAnswer(a))
 		turn := bot.Turn{Question: question, Answer: a.Text}
 		for _, id := range sent {
 			f.memory.rememberMessage(id, turn)

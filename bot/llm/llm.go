@@ -7,10 +7,12 @@ package llm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -100,9 +102,13 @@ func (c *Client) Model() string { return c.model }
 
 // Stream sends a system and a user message and streams the answer, calling
 // onDelta (if not nil) with each piece of text as it arrives. It returns the
-// whole text. A 429 or 5xx before the first token is retried once; an error
-// after text has been streamed is returned as is, wrapped with
+// whole text. A 429 or 5xx before the first token is retried once, unless
+// the provider's Retry-After leaves no time for the retry to answer; an
+// error after text has been streamed is returned as is, wrapped with
 // ErrIncomplete, because a half answer must not pass as a whole one.
+//
+// Every error is an *Error, whose Reason says what went wrong in plain
+// words.
 func (c *Client) Stream(ctx context.Context, system, user string, onDelta func(string)) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -111,19 +117,99 @@ func (c *Client) Stream(ctx context.Context, system, user string, onDelta func(s
 	text, streamed, err := c.streamOnce(ctx, system, user, onDelta)
 	if err != nil && !streamed && retryable(err) {
 		delay := hint.delay()
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay+minRetryTime {
+			// Waiting would only run into the timeout and hide the real
+			// cause behind "did not answer in time".
+			c.log.WarnContext(ctx, "llm call failed; no time left to retry", "model", c.model, "retry_after", delay, "err", err)
+			return "", c.fail(ctx, err, false)
+		}
 		c.log.WarnContext(ctx, "llm call failed, retrying once", "model", c.model, "delay", delay, "err", err)
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("llm stream: %w", errors.Join(err, ctx.Err()))
+			return "", c.fail(ctx, errors.Join(err, ctx.Err()), false)
 		case <-time.After(delay):
 		}
-		text, _, err = c.streamOnce(ctx, system, user, onDelta)
+		text, streamed, err = c.streamOnce(ctx, system, user, onDelta)
 	}
 	if err != nil {
-		return text, fmt.Errorf("llm stream (model %s): %w", c.model, err)
+		return text, c.fail(ctx, err, streamed)
 	}
 	return text, nil
 }
+
+// minRetryTime is the least time a retry needs to be worth making: a
+// model takes about that long to start answering.
+const minRetryTime = time.Second
+
+// Error is a failed answer. Reason says what went wrong in plain words, for
+// the note the asker sees; Error and Unwrap give the cause, for the log and
+// for errors.Is (ErrEmpty, ErrIncomplete, context.DeadlineExceeded).
+type Error struct {
+	reason string
+	err    error
+}
+
+func (e *Error) Error() string { return e.err.Error() }
+func (e *Error) Unwrap() error { return e.err }
+
+// Reason is a short clause for the asker, e.g. "the language model did not
+// answer in time" or "the language model service had an error (HTTP 500)".
+func (e *Error) Reason() string { return e.reason }
+
+// fail wraps err, from a call made with ctx, as an *Error. streamed says
+// whether some text had reached the asker.
+func (c *Client) fail(ctx context.Context, err error, streamed bool) error {
+	return &Error{reason: reason(ctx, err, streamed), err: fmt.Errorf("llm stream (model %s): %w", c.model, err)}
+}
+
+// reason classifies a failed call for the asker.
+func reason(ctx context.Context, err error, streamed bool) string {
+	var (
+		apiErr *openai.APIError
+		reqErr *openai.RequestError
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+		netErr net.Error
+	)
+	status := 0
+	if errors.As(err, &apiErr) {
+		status = apiErr.HTTPStatusCode
+	} else if errors.As(err, &reqErr) {
+		status = reqErr.HTTPStatusCode
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		if streamed {
+			return "the language model did not finish its answer in time"
+		}
+		return "the language model did not answer in time"
+	case errors.Is(err, context.Canceled):
+		return "the question was cancelled before the language model answered"
+	case status == http.StatusTooManyRequests:
+		return "the language model service is busy (rate limited)"
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return fmt.Sprintf("the language model service refused our credentials (HTTP %d)", status)
+	case status >= 500:
+		return fmt.Sprintf("the language model service had an error (HTTP %d)", status)
+	case status != 0:
+		return fmt.Sprintf("the language model service rejected the request (HTTP %d)", status)
+	case errors.As(err, &syntax) || errors.As(err, &typ):
+		return "the language model service sent a reply that could not be read"
+	case errors.Is(err, ErrEmpty):
+		return "the language model returned an empty answer"
+	case errors.Is(err, ErrIncomplete) && !errors.Is(err, errCut):
+		return "the language model stopped before finishing its answer"
+	case streamed || errors.Is(err, ErrIncomplete):
+		return "the language model's answer was cut off"
+	case errors.As(err, &netErr):
+		return "the language model service could not be reached"
+	}
+	return "the language model could not answer"
+}
+
+// errCut marks an incomplete answer whose connection broke, as opposed to
+// a model that stopped early (length limit, content filter).
+var errCut = errors.New("connection lost mid-answer")
 
 // streamOnce makes one streaming request. streamed reports whether any text
 // reached onDelta, after which a retry would repeat text the user has seen.
@@ -152,7 +238,7 @@ func (c *Client) streamOnce(ctx context.Context, system, user string, onDelta fu
 		}
 		if err != nil {
 			if b.Len() > 0 {
-				return b.String(), true, fmt.Errorf("%w: %w", ErrIncomplete, err)
+				return b.String(), true, fmt.Errorf("%w: %w: %w", ErrIncomplete, errCut, err)
 			}
 			return "", false, err
 		}
@@ -172,7 +258,13 @@ func (c *Client) streamOnce(ctx context.Context, system, user string, onDelta fu
 	switch {
 	case strings.TrimSpace(text) == "":
 		return "", false, ErrEmpty
-	case finish != "" && finish != openai.FinishReasonStop:
+	case finish == "":
+		// The stream ended without the model saying it had finished: a
+		// proxy or server that closed the connection cleanly mid-answer
+		// looks just like this, and OpenAI-compatible servers end every
+		// answer with a finish reason.
+		return text, true, fmt.Errorf("%w: %w: stream ended without a finish reason", ErrIncomplete, errCut)
+	case finish != openai.FinishReasonStop:
 		// "length" or "content_filter": the model stopped mid-answer.
 		return text, true, fmt.Errorf("%w: finish reason %q", ErrIncomplete, finish)
 	}

@@ -33,12 +33,18 @@ const (
 	// busyTimeout is how long a statement waits for a lock held by another
 	// connection (another process, a checkpoint) before failing: long enough
 	// to ride out a bulk ingest's commit, short enough to surface a stuck
-	// writer.
+	// writer. Without it, `newsbot ingest` beside a running bot fails
+	// writes with "database is locked" at once (readers never wait in WAL);
+	// TestAnswersDuringIngestAndPoll in cmd/newsbot shows both.
 	busyTimeout = 10 * time.Second
 	// maxReaders bounds the read pool: searches take milliseconds, so a few
 	// connections serve concurrent questions while each idle one costs a
-	// page cache.
+	// page cache. A burst of questions queues for a connection (bounded by
+	// each question's context) rather than opening one per question.
 	maxReaders = 4
+	// writerConns is one: in-process writers queue for the connection
+	// instead of contending for SQLite's write lock.
+	writerConns = 1
 	// mmapSize lets readers use the OS page cache directly instead of
 	// copying pages into a private cache per connection: a search touches
 	// pages all over the passage and article tables, and cold connections
@@ -86,8 +92,8 @@ func Open(ctx context.Context, path string) (_ *DB, err error) {
 	if err != nil {
 		return nil, err
 	}
-	db.write.SetMaxOpenConns(1)
-	db.write.SetMaxIdleConns(1)
+	db.write.SetMaxOpenConns(writerConns)
+	db.write.SetMaxIdleConns(writerConns)
 	db.write.SetConnMaxIdleTime(0)
 	defer func() {
 		if err != nil {

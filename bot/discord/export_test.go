@@ -1,0 +1,7 @@
+package discord
+
+import "time"
+
+// SetAnswerTimeout shortens how long the frontend gives one question, so
+// tests can run past it; call it before Run.
+func SetAnswerTimeout(f *Frontend, d time.Duration) { f.answerTimeout = d }
