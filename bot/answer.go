@@ -97,7 +97,7 @@ func (b *Bot) Ask(ctx context.Context, q Question, onDelta func(string)) (Answer
 	req := retrieval.Request{Question: text, AsOf: asOf, Scopes: q.Scopes, K: passagesInPrompt}
 	if n := len(q.History); n > 0 {
 		// Citation markers of the earlier answer are not words of it.
-		req.Context = q.History[n-1].Question + "\n" + citeRE.ReplaceAllString(q.History[n-1].Answer, " ")
+		req.Context = truncateRunes(q.History[n-1].Question, maxQuestionRunes) + "\n" + stripMarkers(q.History[n-1].Answer)
 	}
 	res, err := b.retriever.Retrieve(ctx, req)
 	if err != nil {
@@ -195,7 +195,8 @@ func notCovered(res retrieval.Result) Answer {
 			if i > 0 {
 				b.WriteString("; ")
 			}
-			b.WriteString("“" + s.Title + "”")
+			// A title's own "[9]" would read as a citation of this answer.
+			b.WriteString("“" + stripMarkers(s.Title) + "”")
 			if d := describe(s); d != "" {
 				b.WriteString(" (" + d + ")")
 			}
