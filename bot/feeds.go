@@ -46,7 +46,11 @@ func (b *Bot) AddFeed(ctx context.Context, who Actor, url string) (corpus.Feed, 
 	b.log.InfoContext(ctx, "feed added", "feed_id", f.ID, "user_id", who.UserID, "server_id", who.ServerID)
 	res, err := b.feeds.PollFeed(ctx, f.ID)
 	if err != nil {
-		return f, res, fmt.Errorf("first poll of feed %d: %w", f.ID, err)
+		// The feed is followed whatever happened to this first poll (the
+		// background poller may be polling it right now); report the poll
+		// in the result rather than fail the add.
+		b.log.InfoContext(ctx, "first poll of a new feed did not run", "feed_id", f.ID, "err", err)
+		return f, feeds.Result{Feed: f, Err: err}, nil
 	}
 	return res.Feed, res, nil
 }

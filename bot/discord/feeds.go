@@ -36,6 +36,9 @@ func (f *Frontend) handleFeeds(ctx context.Context, i *discordgo.InteractionCrea
 			return &errDeferred{err: fetchError(err), private: true}
 		}
 		msg := fmt.Sprintf("Following %s. First poll: %d articles added.", escapeMarkdown(orURL(feed)), res.Added)
+		if res.Err != nil {
+			msg = fmt.Sprintf("Following %s. Its articles will arrive with the next poll (the first one did not complete: %s).", escapeMarkdown(orURL(feed)), escapeMarkdown(truncate(lastWords(res.Err.Error()), 200)))
+		}
 		f.finish(ctx, i.Interaction, []message{{Content: msg}}, true)
 		return nil
 	case "remove":

@@ -14,7 +14,9 @@ import (
 
 	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/feeds"
 	"github.com/newsbot/newsbot/corpus/ingest"
+	"github.com/newsbot/newsbot/corpus/web"
 )
 
 // handleLatest lists the newest stories, optionally about a topic and from
@@ -163,12 +165,28 @@ func fetchError(err error) error {
 	if i := strings.Index(msg, "refused: "); i >= 0 {
 		return userErrorf("I won't fetch that link: %s", msg[i+len("refused: "):])
 	}
+	var status *web.StatusError
+	switch {
+	case errors.Is(err, corpus.ErrDuplicate):
+		return userErrorf("Nothing added: this server already has that (%s).", lastWords(msg))
+	case errors.Is(err, feeds.ErrNotFeed):
+		return userErrorf("That address is not an RSS, Atom or JSON feed, and the page links to none.")
+	case errors.As(err, &status):
+		return userErrorf("The site answered %s for that address.", status.Status)
+	case errors.Is(err, context.DeadlineExceeded):
+		return userErrorf("The site took too long to answer; try again later.")
+	}
 	if errors.Is(err, corpus.ErrInvalid) {
 		// The page itself is the problem (no readable text, markup nested
 		// too deep): its last words say what.
 		return userErrorf("I could not read an article from that page: %s.", strings.TrimSuffix(msg[strings.LastIndex(msg, ": ")+2:], "."))
 	}
 	return err
+}
+
+// lastWords is the part of an error message after its last ": ".
+func lastWords(msg string) string {
+	return strings.TrimSuffix(msg[strings.LastIndex(msg, ": ")+2:], ".")
 }
 
 func (f *Frontend) showAddTextModal(ctx context.Context, i *discordgo.InteractionCreate) error {

@@ -22,13 +22,13 @@ func (f *Frontend) onMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 	var history []bot.Turn
 	isFollowup := false
 	if ref := m.ReferencedMessage; ref != nil && ref.Author != nil && ref.Author.ID == me {
-		// A reply to the bot's answer: that answer and its question shape
-		// the follow-up.
-		isFollowup = true
+		// A reply to one of the bot's answers: that answer and its
+		// question shape the follow-up. A reply to anything else the bot
+		// posted (an error, a listing) is a question only with a mention.
 		if t, ok := f.memory.byMessage(ref.ID); ok {
-			history = []bot.Turn{t}
-		} else {
-			history = []bot.Turn{{Answer: ref.Content}}
+			isFollowup, history = true, []bot.Turn{t}
+		} else if isAnswer(ref) {
+			isFollowup, history = true, []bot.Turn{{Answer: ref.Content}}
 		}
 	} else if t, ok := f.memory.inThread(m.ChannelID, m.Author.ID); ok && f.isThread(m.ChannelID) {
 		isFollowup = true
@@ -84,6 +84,17 @@ func (f *Frontend) onMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 	if !ran {
 		f.sendReply(context.Background(), m.Message, []message{{Content: "newsbot is restarting; please ask again in a minute."}})
 	}
+}
+
+// isAnswer recognises one of the bot's answers after a restart (when the
+// memory of turns is gone) by the sources list renderAnswer attaches.
+func isAnswer(m *discordgo.Message) bool {
+	for _, e := range m.Embeds {
+		if e != nil && (e.Title == "Sources" || e.Title == "Nearest articles") {
+			return true
+		}
+	}
+	return false
 }
 
 // mentionsMe reports whether m mentions the bot's user or one of its roles

@@ -47,7 +47,7 @@ func cmdAsk(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	b, _ := newBot(e, db)
-	a, err := b.Ask(ctx, bot.Question{Text: question, AsOf: when, Scopes: []string{corpus.GlobalScope}}, nil)
+	a, err := b.Ask(ctx, bot.Question{Text: question, AsOf: when, Scopes: allScopes(ctx, db)}, nil)
 	if err != nil {
 		return fmt.Errorf("ask: %w", err)
 	}

@@ -68,8 +68,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if v := getenv("NEWSBOT_MIN_CONFIDENCE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 || f > 1 {
-			return c, fmt.Errorf("NEWSBOT_MIN_CONFIDENCE=%q: want a number between 0 and 1", v)
+		if err != nil || f <= 0 || f > 1 {
+			return c, fmt.Errorf("NEWSBOT_MIN_CONFIDENCE=%q: want a number above 0 and at most 1", v)
 		}
 		c.MinConfidence = f
 	}

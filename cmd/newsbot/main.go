@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,8 +15,13 @@ import (
 )
 
 func main() {
-	// A missing .env is normal (settings may come from the environment).
-	_ = godotenv.Load()
+	// A missing .env is normal (settings may come from the environment);
+	// one that cannot be read is not: without it the bot might quietly
+	// start as the console instead of in Discord.
+	if err := godotenv.Load(); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintln(os.Stderr, "newsbot: reading .env:", err)
+		os.Exit(1)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
