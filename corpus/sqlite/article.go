@@ -139,20 +139,9 @@ func (db *DB) Add(ctx context.Context, a *corpus.Article) (err error) {
 		return fmt.Errorf("insert body: %w", err)
 	}
 
-	insertPassage := tx.StmtContext(ctx, db.addStmts.passage)
-	insertFTS := tx.StmtContext(ctx, db.addStmts.fts)
-	ids := make([]int64, len(a.Passages))
-	for i, p := range a.Passages {
-		res, err := insertPassage.ExecContext(ctx, id, p.Seq, p.Text)
-		if err != nil {
-			return fmt.Errorf("insert passage %d: %w", p.Seq, err)
-		}
-		if ids[i], err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if _, err := insertFTS.ExecContext(ctx, ids[i], title, bodies[i]); err != nil {
-			return fmt.Errorf("index passage %d: %w", p.Seq, err)
-		}
+	ids, err := db.insertPassages(ctx, tx, id, a.Passages, title, bodies)
+	if err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
@@ -259,6 +248,45 @@ func (db *DB) Delete(ctx context.Context, id int64) (err error) {
 	return tx.Commit()
 }
 
+// insertPassages writes an article's passages and their index rows in tx
+// (Add and Update share it) and returns the new passage ids.
+func (db *DB) insertPassages(ctx context.Context, tx *sql.Tx, articleID int64, ps []corpus.Passage, title string, bodies []string) ([]int64, error) {
+	insertPassage := tx.StmtContext(ctx, db.addStmts.passage)
+	insertFTS := tx.StmtContext(ctx, db.addStmts.fts)
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		res, err := insertPassage.ExecContext(ctx, articleID, p.Seq, p.Text)
+		if err != nil {
+			return nil, fmt.Errorf("insert passage %d: %w", p.Seq, err)
+		}
+		if ids[i], err = res.LastInsertId(); err != nil {
+			return nil, err
+		}
+		if _, err := insertFTS.ExecContext(ctx, ids[i], title, bodies[i]); err != nil {
+			return nil, fmt.Errorf("index passage %d: %w", p.Seq, err)
+		}
+	}
+	return ids, nil
+}
+
+// queryArticles runs a query selecting articleColumns on the read pool.
+func (db *DB) queryArticles(ctx context.Context, query string, args ...any) ([]corpus.Article, error) {
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []corpus.Article
+	for rows.Next() {
+		var a corpus.Article
+		if err := scanArticle(rows, &a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // Latest returns the newest articles in q.Scopes (GlobalScope when empty),
 // newest published first; articles without a published time come after
 // all dated ones, newest added first. Body and Passages are left empty.
@@ -282,20 +310,7 @@ func (db *DB) Latest(ctx context.Context, q corpus.LatestQuery) (_ []corpus.Arti
 	query := `SELECT ` + articleColumns + ` FROM articles a WHERE a.id IN (` + sub + `)` +
 		` ORDER BY a.published_at DESC NULLS LAST, a.added_at DESC, a.id DESC`
 
-	rows, err := db.read.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []corpus.Article
-	for rows.Next() {
-		var a corpus.Article
-		if err := scanArticle(rows, &a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return db.queryArticles(ctx, query, args...)
 }
 
 // Stats describes the articles in scopes (GlobalScope when empty). Outlets

@@ -55,20 +55,7 @@ func (db *DB) FindTitles(ctx context.Context, scopes []string, query string, n i
 	}
 	q += ` ORDER BY a.published_at DESC NULLS LAST, a.added_at DESC, a.id DESC LIMIT ?`
 	args = append(args, n)
-	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []corpus.Article
-	for rows.Next() {
-		var a corpus.Article
-		if err := scanArticle(rows, &a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return db.queryArticles(ctx, q, args...)
 }
 
 // likeEscape escapes LIKE's wildcards so typed text matches literally.

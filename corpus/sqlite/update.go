@@ -75,20 +75,9 @@ func (db *DB) Update(ctx context.Context, a *corpus.Article) (err error) {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM passages WHERE article_id = ?`, a.ID); err != nil {
 		return fmt.Errorf("delete passages: %w", err)
 	}
-	insertPassage := tx.StmtContext(ctx, db.addStmts.passage)
-	insertFTS := tx.StmtContext(ctx, db.addStmts.fts)
-	ids := make([]int64, len(a.Passages))
-	for i, p := range a.Passages {
-		res, err := insertPassage.ExecContext(ctx, a.ID, p.Seq, p.Text)
-		if err != nil {
-			return fmt.Errorf("insert passage %d: %w", p.Seq, err)
-		}
-		if ids[i], err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if _, err := insertFTS.ExecContext(ctx, ids[i], title, bodies[i]); err != nil {
-			return fmt.Errorf("index passage %d: %w", p.Seq, err)
-		}
+	ids, err := db.insertPassages(ctx, tx, a.ID, a.Passages, title, bodies)
+	if err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
