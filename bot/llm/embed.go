@@ -55,16 +55,7 @@ type EmbedClient struct {
 
 // NewEmbedClient returns an EmbedClient for cfg.
 func NewEmbedClient(cfg EmbedConfig) *EmbedClient {
-	oc := openai.DefaultConfig(cfg.APIKey)
-	if cfg.BaseURL != "" {
-		oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	oc.HTTPClient = retryAfterDoer{hc}
-	c := &EmbedClient{api: openai.NewClientWithConfig(oc), model: cfg.Model, batch: cfg.Batch, timeout: cfg.Timeout, log: cfg.Logger}
+	c := &EmbedClient{api: newAPI(cfg.BaseURL, cfg.APIKey, cfg.HTTPClient), model: cfg.Model, batch: cfg.Batch, timeout: cfg.Timeout, log: cfg.Logger}
 	if c.batch <= 0 {
 		c.batch = DefaultEmbedBatch
 	}

@@ -67,19 +67,25 @@ type Client struct {
 	log     *slog.Logger
 }
 
-// New returns a Client for cfg.
-func New(cfg Config) *Client {
-	oc := openai.DefaultConfig(cfg.APIKey)
-	if cfg.BaseURL != "" {
-		oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+// newAPI is the go-openai client both Client and EmbedClient use: the
+// base URL (OpenAI's when empty) and an HTTP client that records
+// Retry-After for the one retry.
+func newAPI(baseURL, apiKey string, hc *http.Client) *openai.Client {
+	oc := openai.DefaultConfig(apiKey)
+	if baseURL != "" {
+		oc.BaseURL = strings.TrimRight(baseURL, "/")
 	}
-	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{}
 	}
 	oc.HTTPClient = retryAfterDoer{hc}
+	return openai.NewClientWithConfig(oc)
+}
+
+// New returns a Client for cfg.
+func New(cfg Config) *Client {
 	c := &Client{
-		api:     openai.NewClientWithConfig(oc),
+		api:     newAPI(cfg.BaseURL, cfg.APIKey, cfg.HTTPClient),
 		model:   cfg.Model,
 		timeout: cfg.Timeout,
 		temp:    cfg.Temperature,
