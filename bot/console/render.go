@@ -26,14 +26,19 @@ func WriteAnswer(w io.Writer, a bot.Answer) {
 }
 
 func writeSource(w io.Writer, s bot.Source) {
-	fmt.Fprintf(w, "[%d] %s", s.N, s.Title)
-	if d := meta(s.Outlet, s.PublishedAt); d != "" {
-		fmt.Fprintf(w, " (%s)", d)
-	}
-	fmt.Fprintf(w, " #%d\n", s.ArticleID)
+	writeEntry(w, fmt.Sprintf("[%d]", s.N), s.Title, s.Outlet, s.PublishedAt, s.ArticleID)
 	if s.URL != "" {
 		fmt.Fprintf(w, "    %s\n", s.URL)
 	}
+}
+
+// writeEntry prints one listed article: "label Title (Outlet, date) #id".
+func writeEntry(w io.Writer, label, title, outlet string, published time.Time, id int64) {
+	fmt.Fprintf(w, "%s %s", label, title)
+	if d := meta(outlet, published); d != "" {
+		fmt.Fprintf(w, " (%s)", d)
+	}
+	fmt.Fprintf(w, " #%d\n", id)
 }
 
 // WriteArticles prints a list of articles, newest first as given.
@@ -43,11 +48,7 @@ func WriteArticles(w io.Writer, arts []corpus.Article) {
 		return
 	}
 	for i, a := range arts {
-		fmt.Fprintf(w, "%d. %s", i+1, a.Title)
-		if d := meta(a.Source, a.PublishedAt); d != "" {
-			fmt.Fprintf(w, " (%s)", d)
-		}
-		fmt.Fprintf(w, " #%d\n", a.ID)
+		writeEntry(w, fmt.Sprintf("%d.", i+1), a.Title, a.Source, a.PublishedAt, a.ID)
 		if a.URL != "" {
 			fmt.Fprintf(w, "   %s\n", a.URL)
 		}
@@ -62,11 +63,8 @@ func WriteSearch(w io.Writer, rs []bot.SearchResult) {
 	}
 	for i, r := range rs {
 		a := r.Article
-		fmt.Fprintf(w, "%d. %s", i+1, a.Title)
-		if d := meta(a.Source, a.PublishedAt); d != "" {
-			fmt.Fprintf(w, " (%s)", d)
-		}
-		fmt.Fprintf(w, " #%d\n   %s\n", a.ID, snippet(r.Snippet, snippetRunes))
+		writeEntry(w, fmt.Sprintf("%d.", i+1), a.Title, a.Source, a.PublishedAt, a.ID)
+		fmt.Fprintf(w, "   %s\n", snippet(r.Snippet, snippetRunes))
 	}
 }
 
