@@ -176,18 +176,8 @@ func (db *DB) feedWhere(ctx context.Context, where string, args ...any) (corpus.
 // such feed.
 func (db *DB) RemoveFeed(ctx context.Context, id int64) (err error) {
 	defer wrap(&err, "sqlite.RemoveFeed(%d)", id)
-	res, err := db.write.ExecContext(ctx, `DELETE FROM feeds WHERE id = ?`, id) // items go by ON DELETE CASCADE
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return corpus.ErrNotFound
-	}
-	return nil
+	// Items go by ON DELETE CASCADE.
+	return oneRow(db.write.ExecContext(ctx, `DELETE FROM feeds WHERE id = ?`, id))
 }
 
 // SaveFeedState stores the polling state of f (found by f.ID): Title,
