@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,7 +24,7 @@ import (
 // alive, rarely enough not to slow a fast loop down.
 const progressEvery = 200 * time.Millisecond
 
-const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] SET
+const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] [--outcomes FILE] SET
   SET is one of
     --questions FILE.jsonl --corpus PATH...   newsbot's generic question format
     --realtimeqa QUESTIONS.jsonl --gcs GCS.jsonl.gz
@@ -51,6 +53,7 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	cutoffs := fs.String("k", "1,5,10", "cut-offs of the @k metrics, comma-separated")
 	limit := fs.Int("limit", 0, "evaluate only the first N questions (0: all)")
+	outcomes := fs.String("outcomes", "", "also write every question's passages to FILE (JSONL), for error analysis")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -152,12 +155,17 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 	if progress {
 		runner.Progress = func(done, total int) { redraw("questions: %d/%d", done, total) }
 	}
-	rep, _, err := runner.Evaluate(ctx, format, qs)
+	rep, outs, err := runner.Evaluate(ctx, format, qs)
 	if progress {
 		fmt.Fprint(e.stderr, "\r\033[K")
 	}
 	if err != nil {
 		return err
+	}
+	if *outcomes != "" {
+		if err := writeOutcomes(*outcomes, outs); err != nil {
+			return fmt.Errorf("eval: --outcomes: %w", err)
+		}
 	}
 	rep.Articles, rep.Duplicates, rep.Failed = ing.Added, ing.Duplicates, ing.Failed
 	rep.Seconds = time.Since(start).Seconds()
@@ -221,4 +229,27 @@ func parseCutoffs(s string) ([]int, error) {
 	}
 	slices.Sort(ks)
 	return ks, nil
+}
+
+// writeOutcomes writes one JSON object per question to path: what was
+// asked, what retrieval returned and whether the bot would refuse, so a
+// metric can be traced to the questions behind it.
+func writeOutcomes(path string, outs []eval.Outcome) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for _, o := range outs {
+		if err := enc.Encode(o.Record()); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	return w.Flush()
 }

@@ -52,9 +52,35 @@ func TestEvalGeneric(t *testing.T) {
 func TestEvalFormats(t *testing.T) {
 	t.Parallel()
 	fx := func(name string) string { return filepath.Join(evalFixtures, name) }
-	m := decodeReport(t, mustRun(t, nil, "eval", "--realtimeqa", fx("realtimeqa.jsonl"), "--corpus", fx("articles.jsonl"), "--json"))
+	outcomes := filepath.Join(t.TempDir(), "outcomes.jsonl")
+	m := decodeReport(t, mustRun(t, nil, "eval", "--realtimeqa", fx("realtimeqa.jsonl"), "--corpus", fx("articles.jsonl"),
+		"--json", "--outcomes", outcomes))
 	if m["choice_accuracy"] != 1.0 || m["answer_recall@1"] != 1.0 {
 		t.Errorf("realtimeqa report = %v", m)
+	}
+	// --outcomes: one line per question with what retrieval returned.
+	data, err := os.ReadFile(outcomes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("outcomes has %d lines; want 2:\n%s", len(lines), data)
+	}
+	var rec struct {
+		ID      string `json:"id"`
+		AsOf    string `json:"as_of"`
+		Correct int    `json:"correct"`
+		Hits    []struct {
+			URL, Title, Text string
+		} `json:"hits"`
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.ID != "20250307_1" || rec.Correct != 2 || !strings.HasPrefix(rec.AsOf, "2025-03-07T23:59:59") ||
+		len(rec.Hits) == 0 || !strings.Contains(rec.Hits[0].Text, "60,000 cars") {
+		t.Errorf("outcome = %+v", rec)
 	}
 	m = decodeReport(t, mustRun(t, nil, "eval", "--multihop", fx("multihop.json"), "--corpus", fx("multihop_corpus.json"), "--json"))
 	if m["questions"] != 2.0 || m["hits@10"] != 1.0 {

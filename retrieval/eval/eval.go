@@ -52,9 +52,9 @@ type Runner struct {
 
 // Hit is what the metrics need of one retrieved passage.
 type Hit struct {
-	URL   string // the article's canonical URL
-	Title string // the article's title
-	Text  string // the passage
+	URL   string `json:"url"`   // the article's canonical URL
+	Title string `json:"title"` // the article's title
+	Text  string `json:"text"`  // the passage
 }
 
 // text is what answer matching reads: the article title and the passage.
@@ -66,6 +66,33 @@ type Outcome struct {
 	Hits       []Hit // best first
 	Confidence float64
 	Refused    bool // retrieval.Refuses with the Runner's floor
+}
+
+// Record is one Outcome as the eval command's --outcomes file holds it.
+type Record struct {
+	ID         string   `json:"id"`
+	Question   string   `json:"question"`
+	AsOf       string   `json:"as_of,omitempty"`
+	Answers    []string `json:"answers,omitempty"`
+	Choices    []string `json:"choices,omitempty"`
+	Correct    int      `json:"correct"`
+	GoldURLs   []string `json:"gold_urls,omitempty"`
+	Confidence float64  `json:"confidence"`
+	Refused    bool     `json:"refused"`
+	Hits       []Hit    `json:"hits"`
+}
+
+// Record returns the outcome in the form written for error analysis.
+func (o Outcome) Record() Record {
+	r := Record{
+		ID: o.Question.ID, Question: o.Question.Text, Answers: o.Question.Answers,
+		Choices: o.Question.Choices, Correct: o.Question.Correct, GoldURLs: o.Question.GoldURLs,
+		Confidence: o.Confidence, Refused: o.Refused, Hits: o.Hits,
+	}
+	if !o.Question.AsOf.IsZero() {
+		r.AsOf = o.Question.AsOf.Format(time.RFC3339)
+	}
+	return r
 }
 
 // Run retrieves passages for every question, at most Workers at a time,

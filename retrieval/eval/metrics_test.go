@@ -114,6 +114,17 @@ func TestPickChoice(t *testing.T) {
 		{"tie", []string{"Lions", "24 10"}, 10, -1},
 		// Tigers at rank 4 alone is still a pick.
 		{"only one present", []string{"Wolves", "Tigers"}, 10, 1},
+		// Half-present choices: Detroit Lions 1/2 at rank 1 = 0.5; Chicago
+		// Bears 1/2 at ranks 1-3 = 0.5*(1+1/2+1/3) = 0.917.
+		{"partial presence", []string{"Detroit Lions", "Chicago Bears"}, 10, 1},
+		// Bears fans: 1/2 + (1/2)/2 + 1/3 = 1.083; Eagles rested: 1/2 +
+		// (1/2)/3 = 0.667.
+		{"whole phrase outweighs half", []string{"Bears fans", "Eagles rested"}, 10, 0},
+		// A repeated word counts once: both score like "Bears".
+		{"distinct words", []string{"Bears Bears", "Bears"}, 10, -1},
+		{"no words", []string{"—", "?!"}, 10, -1},
+		// "24-10" is one number: "24 11" shares no unit with rank 1.
+		{"numbers whole", []string{"24-11", "Lions"}, 10, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := PickChoice(tc.choices, texts, tc.k); got != tc.want {
