@@ -61,15 +61,29 @@ type SearchQuery struct {
 	// retrieval package builds it; stores pass it through unchanged. An empty
 	// Match returns no hits.
 	Match string
-	// From and To bound the article's published time: From <= t < To. A zero
-	// value leaves that side open. Articles without a published time are
-	// excluded when either bound is set.
-	From, To time.Time
+	// Published limits the articles by their published time.
+	Published Published
 	// Scopes lists the scopes that may be returned; empty means GlobalScope only.
 	Scopes []string
 	// K is the maximum number of hits; <= 0 means DefaultSearchK.
 	K int
 }
+
+// Published limits a search by the articles' published time.
+type Published struct {
+	// From and To bound the published time: From <= t < To, for a question
+	// about a period ("this week"). A zero value leaves that side open.
+	// Articles without a published time are excluded when either is set.
+	From, To time.Time
+	// Before, if set, leaves out the articles published after it: the
+	// corpus as it stood then, for a question asked as of a past date.
+	// Articles without a published time are kept: nothing says they are
+	// from later.
+	Before time.Time
+}
+
+// Dated reports whether From or To is set, which excludes undated articles.
+func (p Published) Dated() bool { return !p.From.IsZero() || !p.To.IsZero() }
 
 // DefaultSearchK is the number of hits a SearchQuery returns when K is unset:
 // enough candidates for re-ranking and per-article diversity.

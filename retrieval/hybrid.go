@@ -33,10 +33,9 @@ type Embedder interface {
 // corpus/sqlite.VectorIndex is one.
 type VectorSearcher interface {
 	// Search returns up to k passages, best first, with Score the cosine
-	// similarity, from articles in scopes (GlobalScope when empty) published
-	// in [from, to) (zero bounds are open; undated articles are excluded
-	// when a bound is set), like Searcher.Search.
-	Search(ctx context.Context, vec []float32, k int, scopes []string, from, to time.Time) ([]corpus.Hit, error)
+	// similarity, from articles in scopes (GlobalScope when empty) that
+	// pass pub, like Searcher.Search.
+	Search(ctx context.Context, vec []float32, k int, scopes []string, pub corpus.Published) ([]corpus.Hit, error)
 }
 
 // Vectors configures hybrid retrieval. Embedder and Index must use the
@@ -79,9 +78,9 @@ type vectorResult struct {
 }
 
 // searchVectors starts the vector search for text (the question without
-// its time expressions) within rng and scopes, or returns nil when hybrid
+// its time expressions) within pub and scopes, or returns nil when hybrid
 // retrieval is off or text is blank.
-func (r *Retriever) searchVectors(ctx context.Context, text string, rng TimeRange, scopes []string) *vectorSearch {
+func (r *Retriever) searchVectors(ctx context.Context, text string, pub corpus.Published, scopes []string) *vectorSearch {
 	v := r.opt.Vectors
 	if v == nil || v.Embedder == nil || v.Index == nil || len(QueryTermsFor(text)) == 0 {
 		return nil
@@ -110,7 +109,7 @@ func (r *Retriever) searchVectors(ctx context.Context, text string, rng TimeRang
 			vs.done <- vectorResult{err: fmt.Errorf("embed question: %w", err)}
 			return
 		}
-		hits, err := v.Index.Search(ctx, vecs[0], k, scopes, rng.From, rng.To)
+		hits, err := v.Index.Search(ctx, vecs[0], k, scopes, pub)
 		if err != nil {
 			err = fmt.Errorf("vector search: %w", err)
 		}

@@ -89,9 +89,9 @@ type memIndex struct {
 	store *ftsStore
 	vecs  map[int64][]float32
 
-	mu       sync.Mutex
-	scopes   []string
-	from, to time.Time
+	mu     sync.Mutex
+	scopes []string
+	pub    corpus.Published
 }
 
 func newMemIndex(s *ftsStore, e *conceptEmbedder) *memIndex {
@@ -102,9 +102,9 @@ func newMemIndex(s *ftsStore, e *conceptEmbedder) *memIndex {
 	return x
 }
 
-func (x *memIndex) Search(ctx context.Context, vec []float32, k int, scopes []string, from, to time.Time) ([]corpus.Hit, error) {
+func (x *memIndex) Search(ctx context.Context, vec []float32, k int, scopes []string, pub corpus.Published) ([]corpus.Hit, error) {
 	x.mu.Lock()
-	x.scopes, x.from, x.to = scopes, from, to
+	x.scopes, x.pub = scopes, pub
 	x.mu.Unlock()
 	var hits []corpus.Hit
 	for id, v := range x.vecs {
@@ -113,8 +113,9 @@ func (x *memIndex) Search(ctx context.Context, vec []float32, k int, scopes []st
 		if !slices.Contains(corpus.ScopesOrGlobal(scopes), a.Scope) {
 			continue
 		}
-		if (!from.IsZero() || !to.IsZero()) && a.PublishedAt.IsZero() ||
-			!from.IsZero() && a.PublishedAt.Before(from) || !to.IsZero() && !a.PublishedAt.Before(to) {
+		if pub.Dated() && a.PublishedAt.IsZero() ||
+			!pub.From.IsZero() && a.PublishedAt.Before(pub.From) || !pub.To.IsZero() && !a.PublishedAt.Before(pub.To) ||
+			!pub.Before.IsZero() && a.PublishedAt.After(pub.Before) {
 			continue
 		}
 		var s float64
@@ -210,8 +211,8 @@ func TestHybridKeepsLexicalAgreement(t *testing.T) {
 		t.Errorf("Confidence = %.2f; want >= %.2f", res.Confidence, DefaultMinConfidence)
 	}
 	// The index got the question's filters.
-	if !idx.from.Equal(res.Range.From) || !idx.to.Equal(res.Range.To) || res.Range.IsZero() {
-		t.Errorf("index searched [%v, %v); want the question's range %+v", idx.from, idx.to, res.Range)
+	if !idx.pub.From.Equal(res.Range.From) || !idx.pub.To.Equal(res.Range.To) || res.Range.IsZero() {
+		t.Errorf("index searched %+v; want the question's range %+v", idx.pub, res.Range)
 	}
 	if !slices.Equal(idx.scopes, []string{corpus.GlobalScope, "guild-1"}) {
 		t.Errorf("index searched scopes %v; want the request's", idx.scopes)

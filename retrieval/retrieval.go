@@ -54,6 +54,12 @@ const (
 // 0.5). Issue 5 calibrates it on the evaluation question sets.
 const DefaultMinConfidence = 0.55
 
+// publishedSlack is how far past AsOf an article's published time may be and
+// still count as published by then: a date read in the wrong time zone is
+// off by up to 14 hours. Later stories are left out of the search, so a
+// question asked as of a past date sees the corpus as it stood then.
+const publishedSlack = 14 * time.Hour
+
 // commonTermShare marks a term found in more than this share of passages as
 // common ("say", "year", "new"): it carries little topic, so the coverage
 // part of the confidence ignores it when the best hit lacks it.
@@ -194,6 +200,9 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	if !filter {
 		rng = TimeRange{}
 	}
+	// The corpus as it stood at asOf: a question asked as of a past date
+	// (eval replays them) must not be answered from later stories.
+	pub := corpus.Published{From: rng.From, To: rng.To, Before: asOf.Add(publishedSlack)}
 
 	terms := QueryTermsFor(rest)
 	ctxTerms := contextTerms(req.Context, terms)
@@ -208,17 +217,16 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	res.Terms = append(append([]string(nil), terms...), ctxTerms...)
 
 	// Hybrid retrieval (hybrid.go): the vector search runs meanwhile.
-	vectors := r.searchVectors(ctx, rest, rng, req.Scopes)
+	vectors := r.searchVectors(ctx, rest, pub, req.Scopes)
 
 	scored := make(map[int64]*corpus.Hit)
 	var order []int64 // first-seen order keeps ties deterministic
 	add := func(ts []string, weight float64) error {
 		hits, err := r.s.Search(ctx, corpus.SearchQuery{
-			Match:  MatchExpr(ts),
-			From:   rng.From,
-			To:     rng.To,
-			Scopes: req.Scopes,
-			K:      r.opt.Candidates,
+			Match:     MatchExpr(ts),
+			Published: pub,
+			Scopes:    req.Scopes,
+			K:         r.opt.Candidates,
 		})
 		if err != nil {
 			return fmt.Errorf("search passages: %w", err)

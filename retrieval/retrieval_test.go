@@ -96,13 +96,31 @@ func TestRetrieve(t *testing.T) {
 		if ratio := res.Hits[0].Score / res.Hits[1].Score; ratio > 1+DefaultRecencyWeight {
 			t.Errorf("recency prior raised a score %.2fx; want a mild prior (<= %.2fx)", ratio, 1+DefaultRecencyWeight)
 		}
-		// Asked as of a date before the newer story, it gets no bonus.
+		// Asked as of a date before the newer story, the corpus is as it
+		// stood then: the November story does not exist yet.
 		res, err = r.Retrieve(ctx, Request{Question: "ferry evening sailings", AsOf: day(2026, 6, 10)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := articleIDs(res.Hits); len(got) < 2 || got[0] != f.oldFerry {
-			t.Errorf("Retrieve(ferry) as of June articles = %v; want %d first", got, f.oldFerry)
+		if got := articleIDs(res.Hits); len(got) == 0 || got[0] != f.oldFerry || slices.Contains(got, f.newFerry) {
+			t.Errorf("Retrieve(ferry) as of June articles = %v; want %d first and no %d", got, f.oldFerry, f.newFerry)
+		}
+		// A story dated a few hours after AsOf (a time zone read wrong) is
+		// still in; one a day later is not.
+		for _, tc := range []struct {
+			asOf time.Time
+			want bool
+		}{
+			{day(2026, 11, 20).Add(-10 * time.Hour), true},
+			{day(2026, 11, 19), false},
+		} {
+			res, err = r.Retrieve(ctx, Request{Question: "ferry evening sailings", AsOf: tc.asOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := slices.Contains(articleIDs(res.Hits), f.newFerry); got != tc.want {
+				t.Errorf("Retrieve(ferry) as of %v has the 20 Nov story: %v; want %v", tc.asOf, got, tc.want)
+			}
 		}
 	})
 

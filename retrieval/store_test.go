@@ -89,13 +89,17 @@ func (s *ftsStore) Search(ctx context.Context, q corpus.SearchQuery) ([]corpus.H
 	for _, sc := range scopes {
 		args = append(args, sc)
 	}
-	if !q.From.IsZero() {
+	if pub := q.Published; !pub.From.IsZero() {
 		query += ` AND p.published >= ?`
-		args = append(args, q.From.Unix())
+		args = append(args, pub.From.Unix())
 	}
-	if !q.To.IsZero() {
+	if pub := q.Published; !pub.To.IsZero() {
 		query += ` AND p.published < ?`
-		args = append(args, q.To.Unix())
+		args = append(args, pub.To.Unix())
+	}
+	if pub := q.Published; !pub.Before.IsZero() {
+		query += ` AND (p.published IS NULL OR p.published <= ?)`
+		args = append(args, pub.Before.Unix())
 	}
 	query += ` ORDER BY bm25(passages_fts, 2.0, 1.0), p.id LIMIT ?`
 	args = append(args, k)

@@ -31,7 +31,7 @@ const (
 
 // Search returns up to q.K passages (corpus.DefaultSearchK when unset)
 // matching the FTS5 expression q.Match, best first, from articles in
-// q.Scopes (GlobalScope when empty) published in [q.From, q.To). Hits carry
+// q.Scopes (GlobalScope when empty) that pass q.Published. Hits carry
 // their article's metadata but no Body or Passages. An empty Match returns
 // no hits; a malformed one returns an error.
 //
@@ -77,13 +77,17 @@ func (db *DB) search(ctx context.Context, q corpus.SearchQuery, pool int) (hits 
 		CROSS JOIN passages p ON p.id = r.pid
 		CROSS JOIN articles a ON a.id = p.article_id
 		WHERE a.scope IN (` + in + `)`
-	if !q.From.IsZero() {
+	if pub := q.Published; !pub.From.IsZero() {
 		query += ` AND a.published_at >= ?`
-		args = append(args, q.From.Unix())
+		args = append(args, pub.From.Unix())
 	}
-	if !q.To.IsZero() {
+	if pub := q.Published; !pub.To.IsZero() {
 		query += ` AND a.published_at < ?`
-		args = append(args, q.To.Unix())
+		args = append(args, pub.To.Unix())
+	}
+	if pub := q.Published; !pub.Before.IsZero() {
+		query += ` AND (a.published_at IS NULL OR a.published_at <= ?)`
+		args = append(args, pub.Before.Unix())
 	}
 	query += ` ORDER BY r.score DESC, p.id LIMIT ?`
 	args = append(args, q.K)

@@ -38,10 +38,16 @@ func TestSearch(t *testing.T) {
 			[]string{"Floods in the valley#0", "Floods in the valley#1", "Server B floods#0", "Undated floods#0"}},
 		{"server only", corpus.SearchQuery{Match: match("flooding"), Scopes: []string{serverA}},
 			[]string{"Server A floods#0"}},
-		{"from", corpus.SearchQuery{Match: match("rain"), From: day(2)}, []string{"Election results#1"}},
-		{"to is exclusive", corpus.SearchQuery{Match: match("rain"), To: day(5)}, []string{"Floods in the valley#0"}},
-		{"range drops undated", corpus.SearchQuery{Match: match("floods"), From: day(1), To: day(2)},
+		{"from", corpus.SearchQuery{Match: match("rain"), Published: corpus.Published{From: day(2)}}, []string{"Election results#1"}},
+		{"to is exclusive", corpus.SearchQuery{Match: match("rain"), Published: corpus.Published{To: day(5)}}, []string{"Floods in the valley#0"}},
+		{"range drops undated", corpus.SearchQuery{Match: match("floods"), Published: corpus.Published{From: day(1), To: day(2)}},
 			[]string{"Floods in the valley#0", "Floods in the valley#1"}},
+		// Before: the corpus as of day 4 has the valley floods and the
+		// undated story, not the day-5 election.
+		{"before keeps undated", corpus.SearchQuery{Match: match("rain") + " OR " + match("floods"), Published: corpus.Published{Before: day(4)}},
+			[]string{"Floods in the valley#0", "Floods in the valley#1", "Undated floods#0"}},
+		{"before is inclusive", corpus.SearchQuery{Match: match("rain"), Published: corpus.Published{Before: day(5)}},
+			[]string{"Election results#1", "Floods in the valley#0"}},
 		// The short undated passage with "floods" in its title ranks first.
 		{"K", corpus.SearchQuery{Match: match("flooding"), K: 1}, []string{"Undated floods#0"}},
 		{"empty match", corpus.SearchQuery{Match: "  "}, nil},
@@ -113,7 +119,7 @@ func TestSearchPoolFallback(t *testing.T) {
 			[]string{"Server flood later#0", "Server flood#0"}},
 		{"scope leaves fewer than K", corpus.SearchQuery{Match: match("flood"), Scopes: []string{"111"}, K: 5},
 			[]string{"Server flood later#0", "Server flood#0"}},
-		{"date drops the pool", corpus.SearchQuery{Match: match("flood"), Scopes: []string{corpus.GlobalScope, "111"}, From: day(3), K: 1},
+		{"date drops the pool", corpus.SearchQuery{Match: match("flood"), Scopes: []string{corpus.GlobalScope, "111"}, Published: corpus.Published{From: day(3)}, K: 1},
 			[]string{"Server flood later#0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

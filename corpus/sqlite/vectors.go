@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/newsbot/newsbot/corpus"
 )
@@ -339,12 +338,11 @@ func (x *VectorIndex) scopeID(s string) uint32 {
 // Search returns up to k passages whose vectors have the highest dot
 // product with vec (a unit-length embedding of the question by the index's
 // model), best first, from articles in scopes (GlobalScope when empty)
-// published in [from, to) (a zero bound is open; articles without a
-// published time are excluded when either is set). Score is the
+// that pass pub (see corpus.Published). Score is the
 // approximate cosine similarity. Hits carry their article's metadata but no
 // Body or Passages. A vec whose dimension differs from the stored vectors'
 // is an error; an index without vectors returns no hits.
-func (x *VectorIndex) Search(ctx context.Context, vec []float32, k int, scopes []string, from, to time.Time) (_ []corpus.Hit, err error) {
+func (x *VectorIndex) Search(ctx context.Context, vec []float32, k int, scopes []string, pub corpus.Published) (_ []corpus.Hit, err error) {
 	if err := x.Sync(ctx); err != nil {
 		return nil, err
 	}
@@ -367,17 +365,19 @@ func (x *VectorIndex) Search(ctx context.Context, vec []float32, k int, scopes [
 	for i, c := range code {
 		q[i] = int32(c)
 	}
-	lo, hi := int64(noDate), int64(math.MaxInt64)
-	if !from.IsZero() {
-		lo = from.Unix()
+	f := dateFilter{lo: noDate, hi: math.MaxInt64, before: math.MaxInt64, dated: pub.Dated()}
+	if !pub.From.IsZero() {
+		f.lo = pub.From.Unix()
 	}
-	if !to.IsZero() {
-		hi = to.Unix()
+	if !pub.To.IsZero() {
+		f.hi = pub.To.Unix()
 	}
-	dated := !from.IsZero() || !to.IsZero()
+	if !pub.Before.IsZero() {
+		f.before = pub.Before.Unix()
+	}
 
 	for round := 1; ; round++ {
-		best := x.scan(q, k, corpus.ScopesOrGlobal(scopes), lo, hi, dated)
+		best := x.scan(q, k, corpus.ScopesOrGlobal(scopes), f)
 		hits, missing, err := x.db.passageHits(ctx, best, qscale)
 		if err != nil {
 			return nil, err
@@ -387,6 +387,21 @@ func (x *VectorIndex) Search(ctx context.Context, vec []float32, k int, scopes [
 		}
 		x.drop(missing)
 	}
+}
+
+// dateFilter is corpus.Published in the unix seconds of VectorIndex.pub.
+type dateFilter struct {
+	lo, hi int64 // lo <= pub < hi when dated
+	before int64 // pub <= before unless pub is noDate
+	dated  bool  // undated rows are excluded
+}
+
+// passes reports whether a row published at p (noDate when unknown) passes.
+func (f dateFilter) passes(p int64) bool {
+	if p == noDate {
+		return !f.dated
+	}
+	return p <= f.before && (!f.dated || (p >= f.lo && p < f.hi))
 }
 
 // candidate is a row and its score (dot product of codes times the row's
@@ -399,7 +414,7 @@ type candidate struct {
 
 // scan returns the k best live rows passing the filters, best first (ties
 // by passage id), splitting the slab between goroutines.
-func (x *VectorIndex) scan(q []int32, k int, scopes []string, lo, hi int64, dated bool) []candidate {
+func (x *VectorIndex) scan(q []int32, k int, scopes []string, f dateFilter) []candidate {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	allowed := make([]bool, len(x.scopes))
@@ -415,7 +430,7 @@ func (x *VectorIndex) scan(q []int32, k int, scopes []string, lo, hi int64, date
 	for w := range workers {
 		start, end := n*w/workers, n*(w+1)/workers
 		wg.Go(func() {
-			parts[w] = x.scanRange(q, k, allowed, lo, hi, dated, start, end)
+			parts[w] = x.scanRange(q, k, allowed, f, start, end)
 		})
 	}
 	wg.Wait()
@@ -433,7 +448,7 @@ func (x *VectorIndex) scan(q []int32, k int, scopes []string, lo, hi int64, date
 }
 
 // scanRange is scan over rows [start, end); x.mu is held for reading.
-func (x *VectorIndex) scanRange(q []int32, k int, allowed []bool, lo, hi int64, dated bool, start, end int) []candidate {
+func (x *VectorIndex) scanRange(q []int32, k int, allowed []bool, f dateFilter, start, end int) []candidate {
 	d := x.dim
 	top := make(topK, 0, k)
 	for r := start; r < end; r++ {
@@ -441,10 +456,8 @@ func (x *VectorIndex) scanRange(q []int32, k int, allowed []bool, lo, hi int64, 
 		if id == 0 || !allowed[x.scope[r]] {
 			continue
 		}
-		if dated {
-			if p := x.pub[r]; p == noDate || p < lo || p >= hi {
-				continue
-			}
+		if !f.passes(x.pub[r]) {
+			continue
 		}
 		s := float32(dotInt8(q, x.codes[r*d:(r+1)*d])) * x.scales[r]
 		top.offer(candidate{score: s, row: r, id: id}, k)

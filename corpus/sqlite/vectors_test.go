@@ -174,17 +174,21 @@ func TestVectorIndexSearch(t *testing.T) {
 		name     string
 		k        int
 		scopes   []string
-		from, to time.Time
+		pub      corpus.Published
 		want     []int64
 	}{
-		{"global", 3, nil, time.Time{}, time.Time{}, []int64{p(old), p(mid), p(undated)}},
-		{"with guild", 2, []string{corpus.GlobalScope, "guild-1"}, time.Time{}, time.Time{}, []int64{p(private), p(old)}},
-		{"from", 5, nil, day(3), time.Time{}, []int64{p(mid), p(other)}},
-		{"to", 5, nil, time.Time{}, day(5), []int64{p(old)}},
-		{"unknown scope", 5, []string{"guild-2"}, time.Time{}, time.Time{}, nil},
+		{"global", 3, nil, corpus.Published{}, []int64{p(old), p(mid), p(undated)}},
+		{"with guild", 2, []string{corpus.GlobalScope, "guild-1"}, corpus.Published{}, []int64{p(private), p(old)}},
+		{"from", 5, nil, corpus.Published{From: day(3)}, []int64{p(mid), p(other)}},
+		{"to", 5, nil, corpus.Published{To: day(5)}, []int64{p(old)}},
+		// Before keeps what was published by then, and undated articles.
+		{"before", 5, nil, corpus.Published{Before: day(4)}, []int64{p(old), p(undated)}},
+		{"before is inclusive", 5, nil, corpus.Published{Before: day(5)}, []int64{p(old), p(mid), p(undated), p(other)}},
+		{"from and before", 5, nil, corpus.Published{From: day(1), Before: day(4)}, []int64{p(old)}},
+		{"unknown scope", 5, []string{"guild-2"}, corpus.Published{}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			hits, err := x.Search(ctx, q, tc.k, tc.scopes, tc.from, tc.to)
+			hits, err := x.Search(ctx, q, tc.k, tc.scopes, tc.pub)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -198,7 +202,7 @@ func TestVectorIndexSearch(t *testing.T) {
 			}
 		})
 	}
-	hits, _ := x.Search(ctx, q, 1, nil, time.Time{}, time.Time{})
+	hits, _ := x.Search(ctx, q, 1, nil, corpus.Published{})
 	if len(hits) != 1 || math.Abs(hits[0].Score-float64(axis(dim, 0, 1, 0.3)[0])) > 0.02 {
 		t.Errorf("Score = %v; want the cosine %v", hits, axis(dim, 0, 1, 0.3)[0])
 	}
@@ -212,7 +216,7 @@ func TestVectorIndexSearch(t *testing.T) {
 	if err := db.Delete(ctx, old.ID); err != nil {
 		t.Fatal(err)
 	}
-	hits, err := x.Search(ctx, q, 3, nil, time.Time{}, time.Time{})
+	hits, err := x.Search(ctx, q, 3, nil, corpus.Published{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,15 +230,15 @@ func TestVectorIndexSearch(t *testing.T) {
 	if err := db.SaveVectors(ctx, testModel, map[int64][]float32{p(fresh): axis(dim, 7, 0, 0)}); err != nil {
 		t.Fatal(err)
 	}
-	hits, _ = x.Search(ctx, q, 1, nil, time.Time{}, time.Time{})
+	hits, _ = x.Search(ctx, q, 1, nil, corpus.Published{})
 	if got := hitIDs(hits); len(got) != 1 || got[0] != p(mid) {
 		t.Errorf("Search after re-save = %v; want [%d]", got, p(mid))
 	}
-	if _, err := x.Search(ctx, []float32{1, 0}, 3, nil, time.Time{}, time.Time{}); err == nil {
+	if _, err := x.Search(ctx, []float32{1, 0}, 3, nil, corpus.Published{}); err == nil {
 		t.Error("Search with a 2-dimension vector succeeded; want a dimension error")
 	}
 	// Another model's index holds nothing.
-	if hits, err := NewVectorIndex(db, "other").Search(ctx, q, 3, nil, time.Time{}, time.Time{}); err != nil || len(hits) != 0 {
+	if hits, err := NewVectorIndex(db, "other").Search(ctx, q, 3, nil, corpus.Published{}); err != nil || len(hits) != 0 {
 		t.Errorf("Search(other model) = %v, %v; want nothing", hits, err)
 	}
 }
@@ -266,11 +270,11 @@ func TestVectorIndexCompacts(t *testing.T) {
 		}
 	}
 	for range compactMin / 50 {
-		if _, err := x.Search(ctx, axis(4, 0, 0, 0), 50, nil, time.Time{}, time.Time{}); err != nil {
+		if _, err := x.Search(ctx, axis(4, 0, 0, 0), 50, nil, corpus.Published{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	hits, err := x.Search(ctx, axis(4, 0, 0, 0), 1, nil, time.Time{}, time.Time{})
+	hits, err := x.Search(ctx, axis(4, 0, 0, 0), 1, nil, corpus.Published{})
 	if err != nil || len(hits) != 1 || hits[0].Passage.ID != as[compactMin].Passages[0].ID {
 		t.Fatalf("Search = %v, %v; want the best surviving passage", hitIDs(hits), err)
 	}
@@ -357,7 +361,7 @@ func BenchmarkVectorSearch(b *testing.B) {
 	q := randomUnit(rng, dim)
 	b.ResetTimer()
 	for b.Loop() {
-		hits, err := x.Search(ctx, q, 60, nil, time.Time{}, time.Time{})
+		hits, err := x.Search(ctx, q, 60, nil, corpus.Published{})
 		if err != nil || len(hits) != 60 {
 			b.Fatalf("Search = %d hits, %v", len(hits), err)
 		}
@@ -395,7 +399,7 @@ func TestVectorIndexConcurrent(t *testing.T) {
 	for range 4 {
 		go func() {
 			for range 30 {
-				if _, err := x.Search(ctx, axis(4, 0, 0, 0), 5, nil, time.Time{}, time.Time{}); err != nil {
+				if _, err := x.Search(ctx, axis(4, 0, 0, 0), 5, nil, corpus.Published{}); err != nil {
 					done <- err
 					return
 				}
