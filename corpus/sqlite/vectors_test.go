@@ -171,11 +171,11 @@ func TestVectorIndexSearch(t *testing.T) {
 	q := axis(dim, 0, 0, 0)
 	p := func(a *corpus.Article) int64 { return a.Passages[0].ID }
 	for _, tc := range []struct {
-		name     string
-		k        int
-		scopes   []string
-		pub      corpus.Published
-		want     []int64
+		name   string
+		k      int
+		scopes []string
+		pub    corpus.Published
+		want   []int64
 	}{
 		{"global", 3, nil, corpus.Published{}, []int64{p(old), p(mid), p(undated)}},
 		{"with guild", 2, []string{corpus.GlobalScope, "guild-1"}, corpus.Published{}, []int64{p(private), p(old)}},
