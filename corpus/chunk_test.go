@@ -64,13 +64,13 @@ func TestChunk(t *testing.T) {
 		{"empty", "", nil},
 		{"blank", " \n\n ", nil},
 		{"short article is one passage", "Just a short story.", []int{4}},
-		{"paragraphs packed near 100", strings.Join([]string{para("a", 2, 25), para("b", 2, 25), para("c", 2, 25), para("d", 2, 25)}, "\n\n"), []int{100, 100}},
-		{"long paragraph cut between sentences", para("a", 10, 20), []int{100, 100}},
-		{"whole paragraph kept up to 150", para("a", 7, 20) + "\n\n" + para("b", 4, 20), []int{140, 80}},
-		{"overlong sentence split evenly", words("w", 400), []int{134, 134, 132}},
-		{"tiny remainder merged", para("a", 5, 20) + "\n\n" + words("z", 10), []int{110}},
-		{"remainder kept when merge too big", para("a", 7, 21) + "\n\n" + words("z", 29), []int{147, 29}},
-		{"short heading joins next paragraph", "Heading here\n\n" + para("a", 5, 20), []int{102}},
+		{"paragraphs packed near 300", strings.Join([]string{para("a", 2, 75), para("b", 2, 75), para("c", 2, 75), para("d", 2, 75)}, "\n\n"), []int{300, 300}},
+		{"long paragraph cut between sentences", para("a", 10, 60), []int{300, 300}},
+		{"whole paragraph kept up to 450", para("a", 7, 60) + "\n\n" + para("b", 4, 60), []int{420, 240}},
+		{"overlong sentence split evenly", words("w", 1000), []int{334, 334, 332}},
+		{"tiny remainder merged", para("a", 5, 60) + "\n\n" + words("z", 10), []int{310}},
+		{"remainder kept when merge too big", para("a", 7, 64) + "\n\n" + words("z", 29), []int{448, 29}},
+		{"short heading joins next paragraph", "Heading here\n\n" + para("a", 5, 60), []int{302}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

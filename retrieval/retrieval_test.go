@@ -360,3 +360,37 @@ func TestRetrieveDefaultAsOf(t *testing.T) {
 		t.Errorf("Retrieve(today) without AsOf range from %v; want %v", res.Range.From, want)
 	}
 }
+
+func TestWindowTerms(t *testing.T) {
+	filler := func(n int) string { return strings.Repeat("harbour ", n) }
+	weight := map[string]float64{"ferri": 1, "strike": 2, "mayor": 0.5}
+	for _, tc := range []struct {
+		name, title, text string
+		size              int
+		want              []string // query terms in the window or title
+	}{
+		{"together", "", "The ferry strike began. " + filler(100), 10, []string{"ferri", "strike"}},
+		// Too far apart for one window: the heavier term wins.
+		{"scattered", "", "ferry " + filler(20) + " strike", 10, []string{"strike"}},
+		{"scattered, window wide enough", "", "ferry " + filler(20) + " strike", 30, []string{"ferri", "strike"}},
+		// The title always counts.
+		{"title", "Mayor speaks", "ferry " + filler(20) + " strike", 10, []string{"mayor", "strike"}},
+		// Repeats do not count twice: two "ferry" do not beat one "strike".
+		{"distinct", "", "ferry ferry ferry " + filler(20) + " strike", 5, []string{"strike"}},
+		{"empty passage", "", "", 10, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			set := windowTerms(corpus.Hit{Article: corpus.Article{Title: tc.title}, Passage: corpus.Passage{Text: tc.text}}, weight, tc.size)
+			var got []string
+			for _, q := range []string{"ferri", "mayor", "strike"} {
+				if set[q] {
+					got = append(got, q)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("query terms in the window = %v; want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -47,22 +47,22 @@ func TestRunEmbedBackfill(t *testing.T) {
 	// Ingested without a model: no vectors.
 	mustRun(t, map[string]string{}, "-db", db, "ingest", twoArticles(t))
 	missing, passages := missingVectors(t, db, "fake-embed")
-	if passages < 3 || missing != passages {
+	if passages < 2 || missing != passages {
 		t.Fatalf("after a lexical ingest %d of %d passages lack vectors; want all", missing, passages)
 	}
 
 	env := map[string]string{"OPENAI_BASE_URL": srv.BaseURL(), "NEWSBOT_EMBED_MODEL": "fake-embed"}
-	out := mustRun(t, env, "-db", db, "embed", "--batch", "2")
+	out := mustRun(t, env, "-db", db, "embed", "--batch", "1")
 	if want := fmt.Sprintf("embedded %d passages in ", passages); !strings.Contains(out, want) {
 		t.Errorf("embed printed %q; want %q", out, want)
 	}
 	reqs := srv.EmbedRequests()
-	if want := (passages + 1) / 2; len(reqs) != want {
-		t.Errorf("embed made %d requests; want %d (batches of 2)", len(reqs), want)
+	if len(reqs) != passages {
+		t.Errorf("embed made %d requests; want %d (batches of 1)", len(reqs), passages)
 	}
 	for _, r := range reqs {
-		if r.Model != "fake-embed" || len(r.Input) > 2 {
-			t.Errorf("request %+v; want model fake-embed, at most 2 inputs", r)
+		if r.Model != "fake-embed" || len(r.Input) != 1 {
+			t.Errorf("request %+v; want model fake-embed, 1 input", r)
 		}
 	}
 	if missing, _ := missingVectors(t, db, "fake-embed"); missing != 0 {
