@@ -200,12 +200,12 @@ type piece struct {
 }
 
 // Chunk splits an article body (paragraphs separated by blank lines) into
-// passages of about 60-150 words, the unit the index stores and retrieval
-// returns. It packs whole paragraphs while a passage stays near 100 words,
+// passages of about 200-450 words, the unit the index stores and retrieval
+// returns. It packs whole paragraphs while a passage stays near 300 words,
 // prefers to cut between paragraphs, otherwise cuts between sentences, and
-// cuts inside a sentence only when that sentence alone exceeds 150 words.
+// cuts inside a sentence only when that sentence alone exceeds 450 words.
 // A final remainder under 30 words joins the passage before it when that
-// passage stays within 170 words. Within a passage, paragraphs are
+// passage stays within 470 words. Within a passage, paragraphs are
 // separated by "\n\n" and other whitespace is a single space.
 //
 // Every word (strings.Fields) of body appears in exactly one passage, in

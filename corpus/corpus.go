@@ -36,7 +36,7 @@ type Article struct {
 	Passages    []Passage // chunks of Body, in order
 }
 
-// Passage is a chunk of an article's body of roughly 60-150 words, the unit
+// Passage is a chunk of an article's body of roughly 200-450 words, the unit
 // that is indexed and retrieved.
 type Passage struct {
 	ID        int64 // assigned by the store
