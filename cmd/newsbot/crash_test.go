@@ -24,10 +24,10 @@ const (
 	// crashKills is how many times the ingest is killed.
 	crashKills = 5
 	// killWindow bounds the random delay between the ingest's first new
-	// article and the kill: at about 500 articles a second, each kill
-	// lands within the next ~2,000 articles, so five kills never reach
-	// the end of the 18,678.
-	killWindow = 4 * time.Second
+	// article and the kill: at about 1,400 articles a second (~300-word
+	// passages, 2 cores), each kill lands within the next ~2,800 articles,
+	// so five kills never reach the end of the 18,678.
+	killWindow = 2 * time.Second
 )
 
 // TestCrashDuringIngest builds newsbot, ingests Reuters-21578 into one
