@@ -12,8 +12,9 @@ const (
 	// paragraphs, enough that the passage naming an event also holds its
 	// who, where and how much (on RealTime QA 2025 ~300-word passages find
 	// the answer in the top 10 for 0.469 of questions, ~100-word ones for
-	// 0.415; docs/EVAL.md), small enough that the bot's six passages fit
-	// a 4,096-token model context with room for the answer.
+	// 0.415; docs/EVAL.md), small enough that the bot's six passages
+	// (about 2,500 tokens, at most about 4,000) fit an 8,192-token model
+	// context with room for the answer.
 	targetWords = 300
 	// minWords: a passage shorter than this is cut only at the end of the
 	// article, so passages rarely lack context.

@@ -198,7 +198,9 @@ func TestHybridKeepsLexicalAgreement(t *testing.T) {
 	f := newFixture(t)
 	emb := newConceptEmbedder(cupGroups...)
 	idx := newMemIndex(f.store, emb)
-	r := New(f.store, Options{Vectors: &Vectors{Embedder: emb, Index: idx}})
+	// Asked a month later: a replay, so the index also gets Before.
+	later := func() time.Time { return testAsOf.AddDate(0, 1, 0) }
+	r := New(f.store, Options{Vectors: &Vectors{Embedder: emb, Index: idx}, Now: later})
 	res, err := r.Retrieve(context.Background(), Request{Question: "Harbour Bridge cable repairs this week", AsOf: testAsOf,
 		Scopes: []string{corpus.GlobalScope, "guild-1"}})
 	if err != nil {
@@ -211,8 +213,9 @@ func TestHybridKeepsLexicalAgreement(t *testing.T) {
 		t.Errorf("Confidence = %.2f; want >= %.2f", res.Confidence, DefaultMinConfidence)
 	}
 	// The index got the question's filters.
-	if !idx.pub.From.Equal(res.Range.From) || !idx.pub.To.Equal(res.Range.To) || res.Range.IsZero() {
-		t.Errorf("index searched %+v; want the question's range %+v", idx.pub, res.Range)
+	if !idx.pub.From.Equal(res.Range.From) || !idx.pub.To.Equal(res.Range.To) || res.Range.IsZero() ||
+		!idx.pub.Before.Equal(testAsOf.Add(publishedSlack)) {
+		t.Errorf("index searched %+v; want the question's range %+v and Before %v", idx.pub, res.Range, testAsOf.Add(publishedSlack))
 	}
 	if !slices.Equal(idx.scopes, []string{corpus.GlobalScope, "guild-1"}) {
 		t.Errorf("index searched scopes %v; want the request's", idx.scopes)

@@ -59,8 +59,9 @@ const DefaultMinConfidence = 0.55
 
 // publishedSlack is how far past AsOf an article's published time may be and
 // still count as published by then: a date read in the wrong time zone is
-// off by up to 14 hours. Later stories are left out of the search, so a
-// question asked as of a past date sees the corpus as it stood then.
+// off by up to 14 hours. For a question asked as of a past date (AsOf more
+// than publishedSlack ago) later stories are left out of the search, so it
+// sees the corpus as it stood then.
 const publishedSlack = 14 * time.Hour
 
 // commonTermShare marks a term found in more than this share of passages as
@@ -102,6 +103,10 @@ type Options struct {
 
 	// Vectors, if not nil, turns on hybrid retrieval (see hybrid.go).
 	Vectors *Vectors
+	// Now is the clock; nil means time.Now. A question whose AsOf is more
+	// than publishedSlack before Now is a replay of the past (see
+	// publishedSlack).
+	Now func() time.Time
 	// MinConfidence is the floor of Refuses, used to decide when a date
 	// filter found nothing good enough (see Result.RangeRelaxed); <= 0
 	// means DefaultMinConfidence. The bot must use the same floor.
@@ -134,13 +139,16 @@ func New(s Searcher, opt Options) *Retriever {
 	if opt.RecencyWeight < 0 {
 		opt.RecencyWeight = 0
 	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
 	return &Retriever{s: s, opt: opt}
 }
 
 // Request is one question.
 type Request struct {
 	Question string
-	AsOf     time.Time // "now" for time expressions and recency; zero means time.Now()
+	AsOf     time.Time // "now" for time expressions and recency; zero means Options.Now()
 	Scopes   []string  // scopes searched; empty means corpus.GlobalScope only
 	K        int       // passages wanted; <= 0 means Options.K
 	// Context is the previous question and answer of a follow-up, optional:
@@ -177,7 +185,7 @@ type Result struct {
 func (r *Retriever) Retrieve(ctx context.Context, req Request) (Result, error) {
 	asOf := req.AsOf
 	if asOf.IsZero() {
-		asOf = time.Now()
+		asOf = r.opt.Now()
 	}
 	rng, rest := ParseTime(req.Question, asOf)
 	res, err := r.retrieve(ctx, req, asOf, rng, rest, true)
@@ -203,9 +211,14 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	if !filter {
 		rng = TimeRange{}
 	}
-	// The corpus as it stood at asOf: a question asked as of a past date
-	// (eval replays them) must not be answered from later stories.
-	pub := corpus.Published{From: rng.From, To: rng.To, Before: asOf.Add(publishedSlack)}
+	pub := corpus.Published{From: rng.From, To: rng.To}
+	if asOf.Before(r.opt.Now().Add(-publishedSlack)) {
+		// The corpus as it stood at asOf: a question asked as of a past
+		// date (eval replays them, ask --as-of) must not be answered from
+		// later stories. A live question is not limited, so a story with
+		// a wrong future date is still found.
+		pub.Before = asOf.Add(publishedSlack)
+	}
 
 	terms := QueryTermsFor(rest)
 	ctxTerms := contextTerms(req.Context, terms)
@@ -333,13 +346,16 @@ func contextTerms(context string, question []string) []string {
 }
 
 // confidence is the IDF-weighted share of the query terms found in the hits
-// (bestHitShare of the share in the best hit's title and passage plus
-// topHitsShare of the share in the top topHitsN hits together), capped by
-// the plain share of the question's topical terms in the best hit, halved
+// (bestHitShare of the share in the best hit's title and its best
+// confidenceWindow of passage terms, see windowTerms, plus topHitsShare of
+// the share in the top topHitsN hits together), capped by the plain share
+// of the question's topical terms in that title and window, halved
 // (missedNumberPenalty) when a number of the question is in none of them.
 // idf(t) = ln(1 + N/(df+1)), so a term the corpus lacks altogether weighs the
 // most: a question about something the corpus never mentions scores low even
-// when its other words match. Context terms weigh contextWeight.
+// when its other words match. Context terms weigh contextWeight. The counts
+// are over the whole corpus, not only the stories published by AsOf: they
+// weigh words, and a replayed question changes them very little.
 func (r *Retriever) confidence(ctx context.Context, terms, ctxTerms []string, hits []corpus.Hit) (float64, error) {
 	if len(hits) == 0 {
 		return 0, nil
@@ -405,7 +421,6 @@ func (r *Retriever) confidence(ctx context.Context, terms, ctxTerms []string, hi
 	return math.Max(0, math.Min(1, c)), nil
 }
 
-// hitTerms is the set of analysed terms of a hit's article title and passage.
 // confidenceWindow is the span, in analysed terms (about 100 words), in
 // which the best hit must hold the question's words: a long passage should
 // not look like an answer because its words are scattered through it.
@@ -413,21 +428,27 @@ const confidenceWindow = 60
 
 // windowTerms is the set of terms of h's title and of the window of at most
 // size consecutive passage terms that holds the most query weight (terms
-// of weight; ties go to the earliest window).
+// of weight; ties go to the earliest window). Query terms the title already
+// holds do not count in choosing the window: the window should add what
+// the title lacks, not restate the headline.
 func windowTerms(h corpus.Hit, weight map[string]float64, size int) map[string]bool {
+	set := make(map[string]bool)
+	for _, t := range corpus.Terms(h.Article.Title) {
+		set[t] = true
+	}
 	terms := corpus.Terms(h.Passage.Text)
 	count := make(map[string]int)
 	var cur, best float64
 	bestStart := 0
 	for i, t := range terms {
-		if w, ok := weight[t]; ok {
+		if w, ok := weight[t]; ok && !set[t] {
 			if count[t] == 0 {
 				cur += w
 			}
 			count[t]++
 		}
 		if i >= size {
-			if w, ok := weight[terms[i-size]]; ok {
+			if w, ok := weight[terms[i-size]]; ok && !set[terms[i-size]] {
 				count[terms[i-size]]--
 				if count[terms[i-size]] == 0 {
 					cur -= w
@@ -438,16 +459,13 @@ func windowTerms(h corpus.Hit, weight map[string]float64, size int) map[string]b
 			best, bestStart = cur, max(0, i-size+1)
 		}
 	}
-	set := make(map[string]bool)
-	for _, t := range corpus.Terms(h.Article.Title) {
-		set[t] = true
-	}
 	for _, t := range terms[bestStart:min(len(terms), bestStart+size)] {
 		set[t] = true
 	}
 	return set
 }
 
+// hitTerms is the set of analysed terms of a hit's article title and passage.
 func hitTerms(h corpus.Hit) map[string]bool {
 	set := make(map[string]bool)
 	for _, t := range corpus.Terms(h.Article.Title) {

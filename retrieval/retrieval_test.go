@@ -66,7 +66,7 @@ func articleIDs(hits []corpus.Hit) []int64 {
 func TestRetrieve(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	r := New(f.store, Options{})
+	r := New(f.store, Options{Now: func() time.Time { return testAsOf }})
 	ctx := context.Background()
 
 	t.Run("time filter applied and removed from terms", func(t *testing.T) {
@@ -121,6 +121,17 @@ func TestRetrieve(t *testing.T) {
 			if got := slices.Contains(articleIDs(res.Hits), f.newFerry); got != tc.want {
 				t.Errorf("Retrieve(ferry) as of %v has the 20 Nov story: %v; want %v", tc.asOf, got, tc.want)
 			}
+		}
+		// A live question (AsOf is now) is not limited: a story dated in
+		// the future by mistake is still found.
+		june := day(2026, 6, 10)
+		live := New(f.store, Options{Now: func() time.Time { return june }})
+		res, err = live.Retrieve(ctx, Request{Question: "ferry evening sailings", AsOf: june})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(articleIDs(res.Hits), f.newFerry) {
+			t.Errorf("live Retrieve(ferry) in June articles = %v; want the story dated November too", articleIDs(res.Hits))
 		}
 	})
 
@@ -378,6 +389,12 @@ func TestWindowTerms(t *testing.T) {
 		// Repeats do not count twice: two "ferry" do not beat one "strike".
 		{"distinct", "", "ferry ferry ferry " + filler(20) + " strike", 5, []string{"strike"}},
 		{"empty passage", "", "", 10, nil},
+		// Terms exactly size-1 apart share a window; size apart do not.
+		{"edge: inside", "", "ferry " + filler(8) + " strike", 10, []string{"ferri", "strike"}},
+		{"edge: outside", "", "ferry " + filler(9) + " strike", 10, []string{"strike"}},
+		// The title holds "strike": the window goes where "ferry" and
+		// "mayor" are, not to the passage's own mention of the strike.
+		{"title terms do not steer the window", "Strike", "strike " + filler(20) + " ferry mayor", 5, []string{"ferri", "mayor", "strike"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			set := windowTerms(corpus.Hit{Article: corpus.Article{Title: tc.title}, Passage: corpus.Passage{Text: tc.text}}, weight, tc.size)

@@ -17,8 +17,9 @@ import (
 // Embedding limits.
 const (
 	// DefaultEmbedBatch inputs go in one request: providers accept 2048
-	// (OpenAI) or fewer (local servers), and 64 passages of ~150 words stay
-	// far below every per-request token limit.
+	// (OpenAI) or fewer (local servers), and 64 passages of at most 470
+	// words (about 40,000 tokens) stay below the per-request token limits
+	// we know of (300,000 at OpenAI).
 	DefaultEmbedBatch = 64
 	// DefaultEmbedTimeout bounds one batch request, its retry included. A
 	// question's embedding gets the shorter budget of its caller (retrieval).

@@ -44,25 +44,31 @@ func twoArticles(t *testing.T) string {
 func TestRunEmbedBackfill(t *testing.T) {
 	srv := llmtest.New(t, llmtest.Text("unused"))
 	db := filepath.Join(t.TempDir(), "x.db")
-	// Ingested without a model: no vectors.
-	mustRun(t, map[string]string{}, "-db", db, "ingest", twoArticles(t))
+	// Ingested without a model: no vectors. Three articles, so batches of 2
+	// make a full batch and a partial last one.
+	dir := twoArticles(t)
+	budget := "Council passes the budget\n\nThe city council passed next year's budget on Tuesday by seven votes to two.\n"
+	if err := os.WriteFile(filepath.Join(dir, "budget.txt"), []byte(budget), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, map[string]string{}, "-db", db, "ingest", dir)
 	missing, passages := missingVectors(t, db, "fake-embed")
-	if passages < 2 || missing != passages {
+	if passages < 3 || missing != passages {
 		t.Fatalf("after a lexical ingest %d of %d passages lack vectors; want all", missing, passages)
 	}
 
 	env := map[string]string{"OPENAI_BASE_URL": srv.BaseURL(), "NEWSBOT_EMBED_MODEL": "fake-embed"}
-	out := mustRun(t, env, "-db", db, "embed", "--batch", "1")
+	out := mustRun(t, env, "-db", db, "embed", "--batch", "2")
 	if want := fmt.Sprintf("embedded %d passages in ", passages); !strings.Contains(out, want) {
 		t.Errorf("embed printed %q; want %q", out, want)
 	}
 	reqs := srv.EmbedRequests()
-	if len(reqs) != passages {
-		t.Errorf("embed made %d requests; want %d (batches of 1)", len(reqs), passages)
+	if want := (passages + 1) / 2; len(reqs) != want {
+		t.Errorf("embed made %d requests; want %d (batches of 2)", len(reqs), want)
 	}
 	for _, r := range reqs {
-		if r.Model != "fake-embed" || len(r.Input) != 1 {
-			t.Errorf("request %+v; want model fake-embed, 1 input", r)
+		if r.Model != "fake-embed" || len(r.Input) > 2 {
+			t.Errorf("request %+v; want model fake-embed, at most 2 inputs", r)
 		}
 	}
 	if missing, _ := missingVectors(t, db, "fake-embed"); missing != 0 {

@@ -64,6 +64,9 @@ func (h Hit) text() string { return h.Title + "\n" + h.Text }
 type Outcome struct {
 	Question   Question
 	Hits       []Hit // best first
+	// AsOf is when the question was asked: its own date, else the
+	// Runner's AsOf; zero means the retriever's clock.
+	AsOf time.Time
 	Confidence float64
 	Refused    bool // retrieval.Refuses with the Runner's floor
 }
@@ -89,8 +92,11 @@ func (o Outcome) Record() Record {
 		Choices: o.Question.Choices, Correct: o.Question.Correct, GoldURLs: o.Question.GoldURLs,
 		Confidence: o.Confidence, Refused: o.Refused, Hits: o.Hits,
 	}
-	if !o.Question.AsOf.IsZero() {
-		r.AsOf = o.Question.AsOf.Format(time.RFC3339)
+	if r.Hits == nil {
+		r.Hits = []Hit{} // "hits": [] for a question nothing matched
+	}
+	if !o.AsOf.IsZero() {
+		r.AsOf = o.AsOf.Format(time.RFC3339)
 	}
 	return r
 }
@@ -167,7 +173,7 @@ func (r Runner) one(ctx context.Context, q Question, k int) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	o := Outcome{Question: q, Confidence: res.Confidence, Refused: retrieval.Refuses(res, r.Floor)}
+	o := Outcome{Question: q, AsOf: asOf, Confidence: res.Confidence, Refused: retrieval.Refuses(res, r.Floor)}
 	for _, h := range res.Hits {
 		o.Hits = append(o.Hits, Hit{URL: h.Article.URL, Title: h.Article.Title, Text: h.Passage.Text})
 	}

@@ -134,6 +134,17 @@ func TestPickChoice(t *testing.T) {
 	}
 }
 
+// Paris scores 1/3; the other choice (2/5)/2 + (2/5)/3, also 1/3 but
+// 0.33333333333333337 in floating point: still a tie, either way round.
+func TestPickChoiceTieUpToRounding(t *testing.T) {
+	texts := []string{"nothing here", "red blue", "Paris green gold"}
+	for _, choices := range [][]string{{"Paris", "red blue green gold pink"}, {"red blue green gold pink", "Paris"}} {
+		if got := PickChoice(choices, texts, 10); got != -1 {
+			t.Errorf("PickChoice(%q) = %d; want -1 (a tie)", choices, got)
+		}
+	}
+}
+
 func TestMultiHopScores(t *testing.T) {
 	chunk := func(s string) string { return "Title\n" + s }
 	for _, tc := range []struct {
