@@ -62,11 +62,11 @@ func (h Hit) text() string { return h.Title + "\n" + h.Text }
 
 // Outcome is what retrieval returned for one question.
 type Outcome struct {
-	Question   Question
-	Hits       []Hit // best first
+	Question Question
+	Hits     []Hit // best first
 	// AsOf is when the question was asked: its own date, else the
 	// Runner's AsOf; zero means the retriever's clock.
-	AsOf time.Time
+	AsOf       time.Time
 	Confidence float64
 	Refused    bool // retrieval.Refuses with the Runner's floor
 }
