@@ -123,26 +123,33 @@ func (s *Server) findCommand(scope, id string) int {
 	return -1
 }
 
+// commandAt resolves the command a /commands/{id} route names: its scope,
+// id and index in s.commands[scope], or the error reply (bad scope, or 404
+// Unknown application command).
+func (s *Server) commandAt(c *call) (scope, id string, i int, errRep *reply) {
+	scope, id, errRep = s.commandScope(c, true)
+	if errRep != nil {
+		return "", "", -1, errRep
+	}
+	if i = s.findCommand(scope, id); i < 0 {
+		r := apiError(http.StatusNotFound, 10063, "Unknown application command")
+		return "", "", -1, &r
+	}
+	return scope, id, i, nil
+}
+
 func (s *Server) getCommand(c *call) reply {
-	scope, id, errRep := s.commandScope(c, true)
+	scope, _, i, errRep := s.commandAt(c)
 	if errRep != nil {
 		return *errRep
-	}
-	i := s.findCommand(scope, id)
-	if i < 0 {
-		return apiError(http.StatusNotFound, 10063, "Unknown application command")
 	}
 	return ok(s.commands[scope][i])
 }
 
 func (s *Server) editCommand(c *call) reply {
-	scope, id, errRep := s.commandScope(c, true)
+	scope, id, i, errRep := s.commandAt(c)
 	if errRep != nil {
 		return *errRep
-	}
-	i := s.findCommand(scope, id)
-	if i < 0 {
-		return apiError(http.StatusNotFound, 10063, "Unknown application command")
 	}
 	merged := map[string]any{}
 	for k, v := range s.commands[scope][i] {
@@ -159,13 +166,9 @@ func (s *Server) editCommand(c *call) reply {
 }
 
 func (s *Server) deleteCommand(c *call) reply {
-	scope, id, errRep := s.commandScope(c, true)
+	scope, _, i, errRep := s.commandAt(c)
 	if errRep != nil {
 		return *errRep
-	}
-	i := s.findCommand(scope, id)
-	if i < 0 {
-		return apiError(http.StatusNotFound, 10063, "Unknown application command")
 	}
 	s.commands[scope] = append(s.commands[scope][:i:i], s.commands[scope][i+1:]...)
 	return noContent()
