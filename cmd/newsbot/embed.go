@@ -158,16 +158,24 @@ func embedAdded(ctx context.Context, e *env, ingest func() error) error {
 		return err
 	}
 	ingestErr := ingest()
+	embedMissing(ctx, e, db, before)
+	return ingestErr
+}
+
+// embedMissing embeds the passages with an id above after that lack a
+// vector of the configured model, and prints how many. A failure is
+// reported, not returned: the articles are stored either way, and `newsbot
+// embed` fills in the rest.
+func embedMissing(ctx context.Context, e *env, db *sqlite.DB, after int64) {
 	s := withEmbeddings(e, db)
 	start := time.Now()
-	n, err := s.backfill(ctx, before, llm.DefaultEmbedBatch, nil)
+	n, err := s.backfill(ctx, after, llm.DefaultEmbedBatch, nil)
 	if err != nil {
-		e.log.Warn("embedding the added passages failed; run `newsbot embed` to fill them in", "embedded", n, "err", err)
+		e.log.Warn("embedding passages failed; run `newsbot embed` to fill them in", "embedded", n, "err", err)
 		fmt.Fprintf(e.stdout, "embedded %d passages; the rest failed (%v): run `newsbot embed`\n", n, err)
 	} else if n > 0 {
 		fmt.Fprintf(e.stdout, "embedded %d passages in %.1fs\n", n, time.Since(start).Seconds())
 	}
-	return ingestErr
 }
 
 // cmdEmbed backfills the embeddings missing for the configured model.

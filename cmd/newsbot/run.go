@@ -37,6 +37,7 @@ Commands:
                                follow RSS, Atom and JSON feeds
   stats [--json]               what the corpus holds
   embed [--batch N]            compute the passage embeddings missing for NEWSBOT_EMBED_MODEL
+  rechunk                      split stored articles again by the current passage rules (after an upgrade)
   eval (--questions F | --realtimeqa F --gcs F | --multihop F) --corpus PATH... [--json] [-k 1,5,10] [--limit N]
                                measure retrieval on a question set (see docs/EVAL.md)
 
@@ -116,12 +117,13 @@ func commands() map[string]command {
 			// Articles added are then embedded when hybrid retrieval is on (embed.go).
 			return embedAdded(ctx, e, func() error { return cmdIngest(ctx, e, args) })
 		},
-		"latest": cmdLatest,
-		"remove": cmdRemove,
-		"embed":  cmdEmbed,
-		"stats":  cmdStats,
-		"feeds":  cmdFeeds,
-		"eval":   cmdEval,
+		"latest":  cmdLatest,
+		"remove":  cmdRemove,
+		"embed":   cmdEmbed,
+		"rechunk": cmdRechunk,
+		"stats":   cmdStats,
+		"feeds":   cmdFeeds,
+		"eval":    cmdEval,
 	}
 }
 

@@ -106,11 +106,7 @@ func (db *DB) Add(ctx context.Context, a *corpus.Article) (err error) {
 
 	// Analyse outside the transaction: stemming is the slow part of an add
 	// and must not hold the write lock.
-	title := strings.Join(corpus.Terms(a.Title), " ")
-	bodies := make([]string, len(a.Passages))
-	for i, p := range a.Passages {
-		bodies[i] = strings.Join(corpus.Terms(p.Text), " ")
-	}
+	title, bodies := analyse(a.Title, a.Passages)
 	added := db.Now().UTC().Truncate(time.Second)
 
 	tx, err := db.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE, see the DSN
@@ -267,6 +263,17 @@ func (db *DB) insertPassages(ctx context.Context, tx *sql.Tx, articleID int64, p
 		}
 	}
 	return ids, nil
+}
+
+// analyse returns what the full-text index stores for an article's title
+// and for each of its passages: their corpus.Terms joined by spaces (see
+// migrations/0001_init.sql).
+func analyse(title string, ps []corpus.Passage) (string, []string) {
+	bodies := make([]string, len(ps))
+	for i, p := range ps {
+		bodies[i] = strings.Join(corpus.Terms(p.Text), " ")
+	}
+	return strings.Join(corpus.Terms(title), " "), bodies
 }
 
 // queryArticles runs a query selecting articleColumns on the read pool.

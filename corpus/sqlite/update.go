@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/newsbot/newsbot/corpus"
 )
@@ -33,11 +32,7 @@ func (db *DB) Update(ctx context.Context, a *corpus.Article) (err error) {
 	case len(a.Passages) == 0:
 		return fmt.Errorf("no passages (article not prepared): %w", corpus.ErrInvalid)
 	}
-	title := strings.Join(corpus.Terms(a.Title), " ")
-	bodies := make([]string, len(a.Passages))
-	for i, p := range a.Passages {
-		bodies[i] = strings.Join(corpus.Terms(p.Text), " ")
-	}
+	title, bodies := analyse(a.Title, a.Passages)
 
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {

@@ -1,0 +1,181 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// rechunkBatch is the articles Rechunk handles per write transaction: large
+// enough that the commits do not dominate, small enough that a crash loses
+// little work and a running bot's writes wait for at most a fraction of a
+// second.
+const rechunkBatch = 200
+
+// RechunkStats reports what Rechunk did.
+type RechunkStats struct {
+	Articles int // articles read
+	Resplit  int // articles whose passages were replaced
+	// PassagesBefore and PassagesAfter count the passages of the re-split
+	// articles only, before and after: the rest did not change.
+	PassagesBefore, PassagesAfter int
+}
+
+// Rechunk splits the body of every stored article again with corpus.Chunk
+// and, where the passages differ from the stored ones, replaces them and
+// their full-text index rows. Passages are split when an article is added,
+// so without this a database built under older chunking rules would keep
+// its old passages for good. It changes nothing else of an article (hash,
+// URL, dates, scope), and an article already split by the current rules
+// keeps its passages and their ids, so a second run changes nothing.
+//
+// The replaced passages' vectors go with them (ON DELETE CASCADE): with
+// hybrid retrieval on, the new passages need embedding (see
+// PassagesWithoutVectors).
+//
+// Articles are read and rewritten in id order, rechunkBatch per write
+// transaction, so a search never sees an article without passages and a
+// crash or cancellation loses at most the batch in progress; running it
+// again goes on where it stopped, at the cost of reading the done articles
+// again. progress, when not nil, is called after each batch with the
+// articles read so far and the number there were at the start. On error the
+// stats count the batches committed.
+func (db *DB) Rechunk(ctx context.Context, progress func(done, total int)) (st RechunkStats, err error) {
+	defer wrap(&err, "sqlite.Rechunk")
+	var total int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM articles`).Scan(&total); err != nil {
+		return st, err
+	}
+	var after int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return st, fmt.Errorf("stopped after %d articles: %w", st.Articles, err)
+		}
+		batch, last, err := db.rechunkBatch(ctx, after)
+		if err != nil {
+			return st, fmt.Errorf("articles after id %d: %w", after, err)
+		}
+		if batch.Articles == 0 {
+			return st, nil
+		}
+		st.Articles += batch.Articles
+		st.Resplit += batch.Resplit
+		st.PassagesBefore += batch.PassagesBefore
+		st.PassagesAfter += batch.PassagesAfter
+		after = last
+		if progress != nil {
+			progress(st.Articles, total)
+		}
+	}
+}
+
+// storedArticle is what Rechunk reads of an article.
+type storedArticle struct {
+	id          int64
+	title, body string
+	passages    []string // texts in seq order
+}
+
+// rechunkBatch re-splits up to rechunkBatch articles with ids above after,
+// in one write transaction, and returns what it did and the last id read.
+// Reading inside the write transaction means an Update or Delete by another
+// process (a running bot) cannot fall between the read and the rewrite; the
+// price is that the analysis of the re-split articles holds the write lock.
+func (db *DB) rechunkBatch(ctx context.Context, after int64) (st RechunkStats, last int64, err error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return st, 0, err
+	}
+	defer tx.Rollback()
+
+	rows, err := tx.QueryContext(ctx, `SELECT a.id, a.title, b.body FROM articles a
+		CROSS JOIN article_bodies b ON b.article_id = a.id
+		WHERE a.id > ? ORDER BY a.id LIMIT ?`, after, rechunkBatch)
+	if err != nil {
+		return st, 0, err
+	}
+	var arts []storedArticle
+	index := make(map[int64]int)
+	for rows.Next() {
+		var a storedArticle
+		if err := rows.Scan(&a.id, &a.title, &a.body); err != nil {
+			rows.Close()
+			return st, 0, err
+		}
+		index[a.id] = len(arts)
+		arts = append(arts, a)
+	}
+	if err := rows.Close(); err != nil {
+		return st, 0, err
+	}
+	if err := rows.Err(); err != nil {
+		return st, 0, err
+	}
+	if len(arts) == 0 {
+		return st, after, tx.Commit()
+	}
+	first, last := arts[0].id, arts[len(arts)-1].id
+
+	// One range scan of the (article_id, seq) index for the whole batch.
+	rows, err = tx.QueryContext(ctx, `SELECT article_id, text FROM passages
+		WHERE article_id BETWEEN ? AND ? ORDER BY article_id, seq`, first, last)
+	if err != nil {
+		return st, 0, err
+	}
+	for rows.Next() {
+		var id int64
+		var text string
+		if err := rows.Scan(&id, &text); err != nil {
+			rows.Close()
+			return st, 0, err
+		}
+		if i, ok := index[id]; ok {
+			arts[i].passages = append(arts[i].passages, text)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return st, 0, err
+	}
+	if err := rows.Err(); err != nil {
+		return st, 0, err
+	}
+
+	for _, a := range arts {
+		st.Articles++
+		chunks := corpus.Chunk(a.body)
+		// An empty body has nothing to split into; Add never stores one,
+		// and an article must keep at least one passage.
+		if len(chunks) == 0 || slices.Equal(chunks, a.passages) {
+			continue
+		}
+		if err := db.replacePassages(ctx, tx, a, chunks); err != nil {
+			return st, 0, fmt.Errorf("article %d: %w", a.id, err)
+		}
+		st.Resplit++
+		st.PassagesBefore += len(a.passages)
+		st.PassagesAfter += len(chunks)
+	}
+	if err := tx.Commit(); err != nil {
+		return st, 0, err
+	}
+	return st, last, nil
+}
+
+// replacePassages gives article a the passages chunks (seq from 0) in tx,
+// as Update does: deleting the old ones removes their index rows (trigger)
+// and vectors (cascade).
+func (db *DB) replacePassages(ctx context.Context, tx *sql.Tx, a storedArticle, chunks []string) error {
+	ps := make([]corpus.Passage, len(chunks))
+	for i, c := range chunks {
+		ps[i] = corpus.Passage{ArticleID: a.id, Seq: i, Text: c}
+	}
+	title, bodies := analyse(a.title, ps)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM passages WHERE article_id = ?`, a.id); err != nil {
+		return fmt.Errorf("delete passages: %w", err)
+	}
+	_, err := db.insertPassages(ctx, tx, a.id, ps, title, bodies)
+	return err
+}
