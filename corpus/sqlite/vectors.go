@@ -155,8 +155,11 @@ func (db *DB) MaxPassageID(ctx context.Context) (id int64, err error) {
 // another process saved show up too). Deleted passages are found out
 // lazily: when a winner's passage is gone it is dropped from memory and the
 // next best taken; memory is compacted when a quarter of it is dead. A
-// passage's scope and published time never change (Update gives new
-// passages new ids), so the metadata loaded with a vector stays true.
+// passage's scope and published time are loaded with its vector. Update
+// and Rechunk replace passages, and SQLite may give a new passage the id of
+// a deleted one (the highest ids are reused); the new passage's vector is
+// then loaded under the same id and overwrites the row, metadata included.
+// Until it is embedded, the old vector stands in for it.
 //
 // Memory is about dim+30 bytes per passage: 50,000 passages of 1536
 // dimensions take 78 MB. It is safe for concurrent use.
@@ -311,8 +314,14 @@ func (x *VectorIndex) merge(r *vectorRows) {
 	for i, pid := range r.ids {
 		code := r.codes[i*d : (i+1)*d]
 		if row, ok := x.slot[pid]; ok {
+			// The passage id may have been reused: SQLite gives a new
+			// passage the id of a deleted one when that was the highest,
+			// which is what Update and Rechunk do to the newest article.
+			// The row read now carries the current passage's metadata.
 			copy(x.codes[row*d:(row+1)*d], code)
 			x.scales[row] = r.scales[i]
+			x.scope[row] = x.scopeID(r.scopes[i])
+			x.pub[row] = r.pub[i]
 			continue
 		}
 		x.slot[pid] = len(x.ids)
