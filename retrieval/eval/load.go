@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/html"
+
 	"github.com/newsbot/newsbot/corpus"
 )
 
@@ -158,9 +160,9 @@ type realTimeQAQuestion struct {
 }
 
 // LoadRealTimeQA reads RealTime QA questions (JSONL). The query is the
-// question sentence alone, asked at the end of question_date ("2025/01/01");
-// the choices are kept for scoring only. A question whose answer index is
-// missing or out of range is an error.
+// question sentence alone, as text (see questionText), asked at the end of
+// question_date ("2025/01/01"); the choices are kept for scoring only. A
+// question whose answer index is missing or out of range is an error.
 func LoadRealTimeQA(r io.Reader) ([]Question, error) {
 	var qs []Question
 	err := eachLine(r, func(n int, line []byte) error {
@@ -168,7 +170,8 @@ func LoadRealTimeQA(r io.Reader) ([]Question, error) {
 		if err := json.Unmarshal(line, &g); err != nil {
 			return fmt.Errorf("bad JSON: %w", err)
 		}
-		if strings.TrimSpace(g.Sentence) == "" {
+		g.Sentence = questionText(g.Sentence)
+		if g.Sentence == "" {
 			return fmt.Errorf("question %s: no question_sentence", g.ID)
 		}
 		asOf, err := parseAsOf(g.Date)
@@ -235,4 +238,29 @@ func LoadMultiHop(r io.Reader) ([]Question, error) {
 		qs = append(qs, q)
 	}
 	return qs, nil
+}
+
+// questionText returns a question sentence as its reader sees it. Some
+// RealTime QA sentences were scraped with the quiz page's inline links
+// (35 of the 830 of 2025: `in <a data-analytics-id="inline-link" ...
+// href="https://theweek.com/tag/france">France</a> and`); searched as they
+// are, the attribute words ("analytics", "inline", "href", "theweek")
+// would fill the query. Tags are dropped, the link text and the rest kept,
+// and entities decoded. Text without "<" or "&" is only trimmed.
+func questionText(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		return strings.TrimSpace(s)
+	}
+	var b strings.Builder
+	z := html.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			// io.EOF at the end; the tokenizer reads from a string, so no
+			// other error can occur.
+			return strings.Join(strings.Fields(b.String()), " ")
+		case html.TextToken:
+			b.Write(z.Text())
+		}
+	}
 }

@@ -88,6 +88,22 @@ func TestLoadRealTimeQA(t *testing.T) {
 	}
 }
 
+func TestQuestionText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Which country won?", "Which country won?"},
+		{"  padded  ", "padded"},
+		{`Friedrich Merz visited <a data-analytics-id="inline-link" data-auto-tag-linker="true" href="https://theweek.com/tag/france">France</a> and which other country?`,
+			"Friedrich Merz visited France and which other country?"},
+		{`<a href="https://theweek.com/tag/donald-trump">Donald Trump</a>'s plan`, "Donald Trump's plan"},
+		{"Ben &amp; Jerry&#39;s founder quit. Why?", "Ben & Jerry's founder quit. Why?"},
+		{"Did stocks move < 5% or > 5%?", "Did stocks move < 5% or > 5%?"},
+	} {
+		if got := questionText(tc.in); got != tc.want {
+			t.Errorf("questionText(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestLoadMultiHop(t *testing.T) {
 	qs, err := LoadMultiHop(open(t, "multihop.json"))
 	if err != nil {
