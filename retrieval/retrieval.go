@@ -50,8 +50,8 @@ const (
 // "not in the corpus" instead of composing an answer. It is calibrated on
 // the dev set (retrieval/eval/devset, over the RealTime QA 2025 articles):
 // at 0.55 it refuses 7 of the 12 unanswerable questions and none of the 34
-// answerable ones. 0.60 refuses one more unanswerable question but 49 more
-// RealTime QA questions, 18 of them with the answer in the top 10; 0.65
+// answerable ones. 0.60 refuses one more unanswerable question but 51 more
+// RealTime QA questions, 19 of them with the answer in the top 10; 0.65
 // also refuses the seed question "Which country has recognised the Taliban
 // government recently?" (0.64: "government" is not in the article).
 // docs/EVAL.md has the sweep.
