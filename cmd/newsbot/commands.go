@@ -46,8 +46,15 @@ func cmdAsk(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	scopes := allScopes(ctx, db)
+	if st, err := db.Stats(ctx, scopes); err == nil && st.Articles == 0 {
+		// "Not covered" from an empty database is true but no help: the
+		// user most likely ran ask before anything was added. stderr, so
+		// --json output stays one object.
+		fmt.Fprintf(e.stderr, "newsbot: the database %s holds no articles; add some with `newsbot ingest PATH`, or run `newsbot` once to load the sample article.\n", e.cfg.DB)
+	}
 	b, _ := newBot(e, db)
-	a, err := b.Ask(ctx, bot.Question{Text: question, AsOf: when, Scopes: allScopes(ctx, db)}, nil)
+	a, err := b.Ask(ctx, bot.Question{Text: question, AsOf: when, Scopes: scopes}, nil)
 	if err != nil {
 		return fmt.Errorf("ask: %w", err)
 	}

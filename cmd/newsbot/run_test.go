@@ -36,6 +36,23 @@ func mustRun(t *testing.T, env map[string]string, args ...string) string {
 	return out
 }
 
+// TestRunAskEmptyDatabase: ask on an empty database answers "not covered"
+// on stdout (still one JSON object) and says why on stderr.
+func TestRunAskEmptyDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "empty.db")
+	var out, errOut bytes.Buffer
+	args := []string{"-db", db, "ask", "--json", "Who won the election?"}
+	if err := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("run %v: %v", args, err)
+	}
+	if a := decodeAnswer(t, out.String()); a.Mode != "none" || len(a.Sources) != 0 {
+		t.Errorf("answer = %+v; want not covered", a)
+	}
+	if !strings.Contains(errOut.String(), "holds no articles") || !strings.Contains(errOut.String(), "newsbot ingest PATH") {
+		t.Errorf("stderr = %q; want the empty-database hint", errOut.String())
+	}
+}
+
 // seedDir writes the bundled sample article into a directory.
 func seedDir(t *testing.T) string {
 	t.Helper()
