@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -159,7 +160,9 @@ func (db *DB) MaxPassageID(ctx context.Context) (id int64, err error) {
 // and Rechunk replace passages, and SQLite may give a new passage the id of
 // a deleted one (the highest ids are reused); the new passage's vector is
 // then loaded under the same id and overwrites the row, metadata included.
-// Until it is embedded, the old vector stands in for it.
+// Until then the row is stale, so every winner's scope and date are checked
+// against the stored article (passageHits) and a stale row is dropped like
+// a deleted one: a reused id never shows a passage where it is not visible.
 //
 // Memory is about dim+30 bytes per passage: 50,000 passages of 1536
 // dimensions take 78 MB. It is safe for concurrent use.
@@ -385,9 +388,17 @@ func (x *VectorIndex) Search(ctx context.Context, vec []float32, k int, scopes [
 		f.before = pub.Before.Unix()
 	}
 
+	allowed := corpus.ScopesOrGlobal(scopes)
+	current := func(a *corpus.Article) bool {
+		p := int64(noDate)
+		if !a.PublishedAt.IsZero() {
+			p = a.PublishedAt.Unix()
+		}
+		return slices.Contains(allowed, a.Scope) && f.passes(p)
+	}
 	for round := 1; ; round++ {
-		best := x.scan(q, k, corpus.ScopesOrGlobal(scopes), f)
-		hits, missing, err := x.db.passageHits(ctx, best, qscale)
+		best := x.scan(q, k, allowed, f)
+		hits, missing, err := x.db.passageHits(ctx, best, qscale, current)
 		if err != nil {
 			return nil, err
 		}
@@ -577,9 +588,14 @@ func (x *VectorIndex) drop(ids []int64) {
 }
 
 // passageHits loads the passages and article metadata of the candidates,
-// in their order, with Score = candidate score * qscale, and lists the
-// passage ids that no longer exist.
-func (db *DB) passageHits(ctx context.Context, cands []candidate, qscale float32) (hits []corpus.Hit, missing []int64, err error) {
+// in their order, with Score = candidate score * qscale, and lists as
+// missing the passage ids that no longer exist or whose article fails
+// current. The in-memory scope and date of a row were true when its vector
+// was loaded, but SQLite reuses the highest passage ids: after a delete
+// and an add, the id may belong to another server's private article whose
+// vector is not saved yet. Checking the stored article keeps such a
+// passage out of a search it is not visible to.
+func (db *DB) passageHits(ctx context.Context, cands []candidate, qscale float32, current func(*corpus.Article) bool) (hits []corpus.Hit, missing []int64, err error) {
 	if len(cands) == 0 {
 		return nil, nil, nil
 	}
@@ -609,7 +625,7 @@ func (db *DB) passageHits(ctx context.Context, cands []candidate, qscale float32
 	}
 	for _, c := range cands {
 		h, ok := byID[c.id]
-		if !ok {
+		if !ok || !current(&h.Article) {
 			missing = append(missing, c.id)
 			continue
 		}
