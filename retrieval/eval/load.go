@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/net/html"
 
 	"github.com/newsbot/newsbot/corpus"
 )
@@ -240,27 +240,31 @@ func LoadMultiHop(r io.Reader) ([]Question, error) {
 	return qs, nil
 }
 
+// inlineTag matches an opening or closing tag of the inline elements quiz
+// pages put in a sentence (links, emphasis, line breaks), attributes
+// included. Only these names: a "<" that starts no such tag ("a < b",
+// "x<y and z>w") is text.
+var inlineTag = regexp.MustCompile(`(?i)</?(?:a|abbr|b|br|cite|code|em|i|mark|q|s|small|span|strong|sub|sup|u)(?:\s[^<>]*)?/?>`)
+
 // questionText returns a question sentence as its reader sees it. Some
-// RealTime QA sentences were scraped with the quiz page's inline links
-// (35 of the 830 of 2025: `in <a data-analytics-id="inline-link" ...
-// href="https://theweek.com/tag/france">France</a> and`); searched as they
-// are, the attribute words ("analytics", "inline", "href", "theweek")
-// would fill the query. Tags are dropped, the link text and the rest kept,
-// and entities decoded. Text without "<" or "&" is only trimmed.
+// RealTime QA sentences were scraped with markup: 34 of the 830 of 2025,
+// 32 of them with the quiz page's inline links (`visited <a
+// data-analytics-id="inline-link" ... href="https://theweek.com/tag/france">France</a>
+// and`). Searched as they are, the attribute words ("analytics", "inline",
+// "href", "theweek") would fill the query. Inline tags are replaced by a
+// space (a <br> separates words; the spaces are then collapsed, and a
+// space before punctuation is harmless to the search), the link text and
+// the rest kept, and entities decoded. Text without "<" or "&" is only
+// trimmed.
 func questionText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return strings.TrimSpace(s)
 	}
-	var b strings.Builder
-	z := html.NewTokenizer(strings.NewReader(s))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			// io.EOF at the end; the tokenizer reads from a string, so no
-			// other error can occur.
-			return strings.Join(strings.Fields(b.String()), " ")
-		case html.TextToken:
-			b.Write(z.Text())
+	s = inlineTag.ReplaceAllStringFunc(s, func(tag string) string {
+		if strings.HasPrefix(strings.ToLower(tag), "<br") {
+			return " "
 		}
-	}
+		return ""
+	})
+	return strings.Join(strings.Fields(html.UnescapeString(s)), " ")
 }

@@ -97,6 +97,11 @@ func TestQuestionText(t *testing.T) {
 		{`<a href="https://theweek.com/tag/donald-trump">Donald Trump</a>'s plan`, "Donald Trump's plan"},
 		{"Ben &amp; Jerry&#39;s founder quit. Why?", "Ben & Jerry's founder quit. Why?"},
 		{"Did stocks move < 5% or > 5%?", "Did stocks move < 5% or > 5%?"},
+		{"Did a <b or c win?", "Did a <b or c win?"},
+		{"Is x<y and z>w?", "Is x<y and z>w?"},
+		{`Unclosed <a href='x'`, `Unclosed <a href='x'`},
+		{"line<br>break and <BR/>more", "line break and more"},
+		{`The <em>Titanic</em> sank`, "The Titanic sank"},
 	} {
 		if got := questionText(tc.in); got != tc.want {
 			t.Errorf("questionText(%q) = %q; want %q", tc.in, got, tc.want)
