@@ -219,7 +219,7 @@ func TestRechunkEmpty(t *testing.T) {
 // the committed batch stays, and the next run does the rest.
 func TestRechunkCancel(t *testing.T) {
 	db := MustOpen(t)
-	n := rechunkBatch + 1
+	n := rechunkArticles + 1
 	for i := range n {
 		a := article(fmt.Sprintf("Story %d", i), corpus.GlobalScope, day(1), "One sentence.", "Another sentence.")
 		mustAdd(t, db, a)
@@ -235,19 +235,42 @@ func TestRechunkCancel(t *testing.T) {
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
 	st, err = db.Rechunk(ctx, func(done, total int) { cancel() })
-	want := RechunkStats{Articles: rechunkBatch, Resplit: rechunkBatch, PassagesBefore: 2 * rechunkBatch, PassagesAfter: rechunkBatch}
+	want := RechunkStats{Articles: rechunkArticles, Resplit: rechunkArticles, PassagesBefore: 2 * rechunkArticles, PassagesAfter: rechunkArticles}
 	if !errors.Is(err, context.Canceled) || st != want {
 		t.Errorf("Rechunk(cancelled after a batch) = %+v, %v; want %+v and context.Canceled", st, err, want)
 	}
 	if err != nil && !strings.HasPrefix(err.Error(), "sqlite.Rechunk: ") {
 		t.Errorf("error %q; want it to name sqlite.Rechunk", err)
 	}
-	if got := count(t, db, `SELECT count(*) FROM passages`); got != rechunkBatch+2 {
-		t.Errorf("passages = %d; want %d (one batch re-split)", got, rechunkBatch+2)
+	if got := count(t, db, `SELECT count(*) FROM passages`); got != rechunkArticles+2 {
+		t.Errorf("passages = %d; want %d (one batch re-split)", got, rechunkArticles+2)
 	}
 
 	st, err = db.Rechunk(context.Background(), nil)
 	if want := (RechunkStats{Articles: n, Resplit: 1, PassagesBefore: 2, PassagesAfter: 1}); err != nil || st != want {
 		t.Errorf("Rechunk after the cancel = %+v, %v; want %+v", st, err, want)
+	}
+}
+
+// TestRechunkBatchBytes: long bodies make smaller batches, so a running
+// bot's writes never wait for hundreds of long articles to be analysed.
+// Each body here is over half of rechunkBytes, so a batch holds two.
+func TestRechunkBatchBytes(t *testing.T) {
+	db := MustOpen(t)
+	sentence := "The committee met again on Tuesday to discuss the budget. "
+	long := strings.Repeat(sentence, rechunkBytes/2/len(sentence)+1)
+	for i := range 5 {
+		mustAdd(t, db, article(fmt.Sprintf("Long story %d", i), corpus.GlobalScope, day(1), long))
+	}
+	var done []int
+	st, err := db.Rechunk(context.Background(), func(n, total int) { done = append(done, n) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{2, 4, 5}; !slices.Equal(done, want) {
+		t.Errorf("progress after each batch = %v; want %v", done, want)
+	}
+	if st.Articles != 5 || st.Resplit != 5 {
+		t.Errorf("stats = %+v; want 5 articles read and re-split", st)
 	}
 }
