@@ -1,0 +1,50 @@
+package corpus
+
+import "time"
+
+// ChangeOp says what a change did to an article.
+type ChangeOp string
+
+// The operations a change log records.
+const (
+	ChangeAdd    ChangeOp = "add"    // a new article
+	ChangeUpdate ChangeOp = "update" // an article's text or metadata replaced in place
+	ChangeRemove ChangeOp = "remove" // an article deleted
+)
+
+// Change is one entry of a store's change log. Every add, update and
+// delete of an article is logged in the transaction that makes it, with a
+// sequence number that grows in commit order, so a reader that remembers
+// the last Seq it applied catches up without missing or reordering
+// anything (the in-memory index does; see retrieval/index).
+type Change struct {
+	Seq       int64
+	ArticleID int64
+	Op        ChangeOp
+	At        time.Time
+}
+
+// IndexedArticle is what the in-memory index holds of an article: ids,
+// scope, date and analysed terms, not the text. The store keeps the terms
+// (see Terms) so the index can be rebuilt without analysing text again.
+type IndexedArticle struct {
+	ArticleID   int64
+	Scope       string
+	PublishedAt time.Time // zero when unknown
+	TitleTerms  []string  // Terms(title)
+	Passages    []IndexedPassage
+}
+
+// IndexedPassage is one passage of an IndexedArticle.
+type IndexedPassage struct {
+	ID    int64
+	Terms []string // Terms(passage text), in order
+}
+
+// QueryTerm is an analysed term of a search with its weight: 1 for the
+// question's own words, less for words that only steer the ranking (a
+// follow-up's context).
+type QueryTerm struct {
+	Term   string
+	Weight float64
+}
