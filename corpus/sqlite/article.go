@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/newsbot/newsbot/corpus"
@@ -37,7 +39,7 @@ func scanArticle(s scanner, a *corpus.Article, extra ...any) error {
 
 // addStmts are the statements of Add.
 type addStmts struct {
-	dupURL, dupHash, article, body, passage, fts *sql.Stmt
+	dupURL, dupHash, article, body, passage, change *sql.Stmt
 }
 
 func (s *addStmts) prepare(ctx context.Context, db *sql.DB) error {
@@ -50,11 +52,11 @@ func (s *addStmts) prepare(ctx context.Context, db *sql.DB) error {
 		{&s.dupURL, `SELECT id FROM articles WHERE url = ?` + dup},
 		{&s.dupHash, `SELECT id FROM articles WHERE hash = ?` + dup},
 		{&s.article, `INSERT INTO articles
-			(url, title, source, author, published_at, added_at, added_by, scope, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			(url, title, source, author, published_at, added_at, added_by, scope, hash, title_terms)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.body, `INSERT INTO article_bodies(article_id, body) VALUES (?, ?)`},
-		{&s.passage, `INSERT INTO passages(article_id, seq, text) VALUES (?, ?, ?)`},
-		{&s.fts, `INSERT INTO passages_fts(rowid, title, body) VALUES (?, ?, ?)`},
+		{&s.passage, `INSERT INTO passages(article_id, seq, text, terms) VALUES (?, ?, ?, ?)`},
+		{&s.change, `INSERT INTO changes(article_id, op, at) VALUES (?, ?, ?)`},
 	} {
 		var err error
 		if *p.stmt, err = db.PrepareContext(ctx, p.query); err != nil {
@@ -66,7 +68,7 @@ func (s *addStmts) prepare(ctx context.Context, db *sql.DB) error {
 
 func (s *addStmts) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.dupURL, s.dupHash, s.article, s.body, s.passage, s.fts} {
+	for _, st := range []*sql.Stmt{s.dupURL, s.dupHash, s.article, s.body, s.passage, s.change} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -92,6 +94,82 @@ func (s *addStmts) close() error {
 // before a content match, and the global copy before the scope's own.
 func (db *DB) Add(ctx context.Context, a *corpus.Article) (err error) {
 	defer wrap(&err, "sqlite.Add")
+	errs, err := db.addBatch(ctx, []*corpus.Article{a})
+	if err != nil {
+		return err
+	}
+	return errs[0]
+}
+
+// AddBatch adds many articles in one transaction, which is what makes bulk
+// ingest fast: a commit costs far more than the rows of an article. Each
+// article follows Add's rules (duplicates of stored articles and of
+// earlier articles of the batch are reported, not stored); errs[i] is the
+// error of as[i] (nil when stored, with its IDs set). err is not nil when
+// the transaction failed, and then nothing of the batch is stored. Text is
+// analysed on every core before the write transaction begins.
+func (db *DB) AddBatch(ctx context.Context, as []*corpus.Article) (errs []error, err error) {
+	defer wrap(&err, "sqlite.AddBatch(%d articles)", len(as))
+	errs, err = db.addBatch(ctx, as)
+	for i := range errs {
+		if errs[i] != nil {
+			errs[i] = fmt.Errorf("sqlite.AddBatch: %w", errs[i])
+		}
+	}
+	return errs, err
+}
+
+// addBatch is AddBatch without the error prefixes (Add adds its own).
+func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, error) {
+	errs := make([]error, len(as))
+	for i, a := range as {
+		errs[i] = validate(a)
+	}
+	// Analyse outside the transaction: stemming is the slow part of an add
+	// and must not hold the write lock.
+	terms := db.analyseAll(as, errs)
+	added := db.Now().UTC().Truncate(time.Second)
+
+	tx, err := db.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE, see the DSN
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	ids := make([][]int64, len(as))
+	articleIDs := make([]int64, len(as))
+	for i, a := range as {
+		if errs[i] != nil {
+			continue
+		}
+		if err := db.checkDuplicate(ctx, tx, a); err != nil {
+			if !errors.Is(err, corpus.ErrDuplicate) {
+				return nil, err
+			}
+			errs[i] = err
+			continue
+		}
+		if articleIDs[i], ids[i], err = db.insertArticle(ctx, tx, a, terms[i], added); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	for i, a := range as {
+		if errs[i] != nil {
+			continue
+		}
+		a.ID, a.AddedAt = articleIDs[i], added
+		for j := range a.Passages {
+			a.Passages[j].ID, a.Passages[j].ArticleID = ids[i][j], a.ID
+		}
+	}
+	return errs, nil
+}
+
+// validate returns Add's error for an article it cannot store.
+func validate(a *corpus.Article) error {
 	switch {
 	case a == nil:
 		return fmt.Errorf("nil article: %w", corpus.ErrInvalid)
@@ -103,49 +181,43 @@ func (db *DB) Add(ctx context.Context, a *corpus.Article) (err error) {
 		// Defaulting to global could publish a server's private article.
 		return fmt.Errorf("no scope: %w", corpus.ErrInvalid)
 	}
+	return nil
+}
 
-	// Analyse outside the transaction: stemming is the slow part of an add
-	// and must not hold the write lock.
-	title, bodies := analyse(a.Title, a.Passages)
-	added := db.Now().UTC().Truncate(time.Second)
-
-	tx, err := db.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE, see the DSN
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-
-	if err := db.checkDuplicate(ctx, tx, a); err != nil {
-		return err
-	}
+// insertArticle writes a's rows and its change-log entry in tx and returns
+// the new article and passage ids.
+func (db *DB) insertArticle(ctx context.Context, tx *sql.Tx, a *corpus.Article, t analysed, added time.Time) (int64, []int64, error) {
 	var url any
 	if a.URL != "" {
 		url = a.URL
 	}
 	res, err := tx.StmtContext(ctx, db.addStmts.article).ExecContext(ctx,
-		url, a.Title, a.Source, a.Author, unixOrNull(a.PublishedAt), added.Unix(), a.AddedBy, a.Scope, a.Hash)
+		url, a.Title, a.Source, a.Author, unixOrNull(a.PublishedAt), added.Unix(), a.AddedBy, a.Scope, a.Hash, t.title)
 	if err != nil {
-		return fmt.Errorf("insert article: %w", err)
+		return 0, nil, fmt.Errorf("insert article: %w", err)
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	if _, err := tx.StmtContext(ctx, db.addStmts.body).ExecContext(ctx, id, a.Body); err != nil {
-		return fmt.Errorf("insert body: %w", err)
+		return 0, nil, fmt.Errorf("insert body: %w", err)
 	}
-
-	ids, err := db.insertPassages(ctx, tx, id, a.Passages, title, bodies)
+	ids, err := db.insertPassages(ctx, tx, id, a.Passages, t.passages)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return err
+	if err := db.logChange(ctx, tx, id, corpus.ChangeAdd); err != nil {
+		return 0, nil, err
 	}
+	return id, ids, nil
+}
 
-	a.ID, a.AddedAt = id, added
-	for i := range a.Passages {
-		a.Passages[i].ID, a.Passages[i].ArticleID = ids[i], id
+// logChange appends a change-log entry in tx, so the change and its entry
+// commit together.
+func (db *DB) logChange(ctx context.Context, tx *sql.Tx, articleID int64, op corpus.ChangeOp) error {
+	if _, err := tx.StmtContext(ctx, db.addStmts.change).ExecContext(ctx, articleID, string(op), db.Now().Unix()); err != nil {
+		return fmt.Errorf("log change: %w", err)
 	}
 	return nil
 }
@@ -236,44 +308,69 @@ func (db *DB) Delete(ctx context.Context, id int64) (err error) {
 		return err
 	}
 	defer tx.Rollback()
-	// Passages go by ON DELETE CASCADE, their index rows by the
-	// passages_fts_delete trigger.
+	// Passages go by ON DELETE CASCADE; the index follows the change log.
 	if err := oneRow(tx.ExecContext(ctx, `DELETE FROM articles WHERE id = ?`, id)); err != nil {
+		return err
+	}
+	if err := db.logChange(ctx, tx, id, corpus.ChangeRemove); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-// insertPassages writes an article's passages and their index rows in tx
-// (Add and Update share it) and returns the new passage ids.
-func (db *DB) insertPassages(ctx context.Context, tx *sql.Tx, articleID int64, ps []corpus.Passage, title string, bodies []string) ([]int64, error) {
+// insertPassages writes an article's passages with their analysed terms
+// in tx (Add, Update and Rechunk share it) and returns the new passage ids.
+func (db *DB) insertPassages(ctx context.Context, tx *sql.Tx, articleID int64, ps []corpus.Passage, terms []string) ([]int64, error) {
 	insertPassage := tx.StmtContext(ctx, db.addStmts.passage)
-	insertFTS := tx.StmtContext(ctx, db.addStmts.fts)
 	ids := make([]int64, len(ps))
 	for i, p := range ps {
-		res, err := insertPassage.ExecContext(ctx, articleID, p.Seq, p.Text)
+		res, err := insertPassage.ExecContext(ctx, articleID, p.Seq, p.Text, terms[i])
 		if err != nil {
 			return nil, fmt.Errorf("insert passage %d: %w", p.Seq, err)
 		}
 		if ids[i], err = res.LastInsertId(); err != nil {
 			return nil, err
 		}
-		if _, err := insertFTS.ExecContext(ctx, ids[i], title, bodies[i]); err != nil {
-			return nil, fmt.Errorf("index passage %d: %w", p.Seq, err)
-		}
 	}
 	return ids, nil
 }
 
-// analyse returns what the full-text index stores for an article's title
-// and for each of its passages: their corpus.Terms joined by spaces (see
-// migrations/0001_init.sql).
-func analyse(title string, ps []corpus.Passage) (string, []string) {
-	bodies := make([]string, len(ps))
+// analysed is what the store keeps of an article's analysis: its title's
+// and each passage's corpus.Terms joined by single spaces.
+type analysed struct {
+	title    string
+	passages []string
+}
+
+// analyse analyses one article's title and passages.
+func (db *DB) analyse(title string, ps []corpus.Passage) analysed {
+	t := analysed{title: strings.Join(db.an.Terms(title), " "), passages: make([]string, len(ps))}
 	for i, p := range ps {
-		bodies[i] = strings.Join(corpus.Terms(p.Text), " ")
+		t.passages[i] = strings.Join(db.an.Terms(p.Text), " ")
 	}
-	return strings.Join(corpus.Terms(title), " "), bodies
+	return t
+}
+
+// analyseAll analyses the articles without an error on every core.
+func (db *DB) analyseAll(as []*corpus.Article, errs []error) []analysed {
+	out := make([]analysed, len(as))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(as)) {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = db.analyse(as[i].Title, as[i].Passages)
+			}
+		})
+	}
+	for i := range as {
+		if errs[i] == nil {
+			next <- i
+		}
+	}
+	close(next)
+	wg.Wait()
+	return out
 }
 
 // queryArticles runs a query selecting articleColumns on the read pool.

@@ -173,12 +173,8 @@ func TestSameArticleInTwoServers(t *testing.T) {
 		scopes []string
 		want   int64
 	}{{[]string{"111"}, a.ID}, {[]string{"222"}, b.ID}} {
-		hits, err := db.Search(ctx, corpus.SearchQuery{Match: match("council budget"), Scopes: tc.scopes})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(hits) != 1 || hits[0].Article.ID != tc.want {
-			t.Errorf("Search(scopes %v) = %v; want article %d only", tc.scopes, hitTitles(hits), tc.want)
+		if got := search(t, db, "council budget", tc.scopes...); len(got) != 1 {
+			t.Errorf("search(scopes %v) = %v; want article %d only", tc.scopes, got, tc.want)
 		}
 	}
 	// Deleting one server's copy leaves the other.
@@ -197,9 +193,8 @@ func TestDelete(t *testing.T) {
 	gone := article("Volcano erupts", corpus.GlobalScope, day(2), "The volcano erupted at dawn.", "Ash fell on the volcano's villages.")
 	mustAdd(t, db, keep, gone)
 
-	df, total, err := db.DocFreq(ctx, []string{"volcano", "wheat"})
-	if err != nil || df["volcano"] != 2 || df["wheat"] != 1 || total != 3 {
-		t.Fatalf("DocFreq before = %v, %d, %v; want volcano 2, wheat 1, 3", df, total, err)
+	if got := search(t, db, "volcano"); len(got) != 2 {
+		t.Fatalf("search(volcano) before = %q; want 2 passages", got)
 	}
 	if err := db.Delete(ctx, gone.ID); err != nil {
 		t.Fatal(err)
@@ -210,13 +205,12 @@ func TestDelete(t *testing.T) {
 	if n := count(t, db, `SELECT count(*) FROM passages WHERE article_id = ?`, gone.ID); n != 0 {
 		t.Errorf("%d passages left; want 0", n)
 	}
-	df, total, err = db.DocFreq(ctx, []string{"volcano", "wheat"})
-	if err != nil || df["volcano"] != 0 || df["wheat"] != 1 || total != 1 {
-		t.Errorf("DocFreq after = %v, %d, %v; want volcano 0, wheat 1, 1", df, total, err)
+	if got := search(t, db, "volcano wheat"); !slices.Equal(got, []string{"Harvest report#0"}) {
+		t.Errorf("search(volcano wheat) after delete = %q; want the harvest only", got)
 	}
-	hits, err := db.Search(ctx, corpus.SearchQuery{Match: match("volcano")})
-	if err != nil || len(hits) != 0 {
-		t.Errorf("Search(volcano) after delete = %v, %v; want none", hitTitles(hits), err)
+	changes, err := db.Changes(ctx, 0, 10)
+	if err != nil || len(changes) != 3 || changes[2].Op != corpus.ChangeRemove || changes[2].ArticleID != gone.ID {
+		t.Errorf("Changes after delete = %+v, %v; want add, add, remove %d", changes, err, gone.ID)
 	}
 	if err := db.Delete(ctx, gone.ID); !errors.Is(err, corpus.ErrNotFound) {
 		t.Errorf("second Delete = %v; want ErrNotFound", err)
@@ -262,7 +256,7 @@ func TestAddFailureLeavesNothing(t *testing.T) {
 				t.Errorf("failed Add set IDs: article %d passage %d added %v", a.ID, a.Passages[0].ID, a.AddedAt)
 			}
 			for _, q := range []string{`SELECT count(*) FROM articles`, `SELECT count(*) FROM passages`,
-				`SELECT count(*) FROM passages_vocab`} {
+				`SELECT count(*) FROM changes`} {
 				if n := count(t, db, q); n != 0 {
 					t.Errorf("%s = %d; want 0", q, n)
 				}
@@ -378,9 +372,8 @@ func TestAddPrepared(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustAdd(t, db, a)
-	hits, err := db.Search(ctx, corpus.SearchQuery{Match: match("Islamabad officials meeting")})
-	if err != nil || len(hits) == 0 || hits[0].Article.ID != a.ID {
-		t.Errorf("Search = %v, %v; want the prepared article", hitTitles(hits), err)
+	if got := search(t, db, "Islamabad officials meeting"); len(got) == 0 {
+		t.Errorf("search = %q; want the prepared article", got)
 	}
 	b := &corpus.Article{Title: "Talks again", URL: "https://example.com/story", Body: body + " ", Scope: "111"}
 	if err := corpus.Prepare(b); err != nil {

@@ -65,35 +65,29 @@ func BenchmarkAdd(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
 }
 
-// BenchmarkSearch searches 20,000 articles (40,000 passages), about the
-// size of the Reuters corpus, with three-term OR queries.
-func BenchmarkSearch(b *testing.B) {
+// BenchmarkAddBatch adds articles 500 to a transaction, as bulk ingest
+// does.
+func BenchmarkAddBatch(b *testing.B) {
 	ctx := context.Background()
 	db := MustOpen(b)
 	s := newSynth()
-	for range 20000 {
-		if err := db.Add(ctx, s.article()); err != nil {
-			b.Fatal(err)
-		}
-	}
-	queries := make([]string, 100)
-	for i := range queries {
-		// Terms from the middle of the distribution, like the content
-		// words of a question (stop words are dropped before searching).
-		var terms []string
-		for range 3 {
-			terms = append(terms, `"`+corpus.Terms(s.vocab[10+s.rng.IntN(2000)])[0]+`"`)
-		}
-		queries[i] = strings.Join(terms, " OR ")
-	}
-	b.ResetTimer()
-	i := 0
+	const batch = 500
 	for b.Loop() {
-		if _, err := db.Search(ctx, corpus.SearchQuery{Match: queries[i%len(queries)]}); err != nil {
+		as := make([]*corpus.Article, batch)
+		for i := range as {
+			as[i] = s.article()
+		}
+		errs, err := db.AddBatch(ctx, as)
+		if err != nil {
 			b.Fatal(err)
 		}
-		i++
+		for _, err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "articles/s")
 }
 
 // BenchmarkReutersIngest adds the Reuters-21578 collection (19,043 articles)

@@ -255,17 +255,10 @@ func TestUpdateReplacesInPlace(t *testing.T) {
 	if !reflect.DeepEqual(*got, want) {
 		t.Errorf("Get after Update =\n%+v\nwant\n%+v", *got, want)
 	}
-	search := func(text string) []string {
-		hits, err := db.Search(ctx, corpus.SearchQuery{Match: match(text), Scopes: []string{"guild1"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return hitTitles(hits)
-	}
-	if h := search("cyclone harbour"); !reflect.DeepEqual(h, []string{"Storm makes landfall#0"}) {
+	if h := search(t, db, "cyclone harbour", "guild1"); !reflect.DeepEqual(h, []string{"Storm makes landfall#0"}) {
 		t.Errorf("search(new text) = %q; want the updated article", h)
 	}
-	if h := search("hurricane offshore"); len(h) != 0 {
+	if h := search(t, db, "hurricane offshore", "guild1"); len(h) != 0 {
 		t.Errorf("search(old text) = %q; want nothing", h)
 	}
 	if n := count(t, db, `SELECT count(*) FROM articles`); n != 2 {

@@ -174,17 +174,19 @@ func (db *DB) rechunkSome(ctx context.Context, after int64) (st RechunkStats, la
 }
 
 // replacePassages gives article a the passages chunks (seq from 0) in tx,
-// as Update does: deleting the old ones removes their index rows (trigger)
-// and vectors (cascade).
+// as Update does: deleting the old ones removes their vectors (cascade), and
+// the change log tells the index.
 func (db *DB) replacePassages(ctx context.Context, tx *sql.Tx, a storedArticle, chunks []string) error {
 	ps := make([]corpus.Passage, len(chunks))
 	for i, c := range chunks {
 		ps[i] = corpus.Passage{ArticleID: a.id, Seq: i, Text: c}
 	}
-	title, bodies := analyse(a.title, ps)
+	terms := db.analyse(a.title, ps)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM passages WHERE article_id = ?`, a.id); err != nil {
 		return fmt.Errorf("delete passages: %w", err)
 	}
-	_, err := db.insertPassages(ctx, tx, a.id, ps, title, bodies)
-	return err
+	if _, err := db.insertPassages(ctx, tx, a.id, ps, terms.passages); err != nil {
+		return err
+	}
+	return db.logChange(ctx, tx, a.id, corpus.ChangeUpdate)
 }

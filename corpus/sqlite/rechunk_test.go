@@ -23,27 +23,11 @@ func paragraph(marker string) string {
 	return b.String()
 }
 
-// ftsRowids returns the rowids the full-text index matches for text,
-// sorted: stale index rows would show here even when Search drops them.
-func ftsRowids(t *testing.T, db *DB, text string) []int64 {
+// termRowids returns the ids of the passages, in any scope, whose stored
+// terms hold a term of text, sorted: stale rows would show here.
+func termRowids(t *testing.T, db *DB, text string) []int64 {
 	t.Helper()
-	rows, err := db.read.Query(`SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rowid`, match(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return ids
+	return hitIDs(searchHits(t, db, text, corpus.GlobalScope, "guild1"))
 }
 
 func passageIDs(ps []corpus.Passage) []int64 {
@@ -175,15 +159,11 @@ func TestRechunk(t *testing.T) {
 	oldIDs, newIDs := passageIDs(old.Passages), passageIDs(mustGet(t, db, old.ID).Passages)
 	for _, m := range markers {
 		i := slices.IndexFunc(newOld, func(s string) bool { return strings.Contains(s, m) })
-		got := ftsRowids(t, db, m)
+		got := termRowids(t, db, m)
 		if !slices.Contains(got, newIDs[i]) || slices.ContainsFunc(got, func(id int64) bool { return slices.Contains(oldIDs, id) }) {
 			t.Errorf("index rows for %q = %v; want passage %d and none of the old %v", m, got, newIDs[i], oldIDs)
 		}
-		hits, err := db.Search(ctx, corpus.SearchQuery{Match: match(m), Scopes: []string{"guild1"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ids := hitIDs(hits); !slices.Equal(ids, []int64{newIDs[i]}) {
+		if ids := hitIDs(searchHits(t, db, m, "guild1")); !slices.Equal(ids, []int64{newIDs[i]}) {
 			t.Errorf("Search(%q in guild1) = %v; want [%d]", m, ids, newIDs[i])
 		}
 	}

@@ -1,6 +1,8 @@
 // Package sqlite is newsbot's embedded article store: one SQLite file
-// (modernc.org/sqlite, pure Go) holding articles, their passages and an FTS5
-// full-text index over the analysed passage text, searched with BM25.
+// (modernc.org/sqlite, pure Go) holding articles, their passages with
+// their analysed terms, feeds, the audit trail and a change log. Search
+// does not run here: the in-memory index (retrieval/index) is built from
+// the stored terms and follows the change log (changes.go).
 //
 // Concurrency: a DB keeps two connection pools on the same file. Every write
 // goes through a single writer connection whose transactions begin with
@@ -51,9 +53,9 @@ const (
 	// were 2-3 times slower without it. 1 GiB covers a one-machine corpus;
 	// SQLite maps only what the file holds.
 	mmapSize = 1 << 30
-	// writerCacheKiB is the page cache of the writer: FTS5 merges index
-	// segments on insert and re-reads them, so bulk ingest runs markedly
-	// faster when they stay in memory.
+	// writerCacheKiB is the page cache of the writer: the duplicate checks
+	// of bulk ingest look up the URL and hash indexes for every article,
+	// and they stay in memory.
 	writerCacheKiB = 64 << 10
 )
 
@@ -71,7 +73,9 @@ type DB struct {
 	// reuses them since the writer has a single connection.
 	addStmts addStmts
 
-	minPool int // see the minPool constant; tests lower it
+	// an analyses the text of added articles; its stem cache is what makes
+	// bulk ingest fast.
+	an corpus.Analyzer
 }
 
 // Open opens (creating if needed) the database file at path, switches it to
@@ -86,7 +90,7 @@ func Open(ctx context.Context, path string) (_ *DB, err error) {
 	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(%d)",
 		busyTimeout.Milliseconds(), mmapSize)
 
-	db := &DB{Now: time.Now, minPool: minPool}
+	db := &DB{Now: time.Now}
 	db.write, err = sql.Open("sqlite", fmt.Sprintf("%s?_pragma=journal_mode(WAL)&_txlock=immediate&_pragma=cache_size(%d)&%s",
 		path, -writerCacheKiB, common))
 	if err != nil {
@@ -103,6 +107,12 @@ func Open(ctx context.Context, path string) (_ *DB, err error) {
 	if err := db.migrate(ctx); err != nil {
 		return nil, err
 	}
+	if err := db.addStmts.prepare(ctx, db.write); err != nil {
+		return nil, err
+	}
+	if err := db.backfillTerms(ctx); err != nil {
+		return nil, err
+	}
 
 	db.read, err = sql.Open("sqlite", path+"?_query_only=1&"+common)
 	if err != nil {
@@ -111,10 +121,6 @@ func Open(ctx context.Context, path string) (_ *DB, err error) {
 	db.read.SetMaxOpenConns(maxReaders)
 	db.read.SetMaxIdleConns(maxReaders)
 	if err := db.read.PingContext(ctx); err != nil {
-		return nil, err
-	}
-
-	if err := db.addStmts.prepare(ctx, db.write); err != nil {
 		return nil, err
 	}
 	return db, nil

@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,14 +89,48 @@ func hitTitles(hs []corpus.Hit) []string {
 	return out
 }
 
-// match builds the FTS5 expression retrieval would send: the analysed
-// terms of text, quoted, OR-ed.
-func match(text string) string {
-	terms := corpus.QueryTerms(text)
-	for i, t := range terms {
-		terms[i] = `"` + t + `"`
+// search returns "title#seq" of the passages in scopes (GlobalScope when
+// none) whose stored terms hold a term of text, in passage id order: what
+// the in-memory index finds, read from the terms the store keeps for it
+// (ranking is the index's business, tested in retrieval/index).
+func search(t *testing.T, db *DB, text string, scopes ...string) []string {
+	t.Helper()
+	return hitTitles(searchHits(t, db, text, scopes...))
+}
+
+// searchHits is search returning the hits.
+func searchHits(t *testing.T, db *DB, text string, scopes ...string) []corpus.Hit {
+	t.Helper()
+	ctx := context.Background()
+	want := make(map[string]bool)
+	for _, q := range corpus.QueryTerms(text) {
+		want[q] = true
 	}
-	return strings.Join(terms, " OR ")
+	in := make(map[string]bool)
+	for _, s := range corpus.ScopesOrGlobal(scopes) {
+		in[s] = true
+	}
+	arts, err := db.ScanIndexed(ctx, 0, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits []corpus.Hit
+	for _, a := range arts {
+		if !in[a.Scope] {
+			continue
+		}
+		for _, p := range a.Passages {
+			if slices.ContainsFunc(append(slices.Clone(a.TitleTerms), p.Terms...), func(s string) bool { return want[s] }) {
+				hits = append(hits, corpus.Hit{Passage: corpus.Passage{ID: p.ID}, Article: corpus.Article{ID: a.ArticleID}})
+			}
+		}
+	}
+	slices.SortFunc(hits, func(a, b corpus.Hit) int { return cmp.Compare(a.Passage.ID, b.Passage.ID) })
+	hits, err = db.Hydrate(ctx, hits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hits
 }
 
 func TestOpenTwiceKeepsData(t *testing.T) {

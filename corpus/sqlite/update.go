@@ -32,7 +32,7 @@ func (db *DB) Update(ctx context.Context, a *corpus.Article) (err error) {
 	case len(a.Passages) == 0:
 		return fmt.Errorf("no passages (article not prepared): %w", corpus.ErrInvalid)
 	}
-	title, bodies := analyse(a.Title, a.Passages)
+	terms := db.analyse(a.Title, a.Passages)
 
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -59,19 +59,21 @@ func (db *DB) Update(ctx context.Context, a *corpus.Article) (err error) {
 		url = a.URL
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE articles SET url = ?, title = ?, source = ?, author = ?,
-		published_at = ?, hash = ? WHERE id = ?`,
-		url, a.Title, a.Source, a.Author, unixOrNull(a.PublishedAt), a.Hash, a.ID); err != nil {
+		published_at = ?, hash = ?, title_terms = ? WHERE id = ?`,
+		url, a.Title, a.Source, a.Author, unixOrNull(a.PublishedAt), a.Hash, terms.title, a.ID); err != nil {
 		return fmt.Errorf("update article: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE article_bodies SET body = ? WHERE article_id = ?`, a.Body, a.ID); err != nil {
 		return fmt.Errorf("update body: %w", err)
 	}
-	// The passages_fts_delete trigger removes the old index entries.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM passages WHERE article_id = ?`, a.ID); err != nil {
 		return fmt.Errorf("delete passages: %w", err)
 	}
-	ids, err := db.insertPassages(ctx, tx, a.ID, a.Passages, title, bodies)
+	ids, err := db.insertPassages(ctx, tx, a.ID, a.Passages, terms.passages)
 	if err != nil {
+		return err
+	}
+	if err := db.logChange(ctx, tx, a.ID, corpus.ChangeUpdate); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -1,0 +1,254 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// backfillBatch is how many articles one backfill transaction analyses: a
+// few hundred KB of text, a fraction of a second of write lock for a bot
+// that runs meanwhile.
+const backfillBatch = 200
+
+// backfillTerms stores the analysed terms of the titles and passages that
+// were written before migration 0005 kept them. A database written since
+// has none to do, and finding that out is one lookup in an empty partial
+// index. An interrupted backfill resumes at the next Open.
+func (db *DB) backfillTerms(ctx context.Context) error {
+	for {
+		n, err := db.backfillSome(ctx)
+		if err != nil {
+			return fmt.Errorf("analyse stored articles: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+// backfillSome analyses up to backfillBatch articles that lack terms and
+// returns how many it did.
+func (db *DB) backfillSome(ctx context.Context) (int, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT id, title FROM articles WHERE id IN (
+			SELECT id FROM articles WHERE title_terms IS NULL
+			UNION SELECT article_id FROM passages WHERE terms IS NULL)
+		ORDER BY id LIMIT ?`, backfillBatch)
+	if err != nil {
+		return 0, err
+	}
+	type todo struct {
+		id    int64
+		title string
+	}
+	var arts []todo
+	for rows.Next() {
+		var a todo
+		if err := rows.Scan(&a.id, &a.title); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		arts = append(arts, a)
+	}
+	if err := errors.Join(rows.Close(), rows.Err()); err != nil {
+		return 0, err
+	}
+	for _, a := range arts {
+		if _, err := tx.ExecContext(ctx, `UPDATE articles SET title_terms = ? WHERE id = ?`,
+			strings.Join(db.an.Terms(a.title), " "), a.id); err != nil {
+			return 0, err
+		}
+		prows, err := tx.QueryContext(ctx, `SELECT id, text FROM passages WHERE article_id = ?`, a.id)
+		if err != nil {
+			return 0, err
+		}
+		var ps []corpus.Passage
+		for prows.Next() {
+			var p corpus.Passage
+			if err := prows.Scan(&p.ID, &p.Text); err != nil {
+				prows.Close()
+				return 0, err
+			}
+			ps = append(ps, p)
+		}
+		if err := errors.Join(prows.Close(), prows.Err()); err != nil {
+			return 0, err
+		}
+		for _, p := range ps {
+			if _, err := tx.ExecContext(ctx, `UPDATE passages SET terms = ? WHERE id = ?`,
+				strings.Join(db.an.Terms(p.Text), " "), p.ID); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(arts), tx.Commit()
+}
+
+// LastSeq returns the sequence number of the newest change-log entry, 0
+// when the log is empty.
+func (db *DB) LastSeq(ctx context.Context) (seq int64, err error) {
+	defer wrap(&err, "sqlite.LastSeq")
+	err = db.read.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM changes`).Scan(&seq)
+	return seq, err
+}
+
+// Changes returns up to limit change-log entries with a sequence number
+// above after, in sequence order. Sequence order is commit order (see
+// migrations/0005_changes.sql), so a reader that applies them and asks
+// again from the last one it saw misses nothing.
+func (db *DB) Changes(ctx context.Context, after int64, limit int) (_ []corpus.Change, err error) {
+	defer wrap(&err, "sqlite.Changes(%d)", after)
+	rows, err := db.read.QueryContext(ctx, `SELECT seq, article_id, op, at FROM changes
+		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []corpus.Change
+	for rows.Next() {
+		var c corpus.Change
+		var at sql.NullInt64
+		if err := rows.Scan(&c.Seq, &c.ArticleID, &c.Op, &at); err != nil {
+			return nil, err
+		}
+		c.At = timeOrZero(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// IndexedArticles returns what the index holds of the given articles, in
+// id order; articles that no longer exist are left out.
+func (db *DB) IndexedArticles(ctx context.Context, ids []int64) (_ []corpus.IndexedArticle, err error) {
+	defer wrap(&err, "sqlite.IndexedArticles")
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	return db.indexed(ctx, `a.id IN (`+in+`) ORDER BY a.id`, args...)
+}
+
+// ScanIndexed returns what the index holds of up to limit articles with an
+// id above after, in id order: the pages of a full index build.
+func (db *DB) ScanIndexed(ctx context.Context, after int64, limit int) (_ []corpus.IndexedArticle, err error) {
+	defer wrap(&err, "sqlite.ScanIndexed(%d)", after)
+	return db.indexed(ctx, `a.id > ? ORDER BY a.id LIMIT ?`, after, limit)
+}
+
+// indexed reads articles matching where (which orders them by id) and
+// their passages' terms in one read transaction, so an article is never
+// seen without its passages.
+func (db *DB) indexed(ctx context.Context, where string, args ...any) ([]corpus.IndexedArticle, error) {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT a.id, a.scope, a.published_at, coalesce(a.title_terms, '')
+		FROM articles a WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []corpus.IndexedArticle
+	pos := make(map[int64]int)
+	for rows.Next() {
+		var a corpus.IndexedArticle
+		var published sql.NullInt64
+		var title string
+		if err := rows.Scan(&a.ArticleID, &a.Scope, &published, &title); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		a.PublishedAt = timeOrZero(published)
+		a.TitleTerms = strings.Fields(title)
+		pos[a.ArticleID] = len(out)
+		out = append(out, a)
+	}
+	if err := errors.Join(rows.Close(), rows.Err()); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	// The articles come in id order: one range scan of passages'
+	// (article_id, seq) index covers them.
+	rows, err = tx.QueryContext(ctx, `SELECT article_id, id, coalesce(terms, '') FROM passages
+		WHERE article_id BETWEEN ? AND ? ORDER BY article_id, seq`, out[0].ArticleID, out[len(out)-1].ArticleID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var aid int64
+		var p corpus.IndexedPassage
+		var terms string
+		if err := rows.Scan(&aid, &p.ID, &terms); err != nil {
+			return nil, err
+		}
+		if i, ok := pos[aid]; ok {
+			p.Terms = strings.Fields(terms)
+			out[i].Passages = append(out[i].Passages, p)
+		}
+	}
+	return out, rows.Err()
+}
+
+// Hydrate fills in the passage text and article metadata of hits that
+// carry only ids (Passage.ID, Article.ID), as the in-memory index returns
+// them, keeping their order and scores. A hit whose passage is gone or now
+// belongs to another article (SQLite reuses the ids of deleted rows, and
+// the index may not have applied the change yet) is dropped, so a caller
+// never shows text the index did not rank.
+func (db *DB) Hydrate(ctx context.Context, hits []corpus.Hit) (_ []corpus.Hit, err error) {
+	defer wrap(&err, "sqlite.Hydrate")
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(hits))
+	for i, h := range hits {
+		args[i] = h.Passage.ID
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(hits)), ", ")
+	rows, err := db.read.QueryContext(ctx, `SELECT `+articleColumns+`, p.id, p.seq, p.text
+		FROM passages p CROSS JOIN articles a ON a.id = p.article_id WHERE p.id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	found := make(map[int64]corpus.Hit, len(hits))
+	for rows.Next() {
+		var h corpus.Hit
+		p := &h.Passage
+		if err := scanArticle(rows, &h.Article, &p.ID, &p.Seq, &p.Text); err != nil {
+			return nil, err
+		}
+		p.ArticleID = h.Article.ID
+		found[p.ID] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]corpus.Hit, 0, len(hits))
+	for _, h := range hits {
+		f, ok := found[h.Passage.ID]
+		if !ok || f.Article.ID != h.Article.ID {
+			continue
+		}
+		f.Score = h.Score
+		out = append(out, f)
+	}
+	return out, nil
+}
