@@ -179,20 +179,33 @@ func (e *env) latest(t *testing.T, scopes ...string) []corpus.Article {
 	return as
 }
 
+// search returns the titles of the articles in scopes (GlobalScope when
+// none) with a passage whose stored terms, with its title's, hold every
+// term of text: what the in-memory index would find, read from the store.
 func (e *env) search(t *testing.T, text string, scopes ...string) []string {
 	t.Helper()
-	var terms []string
-	for _, term := range corpus.QueryTerms(text) {
-		terms = append(terms, `"`+term+`"`)
-	}
-	hits, err := e.db.Search(context.Background(), corpus.SearchQuery{Match: strings.Join(terms, " AND "), Scopes: scopes})
+	ctx := context.Background()
+	arts, err := e.db.ScanIndexed(ctx, 0, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
-	for _, h := range hits {
-		if !slices.Contains(out, h.Article.Title) {
-			out = append(out, h.Article.Title)
+	for _, a := range arts {
+		if !slices.Contains(corpus.ScopesOrGlobal(scopes), a.Scope) {
+			continue
+		}
+		for _, p := range a.Passages {
+			terms := append(slices.Clone(a.TitleTerms), p.Terms...)
+			if !slices.ContainsFunc(corpus.QueryTerms(text), func(q string) bool { return !slices.Contains(terms, q) }) {
+				got, err := e.db.Get(ctx, a.ArticleID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Contains(out, got.Title) {
+					out = append(out, got.Title)
+				}
+				break
+			}
 		}
 	}
 	return out

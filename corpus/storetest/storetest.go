@@ -1,0 +1,450 @@
+// Package storetest is the contract every newsbot store backend keeps
+// (corpus/sqlite today, PostgreSQL next): uniqueness by canonical URL and
+// content hash, an article and its passages written together, scopes,
+// deletes, updates in place, feed state, the audit trail and the change
+// log the in-memory index follows. A backend's tests call Run with a
+// function that opens a fresh, empty store.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// Articles is the article side of a store.
+type Articles interface {
+	// Add stores a prepared article (a *corpus.DuplicateError for a
+	// duplicate, an error wrapping corpus.ErrInvalid for one it cannot store).
+	Add(ctx context.Context, a *corpus.Article) error
+	// AddBatch adds many articles in one transaction; errs[i] is as[i]'s.
+	AddBatch(ctx context.Context, as []*corpus.Article) (errs []error, err error)
+	// Get returns an article with its body and passages, corpus.ErrNotFound if none.
+	Get(ctx context.Context, id int64) (*corpus.Article, error)
+	// GetByURL is Get by canonical URL.
+	GetByURL(ctx context.Context, url string) (*corpus.Article, error)
+	// Update replaces an article's content in place.
+	Update(ctx context.Context, a *corpus.Article) error
+	// Delete removes an article and its passages.
+	Delete(ctx context.Context, id int64) error
+	// Latest lists the newest articles of some scopes.
+	Latest(ctx context.Context, q corpus.LatestQuery) ([]corpus.Article, error)
+	// Stats counts what some scopes hold.
+	Stats(ctx context.Context, scopes []string) (corpus.Stats, error)
+}
+
+// Log is the change log and what the index reads through it.
+type Log interface {
+	LastSeq(ctx context.Context) (int64, error)
+	Changes(ctx context.Context, after int64, limit int) ([]corpus.Change, error)
+	IndexedArticles(ctx context.Context, ids []int64) ([]corpus.IndexedArticle, error)
+	ScanIndexed(ctx context.Context, after int64, limit int) ([]corpus.IndexedArticle, error)
+	Hydrate(ctx context.Context, hits []corpus.Hit) ([]corpus.Hit, error)
+}
+
+// Feeds is the feed state a poller keeps.
+type Feeds interface {
+	AddFeed(ctx context.Context, f *corpus.Feed) error
+	Feed(ctx context.Context, id int64) (corpus.Feed, error)
+	Feeds(ctx context.Context, scopes []string) ([]corpus.Feed, error)
+	RemoveFeed(ctx context.Context, id int64) error
+	SaveFeedState(ctx context.Context, f corpus.Feed) error
+	FeedItem(ctx context.Context, feedID int64, guid string) (articleID int64, itemHash string, found bool, err error)
+	SaveFeedItem(ctx context.Context, feedID int64, guid string, articleID int64, itemHash string) error
+}
+
+// Events is the audit trail.
+type Events interface {
+	Record(ctx context.Context, e corpus.Event) error
+	Events(ctx context.Context, serverID string, n int) ([]corpus.Event, error)
+}
+
+// Store is everything the contract checks.
+type Store interface {
+	Articles
+	Log
+	Feeds
+	Events
+}
+
+// Run runs the contract against stores that open returns, one fresh empty
+// store per subtest (open registers its own cleanup with t).
+func Run(t *testing.T, open func(t *testing.T) Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s Store)
+	}{
+		{"Unique", testUnique},
+		{"Batch", testBatch},
+		{"Scopes", testScopes},
+		{"Delete", testDelete},
+		{"Update", testUpdate},
+		{"ChangeLog", testChangeLog},
+		{"IndexedTerms", testIndexedTerms},
+		{"Hydrate", testHydrate},
+		{"FeedState", testFeedState},
+		{"Events", testEvents},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.fn(t, open(t))
+		})
+	}
+}
+
+// day is a fixed date, n days into March 2025.
+func day(n int) time.Time { return time.Date(2025, 3, n, 12, 0, 0, 0, time.UTC) }
+
+// article returns a prepared article; url may be empty.
+func article(t *testing.T, title, url, scope string, published time.Time, body string) *corpus.Article {
+	t.Helper()
+	a := &corpus.Article{Title: title, URL: url, Source: "Test Wire", Scope: scope, PublishedAt: published, Body: body, AddedBy: "cli"}
+	if err := corpus.Prepare(a); err != nil {
+		t.Fatalf("Prepare(%q): %v", title, err)
+	}
+	return a
+}
+
+func mustAdd(t *testing.T, s Store, as ...*corpus.Article) {
+	t.Helper()
+	for _, a := range as {
+		if err := s.Add(context.Background(), a); err != nil {
+			t.Fatalf("Add(%q): %v", a.Title, err)
+		}
+	}
+}
+
+func testUnique(t *testing.T, s Store) {
+	ctx := context.Background()
+	first := article(t, "Bridge opens", "https://example.com/bridge", corpus.GlobalScope, day(1), "The Riverton bridge opened on Monday after four years of work.")
+	mustAdd(t, s, first)
+	for _, tc := range []struct {
+		name  string
+		a     *corpus.Article
+		by    string
+		added bool
+	}{
+		{"same URL", article(t, "Other text", "https://example.com/bridge", corpus.GlobalScope, day(2), "Completely different words about something else."), "url", false},
+		{"same body", article(t, "Bridge opens again", "https://example.com/other", corpus.GlobalScope, day(1), "The Riverton bridge opened on Monday after four years of work."), "content", false},
+		{"server re-adding a global story", article(t, "Bridge", "", "111", day(1), "The Riverton bridge opened on Monday after four years of work."), "content", false},
+		{"new story", article(t, "Port deal", "https://example.com/port", corpus.GlobalScope, day(3), "Port workers agreed a wage deal with a 7.5 percent pay rise."), "", true},
+	} {
+		err := s.Add(ctx, tc.a)
+		var dup *corpus.DuplicateError
+		switch {
+		case tc.added && err != nil:
+			t.Errorf("%s: Add = %v; want it stored", tc.name, err)
+		case !tc.added && (!errors.As(err, &dup) || !errors.Is(err, corpus.ErrDuplicate)):
+			t.Errorf("%s: Add = %v; want a *corpus.DuplicateError", tc.name, err)
+		case !tc.added && (dup.ExistingID != first.ID || dup.By != tc.by):
+			t.Errorf("%s: Add = %+v; want duplicate of %d by %s", tc.name, dup, first.ID, tc.by)
+		case !tc.added && tc.a.ID != 0:
+			t.Errorf("%s: duplicate got ID %d; want 0", tc.name, tc.a.ID)
+		}
+	}
+	// Two servers may each hold the same story privately.
+	a, b := article(t, "Council vote", "", "111", day(2), "The council voted on the budget."), article(t, "Council vote", "", "222", day(2), "The council voted on the budget.")
+	mustAdd(t, s, a, b)
+	if a.ID == b.ID {
+		t.Errorf("two servers' copies share ID %d", a.ID)
+	}
+	if err := s.Add(ctx, &corpus.Article{Title: "unprepared", Scope: corpus.GlobalScope}); !errors.Is(err, corpus.ErrInvalid) {
+		t.Errorf("Add(unprepared) = %v; want ErrInvalid", err)
+	}
+}
+
+func testBatch(t *testing.T, s Store) {
+	ctx := context.Background()
+	as := []*corpus.Article{
+		article(t, "One", "https://example.com/1", corpus.GlobalScope, day(1), "First story about the harbour."),
+		article(t, "Two", "https://example.com/2", corpus.GlobalScope, day(2), "Second story about the airport."),
+		article(t, "One again", "https://example.com/1", corpus.GlobalScope, day(3), "Same URL as the first, other words."),
+		{Title: "unprepared", Scope: corpus.GlobalScope},
+	}
+	errs, err := s.AddBatch(ctx, as)
+	if err != nil {
+		t.Fatalf("AddBatch = %v", err)
+	}
+	if errs[0] != nil || errs[1] != nil || !errors.Is(errs[2], corpus.ErrDuplicate) || !errors.Is(errs[3], corpus.ErrInvalid) {
+		t.Fatalf("AddBatch errs = %v; want nil, nil, duplicate, invalid", errs)
+	}
+	for _, a := range as[:2] {
+		got, err := s.Get(ctx, a.ID)
+		if err != nil || got.Title != a.Title || len(got.Passages) != len(a.Passages) || got.Passages[0].ID != a.Passages[0].ID {
+			t.Errorf("Get(%d) = %+v, %v; want %q with its passages", a.ID, got, err, a.Title)
+		}
+	}
+	if st, err := s.Stats(ctx, nil); err != nil || st.Articles != 2 {
+		t.Errorf("Stats = %+v, %v; want 2 articles", st, err)
+	}
+}
+
+func testScopes(t *testing.T, s Store) {
+	ctx := context.Background()
+	g := article(t, "Global story", "", corpus.GlobalScope, day(1), "Floods hit the valley.")
+	a := article(t, "Server A story", "", "A", day(2), "Floods hit the town of A.")
+	b := article(t, "Server B story", "", "B", day(3), "Floods hit the town of B.")
+	mustAdd(t, s, g, a, b)
+	for _, tc := range []struct {
+		scopes []string
+		want   []string
+	}{
+		{nil, []string{"Global story"}},
+		{[]string{corpus.GlobalScope, "A"}, []string{"Server A story", "Global story"}},
+		{[]string{"B"}, []string{"Server B story"}},
+	} {
+		got, err := s.Latest(ctx, corpus.LatestQuery{Scopes: tc.scopes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if titles := titlesOf(got); !slices.Equal(titles, tc.want) {
+			t.Errorf("Latest(scopes %v) = %q; want %q", tc.scopes, titles, tc.want)
+		}
+	}
+	// The index reads every scope: filtering is its job.
+	arts, err := s.ScanIndexed(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scopes := make(map[int64]string)
+	for _, x := range arts {
+		scopes[x.ArticleID] = x.Scope
+	}
+	if scopes[g.ID] != corpus.GlobalScope || scopes[a.ID] != "A" || scopes[b.ID] != "B" {
+		t.Errorf("ScanIndexed scopes = %v; want %d global, %d A, %d B", scopes, g.ID, a.ID, b.ID)
+	}
+}
+
+func titlesOf(as []corpus.Article) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.Title
+	}
+	return out
+}
+
+func testDelete(t *testing.T, s Store) {
+	ctx := context.Background()
+	keep := article(t, "Harvest", "https://example.com/harvest", corpus.GlobalScope, day(1), "Wheat harvest was strong.")
+	gone := article(t, "Volcano", "https://example.com/volcano", corpus.GlobalScope, day(2), "The volcano erupted at dawn.")
+	mustAdd(t, s, keep, gone)
+	if err := s.Delete(ctx, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, gone.ID); !errors.Is(err, corpus.ErrNotFound) {
+		t.Errorf("Get(deleted) = %v; want ErrNotFound", err)
+	}
+	if _, err := s.GetByURL(ctx, gone.URL); !errors.Is(err, corpus.ErrNotFound) {
+		t.Errorf("GetByURL(deleted) = %v; want ErrNotFound", err)
+	}
+	if got, err := s.IndexedArticles(ctx, []int64{keep.ID, gone.ID}); err != nil || len(got) != 1 || got[0].ArticleID != keep.ID {
+		t.Errorf("IndexedArticles(kept, deleted) = %+v, %v; want the kept one only", got, err)
+	}
+	if err := s.Delete(ctx, gone.ID); !errors.Is(err, corpus.ErrNotFound) {
+		t.Errorf("second Delete = %v; want ErrNotFound", err)
+	}
+	// Once deleted, the same story can be added again.
+	again := article(t, "Volcano", "https://example.com/volcano", corpus.GlobalScope, day(2), "The volcano erupted at dawn.")
+	mustAdd(t, s, again)
+}
+
+func testUpdate(t *testing.T, s Store) {
+	ctx := context.Background()
+	a := article(t, "Storm nears", "https://example.com/storm", "guild1", day(1), "A hurricane stayed offshore.")
+	other := article(t, "Other", "https://example.com/other", "guild1", day(1), "Something else entirely.")
+	mustAdd(t, s, a, other)
+	up := article(t, "Storm makes landfall", "https://example.com/storm", "ignored", day(2), "The cyclone reached the harbour at night.")
+	up.ID = a.ID
+	if err := s.Update(ctx, up); err != nil {
+		t.Fatalf("Update = %v", err)
+	}
+	if up.Scope != "guild1" || !up.AddedAt.Equal(a.AddedAt) {
+		t.Errorf("after Update: Scope %q AddedAt %v; want the stored guild1, %v", up.Scope, up.AddedAt, a.AddedAt)
+	}
+	got, err := s.Get(ctx, a.ID)
+	if err != nil || got.Title != "Storm makes landfall" || !strings.Contains(got.Body, "cyclone") || got.Passages[0].ID != up.Passages[0].ID {
+		t.Errorf("Get after Update = %+v, %v; want the new content", got, err)
+	}
+	dup := article(t, "Clash", "https://example.com/other", "guild1", day(3), "New words.")
+	dup.ID = a.ID
+	if err := s.Update(ctx, dup); !errors.Is(err, corpus.ErrDuplicate) {
+		t.Errorf("Update(to another article's URL) = %v; want ErrDuplicate", err)
+	}
+	missing := article(t, "Nowhere", "", corpus.GlobalScope, day(3), "No such article.")
+	missing.ID = 1 << 40
+	if err := s.Update(ctx, missing); !errors.Is(err, corpus.ErrNotFound) {
+		t.Errorf("Update(missing) = %v; want ErrNotFound", err)
+	}
+}
+
+func testChangeLog(t *testing.T, s Store) {
+	ctx := context.Background()
+	if seq, err := s.LastSeq(ctx); err != nil || seq != 0 {
+		t.Fatalf("LastSeq(empty) = %d, %v; want 0", seq, err)
+	}
+	a := article(t, "A", "", corpus.GlobalScope, day(1), "Alpha text.")
+	b := article(t, "B", "", corpus.GlobalScope, day(2), "Beta text.")
+	mustAdd(t, s, a, b)
+	up := article(t, "A2", "", corpus.GlobalScope, day(1), "Alpha text, revised.")
+	up.ID = a.ID
+	if err := s.Update(ctx, up); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	// A failed add logs nothing.
+	if err := s.Add(ctx, article(t, "A again", "", corpus.GlobalScope, day(1), "Alpha text, revised.")); !errors.Is(err, corpus.ErrDuplicate) {
+		t.Fatalf("Add(duplicate) = %v", err)
+	}
+	all, err := s.Changes(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{fmt.Sprintf("add %d", a.ID), fmt.Sprintf("add %d", b.ID), fmt.Sprintf("update %d", a.ID), fmt.Sprintf("remove %d", b.ID)}
+	var got []string
+	for i, c := range all {
+		got = append(got, fmt.Sprintf("%s %d", c.Op, c.ArticleID))
+		if i > 0 && c.Seq <= all[i-1].Seq {
+			t.Errorf("change %d has seq %d after %d; want increasing", i, c.Seq, all[i-1].Seq)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Changes = %q; want %q", got, want)
+	}
+	if seq, err := s.LastSeq(ctx); err != nil || seq != all[len(all)-1].Seq {
+		t.Errorf("LastSeq = %d, %v; want %d", seq, err, all[len(all)-1].Seq)
+	}
+	// Paging from the last sequence seen misses nothing and repeats nothing.
+	var paged []corpus.Change
+	for after := int64(0); ; {
+		page, err := s.Changes(ctx, after, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		paged = append(paged, page...)
+		after = page[len(page)-1].Seq
+	}
+	if len(paged) != len(all) {
+		t.Errorf("paged Changes gave %d entries; want %d", len(paged), len(all))
+	}
+}
+
+func testIndexedTerms(t *testing.T, s Store) {
+	ctx := context.Background()
+	body := strings.Repeat("Pakistan's government dismissed the recognition reports as speculation. ", 60) +
+		"\n\n" + strings.Repeat("Officials in Islamabad met the delegation on Tuesday. ", 60)
+	a := article(t, "Pakistan Dismisses Recognition", "", "guild9", day(5), body)
+	mustAdd(t, s, a)
+	got, err := s.ScanIndexed(ctx, 0, 10)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("ScanIndexed = %+v, %v; want one article", got, err)
+	}
+	x := got[0]
+	if x.ArticleID != a.ID || x.Scope != "guild9" || !x.PublishedAt.Equal(day(5)) || !slices.Equal(x.TitleTerms, corpus.Terms(a.Title)) {
+		t.Errorf("ScanIndexed = id %d scope %q published %v title %q; want %d guild9 %v %q",
+			x.ArticleID, x.Scope, x.PublishedAt, x.TitleTerms, a.ID, day(5), corpus.Terms(a.Title))
+	}
+	if len(x.Passages) != len(a.Passages) || len(a.Passages) < 2 {
+		t.Fatalf("ScanIndexed passages = %d; want %d (at least 2)", len(x.Passages), len(a.Passages))
+	}
+	for i, p := range x.Passages {
+		if p.ID != a.Passages[i].ID || !slices.Equal(p.Terms, corpus.Terms(a.Passages[i].Text)) {
+			t.Errorf("passage %d = id %d, %d terms; want id %d and corpus.Terms of its text", i, p.ID, len(p.Terms), a.Passages[i].ID)
+		}
+	}
+	if more, err := s.ScanIndexed(ctx, a.ID, 10); err != nil || len(more) != 0 {
+		t.Errorf("ScanIndexed(after last) = %d articles, %v; want none", len(more), err)
+	}
+}
+
+func testHydrate(t *testing.T, s Store) {
+	ctx := context.Background()
+	a := article(t, "Bridge", "https://example.com/b", corpus.GlobalScope, day(1), "The 640-metre bridge opened.")
+	b := article(t, "Port", "https://example.com/p", corpus.GlobalScope, day(2), "Port workers got a 7.5 percent rise.")
+	mustAdd(t, s, a, b)
+	in := []corpus.Hit{
+		{Passage: corpus.Passage{ID: b.Passages[0].ID}, Article: corpus.Article{ID: b.ID}, Score: 2},
+		{Passage: corpus.Passage{ID: a.Passages[0].ID}, Article: corpus.Article{ID: b.ID}, Score: 1.5}, // stale: wrong article
+		{Passage: corpus.Passage{ID: a.Passages[0].ID}, Article: corpus.Article{ID: a.ID}, Score: 1},
+		{Passage: corpus.Passage{ID: 1 << 40}, Article: corpus.Article{ID: a.ID}, Score: 0.5}, // gone
+	}
+	got, err := s.Hydrate(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Article.Title != "Port" || got[1].Article.Title != "Bridge" ||
+		got[0].Score != 2 || got[1].Score != 1 || got[1].Passage.Text != a.Passages[0].Text || got[1].Article.URL != a.URL {
+		t.Errorf("Hydrate = %+v; want Port (2) then Bridge (1) with their text and metadata", got)
+	}
+}
+
+func testFeedState(t *testing.T, s Store) {
+	ctx := context.Background()
+	f := &corpus.Feed{URL: "https://example.com/feed.xml", Scope: corpus.GlobalScope, AddedBy: "cli"}
+	if err := s.AddFeed(ctx, f); err != nil || f.ID == 0 {
+		t.Fatalf("AddFeed = %v (id %d)", err, f.ID)
+	}
+	if err := s.AddFeed(ctx, &corpus.Feed{URL: f.URL, Scope: corpus.GlobalScope}); !errors.Is(err, corpus.ErrDuplicate) {
+		t.Errorf("AddFeed(again) = %v; want ErrDuplicate", err)
+	}
+	f.ETag, f.Title, f.Failures, f.LastError = `"v1"`, "Example feed", 2, "timeout"
+	f.LastAttempt, f.NextPoll = day(1), day(2)
+	if err := s.SaveFeedState(ctx, *f); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Feed(ctx, f.ID)
+	if err != nil || got.ETag != `"v1"` || got.Title != "Example feed" || got.Failures != 2 || got.LastError != "timeout" || !got.NextPoll.Equal(day(2)) {
+		t.Errorf("Feed after SaveFeedState = %+v, %v", got, err)
+	}
+	a := article(t, "Item", "https://example.com/item", corpus.GlobalScope, day(1), "A feed item.")
+	mustAdd(t, s, a)
+	if err := s.SaveFeedItem(ctx, f.ID, "guid-1", a.ID, "h1"); err != nil {
+		t.Fatal(err)
+	}
+	if id, h, found, err := s.FeedItem(ctx, f.ID, "guid-1"); err != nil || !found || id != a.ID || h != "h1" {
+		t.Errorf("FeedItem = %d, %q, %v, %v; want %d h1 found", id, h, found, err, a.ID)
+	}
+	if _, _, found, err := s.FeedItem(ctx, f.ID, "guid-2"); err != nil || found {
+		t.Errorf("FeedItem(unseen) found=%v, %v; want not found", found, err)
+	}
+	// Deleting the item's article keeps the item seen.
+	if err := s.Delete(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, found, err := s.FeedItem(ctx, f.ID, "guid-1"); err != nil || !found {
+		t.Errorf("FeedItem after its article's delete: found=%v, %v; want still seen", found, err)
+	}
+	if err := s.RemoveFeed(ctx, f.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Feed(ctx, f.ID); !errors.Is(err, corpus.ErrNotFound) {
+		t.Errorf("Feed(removed) = %v; want ErrNotFound", err)
+	}
+}
+
+func testEvents(t *testing.T, s Store) {
+	ctx := context.Background()
+	for i, e := range []corpus.Event{
+		{At: day(1), Action: "add", ArticleID: 1, Title: "One", UserID: "u1", ServerID: "S", Actor: "discord:u1"},
+		{At: day(2), Action: "remove", ArticleID: 1, Title: "One", UserID: "u2", ServerID: "S", Actor: "discord:u2"},
+		{At: day(3), Action: "add", ArticleID: 2, Title: "Two", ServerID: "T", Actor: "discord:u3"},
+	} {
+		if err := s.Record(ctx, e); err != nil {
+			t.Fatalf("Record(%d) = %v", i, err)
+		}
+	}
+	got, err := s.Events(ctx, "S", 10)
+	if err != nil || len(got) != 2 || got[0].Action != "remove" || got[1].Action != "add" || got[0].UserID != "u2" {
+		t.Errorf("Events(S) = %+v, %v; want remove then add, newest first", got, err)
+	}
+}
