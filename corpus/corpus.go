@@ -1,5 +1,5 @@
 // Package corpus holds newsbot's domain types (articles, passages, search
-// queries and hits), the errors every store reports, and the pure functions
+// queries and hits, the change log), the errors every store reports, and the pure functions
 // that turn raw input into storable articles: readers for txt, md, html,
 // json and jsonl files, text normalisation, chunking into passages, URL
 // canonicalisation, content hashing and the term analyser shared by the
@@ -51,16 +51,16 @@ type Hit struct {
 	Passage Passage
 	Article Article
 	// Score is higher for better matches. For the lexical search it is the
-	// negated FTS5 bm25() value, so it is positive and unbounded.
+	// BM25 score (positive and unbounded).
 	Score float64
 }
 
-// SearchQuery asks a store for passages.
+// SearchQuery asks the index for passages.
 type SearchQuery struct {
-	// Match is an FTS5 MATCH expression over analysed terms (see Terms). The
-	// retrieval package builds it; stores pass it through unchanged. An empty
-	// Match returns no hits.
-	Match string
+	// Terms are analysed terms (see Terms) with their weights; a passage
+	// scores the weighted sum of its BM25 scores for them. No terms, no
+	// hits.
+	Terms []QueryTerm
 	// Published limits the articles by their published time.
 	Published Published
 	// Scopes lists the scopes that may be returned; empty means GlobalScope only.

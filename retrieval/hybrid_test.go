@@ -83,10 +83,10 @@ func (e *conceptEmbedder) Embed(ctx context.Context, texts []string) ([][]float3
 	return out, nil
 }
 
-// memIndex is a brute-force VectorSearcher over an ftsStore's passages,
+// memIndex is a brute-force VectorSearcher over a memStore's passages,
 // embedded (title and text) by e; it records its last query.
 type memIndex struct {
-	store *ftsStore
+	store *memStore
 	vecs  map[int64][]float32
 
 	mu     sync.Mutex
@@ -94,7 +94,7 @@ type memIndex struct {
 	pub    corpus.Published
 }
 
-func newMemIndex(s *ftsStore, e *conceptEmbedder) *memIndex {
+func newMemIndex(s *memStore, e *conceptEmbedder) *memIndex {
 	x := &memIndex{store: s, vecs: make(map[int64][]float32)}
 	for id, p := range s.passages {
 		x.vecs[id] = e.vector(s.articles[p.ArticleID].Title + "\n\n" + p.Text)
@@ -167,14 +167,14 @@ func TestHybridFindsPassageOnlyVectorsMatch(t *testing.T) {
 	ctx := context.Background()
 	q := Request{Question: "Which country are the soccer champions?", AsOf: testAsOf}
 
-	lexical, err := New(f.store, Options{}).Retrieve(ctx, q)
+	lexical, err := New(f.store, f.store, Options{}).Retrieve(ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if slices.Contains(articleIDs(lexical.Hits), f.cup) {
 		t.Fatalf("lexical Retrieve already finds the cup story (%v); the test needs a question without its words", articleIDs(lexical.Hits))
 	}
-	r := New(f.store, Options{Vectors: &Vectors{Embedder: emb, Index: newMemIndex(f.store, emb)}})
+	r := New(f.store, f.store, Options{Vectors: &Vectors{Embedder: emb, Index: newMemIndex(f.store, emb)}})
 	res, err := r.Retrieve(ctx, q)
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +200,7 @@ func TestHybridKeepsLexicalAgreement(t *testing.T) {
 	idx := newMemIndex(f.store, emb)
 	// Asked a month later: a replay, so the index also gets Before.
 	later := func() time.Time { return testAsOf.AddDate(0, 1, 0) }
-	r := New(f.store, Options{Vectors: &Vectors{Embedder: emb, Index: idx}, Now: later})
+	r := New(f.store, f.store, Options{Vectors: &Vectors{Embedder: emb, Index: idx}, Now: later})
 	res, err := r.Retrieve(context.Background(), Request{Question: "Harbour Bridge cable repairs this week", AsOf: testAsOf,
 		Scopes: []string{corpus.GlobalScope, "guild-1"}})
 	if err != nil {
@@ -234,7 +234,7 @@ func TestHybridFallsBackToLexical(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	q := Request{Question: "Harbour Bridge cables", AsOf: testAsOf}
-	want, err := New(f.store, Options{}).Retrieve(ctx, q)
+	want, err := New(f.store, f.store, Options{}).Retrieve(ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestHybridFallsBackToLexical(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
-			r := New(f.store, Options{Vectors: &Vectors{Embedder: tc.emb, Index: newMemIndex(f.store, newConceptEmbedder()),
+			r := New(f.store, f.store, Options{Vectors: &Vectors{Embedder: tc.emb, Index: newMemIndex(f.store, newConceptEmbedder()),
 				Timeout: 50 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
 			got, err := r.Retrieve(ctx, q)
 			if err != nil {
@@ -267,7 +267,7 @@ func TestHybridOffWithoutTerms(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	emb := newConceptEmbedder()
-	r := New(f.store, Options{Vectors: &Vectors{Embedder: emb, Index: newMemIndex(f.store, emb)}})
+	r := New(f.store, f.store, Options{Vectors: &Vectors{Embedder: emb, Index: newMemIndex(f.store, emb)}})
 	res, err := r.Retrieve(context.Background(), Request{Question: "What happened this week?", AsOf: testAsOf})
 	if err != nil || len(res.Hits) != 0 {
 		t.Errorf("Retrieve(no terms) = %v, %v; want no hits", res.Hits, err)

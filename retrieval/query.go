@@ -1,15 +1,11 @@
 package retrieval
 
 import (
-	"strings"
-	"unicode"
-	"unicode/utf8"
-
 	"github.com/newsbot/newsbot/corpus"
 )
 
 // MaxQueryTerms caps the terms of one search: a question has a handful, and a
-// pasted wall of text would otherwise make an OR of thousands of terms that
+// pasted wall of text would otherwise make a union of thousands of terms that
 // costs the index time and matches everything.
 const MaxQueryTerms = 32
 
@@ -46,46 +42,4 @@ func isFiller(term string) bool {
 		return true
 	}
 	return false
-}
-
-// MatchExpr builds an FTS5 MATCH expression that ORs terms: each is quoted as
-// an FTS5 string (embedded quotes doubled), so no user text can be read as an
-// operator, column filter or syntax. Control characters and invalid UTF-8 are
-// removed, empty and repeated terms dropped, and at most MaxQueryTerms kept.
-// It returns "" when no term is left; a store returns no hits for "".
-func MatchExpr(terms []string) string {
-	var b strings.Builder
-	seen := make(map[string]bool, len(terms))
-	n := 0
-	for _, t := range terms {
-		t = cleanTerm(t)
-		if t == "" || seen[t] {
-			continue
-		}
-		seen[t] = true
-		if n > 0 {
-			b.WriteString(" OR ")
-		}
-		b.WriteByte('"')
-		b.WriteString(strings.ReplaceAll(t, `"`, `""`))
-		b.WriteByte('"')
-		n++
-		if n == MaxQueryTerms {
-			break
-		}
-	}
-	return b.String()
-}
-
-// cleanTerm drops what SQLite and FTS5 handle badly inside a string (NUL ends
-// it early, invalid UTF-8) and surrounding space.
-func cleanTerm(t string) string {
-	t = strings.ToValidUTF8(t, "")
-	t = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return -1
-		}
-		return r
-	}, t)
-	return strings.TrimSpace(t)
 }

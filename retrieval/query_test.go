@@ -10,40 +10,6 @@ import (
 	"github.com/newsbot/newsbot/corpus"
 )
 
-func TestMatchExpr(t *testing.T) {
-	t.Parallel()
-	many := make([]string, MaxQueryTerms+10)
-	for i := range many {
-		many[i] = "t" + strings.Repeat("x", i)
-	}
-	tests := []struct {
-		name  string
-		terms []string
-		want  string
-	}{
-		{"none", nil, ""},
-		{"empty terms", []string{"", " ", "\x00"}, ""},
-		{"one", []string{"taliban"}, `"taliban"`},
-		{"or", []string{"taliban", "recognis"}, `"taliban" OR "recognis"`},
-		{"repeat", []string{"a", "b", "a"}, `"a" OR "b"`},
-		{"quote doubled", []string{`say "hi"`}, `"say ""hi"""`},
-		{"operators stay strings", []string{"NEAR(a b)", "AND", "title:x"}, `"NEAR(a b)" OR "AND" OR "title:x"`},
-		{"control chars removed", []string{"a\x00b\x1f"}, `"ab"`},
-		{"invalid utf8 removed", []string{"a\xffb"}, `"ab"`},
-		{"capped", many, MatchExpr(many[:MaxQueryTerms])},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := MatchExpr(tt.terms); got != tt.want {
-				t.Errorf("MatchExpr(%q) = %q; want %q", tt.terms, got, tt.want)
-			}
-		})
-	}
-	if got := len(parseMatchExpr(t, MatchExpr(many))); got != MaxQueryTerms {
-		t.Errorf("MatchExpr(%d terms) has %d terms; want %d", len(many), got, MaxQueryTerms)
-	}
-}
-
 func TestQueryTermsFor(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -78,65 +44,31 @@ func longText(n int) string {
 	return b.String()
 }
 
-// parseMatchExpr splits a MatchExpr output into its unquoted terms, failing
-// the test unless it is exactly `"t1" OR "t2" ...` with quotes doubled inside.
-func parseMatchExpr(t testing.TB, expr string) []string {
-	t.Helper()
-	var terms []string
-	rest := expr
-	for rest != "" {
-		if len(terms) > 0 {
-			if !strings.HasPrefix(rest, " OR ") {
-				t.Fatalf("MatchExpr output %q: want \" OR \" at %q", expr, rest)
-			}
-			rest = rest[len(" OR "):]
-		}
-		if !strings.HasPrefix(rest, `"`) {
-			t.Fatalf("MatchExpr output %q: want a quote at %q", expr, rest)
-		}
-		rest = rest[1:]
-		var term strings.Builder
-		for {
-			i := strings.IndexByte(rest, '"')
-			if i < 0 {
-				t.Fatalf("MatchExpr output %q: unterminated string", expr)
-			}
-			term.WriteString(rest[:i])
-			rest = rest[i+1:]
-			if strings.HasPrefix(rest, `"`) {
-				term.WriteByte('"')
-				rest = rest[1:]
-				continue
-			}
-			break
-		}
-		terms = append(terms, term.String())
-	}
-	return terms
-}
-
-func FuzzMatchExpr(f *testing.F) {
+// FuzzQueryTermsFor checks the one input every user controls: whatever the
+// question, its search terms are at most MaxQueryTerms distinct, non-empty
+// runs of lower-case letters and digits in valid UTF-8.
+func FuzzQueryTermsFor(f *testing.F) {
 	for _, s := range hostileInputs() {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, terms := range [][]string{corpus.QueryTerms(s), strings.Fields(s), strings.Split(s, ",")} {
-			expr := MatchExpr(terms)
-			got := parseMatchExpr(t, expr)
-			if len(got) > MaxQueryTerms {
-				t.Fatalf("MatchExpr(%q) has %d terms; want at most %d", terms, len(got), MaxQueryTerms)
+		got := QueryTermsFor(s)
+		if len(got) > MaxQueryTerms {
+			t.Fatalf("QueryTermsFor(%q) has %d terms; want at most %d", s, len(got), MaxQueryTerms)
+		}
+		seen := make(map[string]bool)
+		for _, term := range got {
+			if term == "" || seen[term] || !utf8.ValidString(term) ||
+				strings.IndexFunc(term, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) || unicode.IsUpper(r) }) >= 0 {
+				t.Fatalf("QueryTermsFor(%q) = %q: bad or repeated term %q", s, got, term)
 			}
-			for _, term := range got {
-				if term == "" || !utf8.ValidString(term) || strings.IndexFunc(term, unicode.IsControl) >= 0 {
-					t.Fatalf("MatchExpr(%q) = %q: bad term %q", terms, expr, term)
-				}
-			}
+			seen[term] = true
 		}
 	})
 }
 
-// hostileInputs are questions that would break an FTS5 expression built
-// without quoting.
+// hostileInputs are questions that break a query parser built carelessly:
+// query syntax, quotes, control characters, invalid UTF-8, huge inputs.
 func hostileInputs() []string {
 	return []string{
 		`"`, `""`, `"unbalanced`, `a "b" c`, `(`, `)`, `(a OR b`, `NEAR(a b, 3)`, `NEAR`,

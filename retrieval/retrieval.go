@@ -1,30 +1,40 @@
 // Package retrieval turns a question into ranked passages: it reads time
 // expressions ("this week") as a published-time filter, analyses the rest into
-// terms, searches the store's BM25 index, re-ranks with a mild recency prior,
-// keeps a few passages per article and says how confident it is that the
-// corpus covers the question.
+// terms, searches the in-memory BM25 index (retrieval/index), re-ranks with a
+// mild recency prior, keeps a few passages per article, fetches their text
+// from the store and says how confident it is that the corpus covers the
+// question.
 package retrieval
 
 import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/newsbot/newsbot/corpus"
 )
 
-// Searcher is what retrieval needs from a store.
+// Searcher is the lexical index (retrieval/index.Index is one).
 type Searcher interface {
-	// Search returns passages matching q.Match (an FTS5 expression over
-	// analysed terms), best first, with Score = -bm25 (positive, higher
-	// better).
+	// Search returns the passages best matching q's weighted terms, best
+	// first, with Score the BM25 score (positive, higher better). Hits
+	// carry ids, the article's scope and published time, and the score;
+	// the Hydrator fills in the rest.
 	Search(ctx context.Context, q corpus.SearchQuery) ([]corpus.Hit, error)
 	// DocFreq returns, for each term, the number of passages that contain it
 	// (terms in no passage may be missing or 0) and the total number of
 	// passages.
-	DocFreq(ctx context.Context, terms []string) (map[string]int, int, error)
+	DocFreq(terms []string) (map[string]int, int)
+}
+
+// Hydrator fills in the text and article metadata of hits that carry only
+// ids, dropping those whose passage is gone or changed article (the store
+// is one: corpus/sqlite.DB.Hydrate).
+type Hydrator interface {
+	Hydrate(ctx context.Context, hits []corpus.Hit) ([]corpus.Hit, error)
 }
 
 // Defaults of Options.
@@ -116,11 +126,14 @@ type Options struct {
 // Retriever answers questions with passages from a Searcher.
 type Retriever struct {
 	s   Searcher
+	h   Hydrator
 	opt Options
+	an  corpus.Analyzer // caches stems of the hits' text the confidence reads
 }
 
-// New returns a Retriever over s, filling unset options with the defaults.
-func New(s Searcher, opt Options) *Retriever {
+// New returns a Retriever over the index s and the store h, filling unset
+// options with the defaults.
+func New(s Searcher, h Hydrator, opt Options) *Retriever {
 	if opt.K <= 0 {
 		opt.K = DefaultK
 	}
@@ -142,7 +155,7 @@ func New(s Searcher, opt Options) *Retriever {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Retriever{s: s, opt: opt}
+	return &Retriever{s: s, h: h, opt: opt}
 }
 
 // Request is one question.
@@ -235,38 +248,25 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	// Hybrid retrieval (hybrid.go): the vector search runs meanwhile.
 	vectors := r.searchVectors(ctx, rest, pub, req.Scopes)
 
-	scored := make(map[int64]*corpus.Hit)
-	var order []int64 // first-seen order keeps ties deterministic
-	add := func(ts []string, weight float64) error {
-		hits, err := r.s.Search(ctx, corpus.SearchQuery{
-			Match:     MatchExpr(ts),
-			Published: pub,
-			Scopes:    req.Scopes,
-			K:         r.opt.Candidates,
-		})
-		if err != nil {
-			return fmt.Errorf("search passages: %w", err)
-		}
-		for _, h := range hits {
-			// BM25 sums over terms, so adding the scores of two disjoint
-			// term sets scores the passage for the weighted union.
-			if prev, ok := scored[h.Passage.ID]; ok {
-				prev.Score += weight * h.Score
-				continue
-			}
-			h.Score *= weight
-			scored[h.Passage.ID] = &h
-			order = append(order, h.Passage.ID)
-		}
-		return nil
+	// One search for the weighted union: BM25 sums over terms, so a
+	// passage scores its question terms plus contextWeight times its
+	// context terms.
+	q := corpus.SearchQuery{Published: pub, Scopes: req.Scopes, K: r.opt.Candidates}
+	for _, t := range terms {
+		q.Terms = append(q.Terms, corpus.QueryTerm{Term: t, Weight: 1})
 	}
-	if err := add(terms, 1); err != nil {
-		return res, err
+	for _, t := range ctxTerms {
+		q.Terms = append(q.Terms, corpus.QueryTerm{Term: t, Weight: contextWeight})
 	}
-	if len(ctxTerms) > 0 {
-		if err := add(ctxTerms, contextWeight); err != nil {
-			return res, err
-		}
+	found, err := r.s.Search(ctx, q)
+	if err != nil {
+		return res, fmt.Errorf("search passages: %w", err)
+	}
+	scored := make(map[int64]*corpus.Hit, len(found))
+	order := make([]int64, 0, len(found)) // first-seen order keeps ties deterministic
+	for i := range found {
+		scored[found[i].Passage.ID] = &found[i]
+		order = append(order, found[i].Passage.ID)
 	}
 
 	order = vectors.fuse(ctx, scored, order) // hybrid.go; a no-op when off
@@ -280,19 +280,66 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 		hits = append(hits, h)
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
-	res.Hits = diversify(hits, r.opt.MaxPerArticle, k)
+	if res.Hits, err = r.hydrate(ctx, hits, k, req.Scopes, pub); err != nil {
+		return res, err
+	}
 
 	// The confidence judges whether the passages cover what was asked: the
 	// question's own words. A follow-up's context steers the ranking but is
 	// optional, so its words (a long earlier answer) must not lower the
-	// confidence; only a follow-up with no words of its own ("and then?")
-	// is judged by its context.
-	if len(terms) > 0 {
-		res.Confidence, err = r.confidence(ctx, terms, nil, res.Hits)
-	} else {
-		res.Confidence, err = r.confidence(ctx, ctxTerms, nil, res.Hits)
+	// confidence; a follow-up with no words of its own ("and then?") was
+	// given its context's terms as its own above.
+	res.Confidence = r.confidence(terms, res.Hits)
+	return res, nil
+}
+
+// hydrate keeps the best hits, at most MaxPerArticle per article and at
+// most k, and fetches their text and article metadata from the store. A
+// hit the store no longer holds as the index saw it (deleted, or its id
+// reused since; the index applies the change log a moment later) is
+// dropped, and so is one whose stored article is not visible in scopes or
+// outside pub: what a question shows always comes from the store as it is
+// now. The next hits take the dropped ones' places.
+func (r *Retriever) hydrate(ctx context.Context, hits []corpus.Hit, k int, scopes []string, pub corpus.Published) ([]corpus.Hit, error) {
+	var out []corpus.Hit
+	per := make(map[int64]int)
+	for len(hits) > 0 && len(out) < k {
+		// The common case takes one round: nothing is dropped.
+		var batch []corpus.Hit
+		for len(hits) > 0 && len(out)+len(batch) < k {
+			h := hits[0]
+			hits = hits[1:]
+			if per[h.Article.ID] >= r.opt.MaxPerArticle {
+				continue
+			}
+			per[h.Article.ID]++
+			batch = append(batch, h)
+		}
+		got, err := r.h.Hydrate(ctx, batch)
+		if err != nil {
+			return nil, fmt.Errorf("read passages: %w", err)
+		}
+		for _, h := range got {
+			if visible(h.Article, scopes, pub) {
+				out = append(out, h)
+			}
+		}
 	}
-	return res, err
+	return out, nil
+}
+
+// visible reports whether a stored article may be shown to a question in
+// scopes with the published filter pub (the index filtered on the same,
+// possibly a moment out of date).
+func visible(a corpus.Article, scopes []string, pub corpus.Published) bool {
+	if !slices.Contains(corpus.ScopesOrGlobal(scopes), a.Scope) {
+		return false
+	}
+	t := a.PublishedAt
+	if pub.Dated() && (t.IsZero() || (!pub.From.IsZero() && t.Before(pub.From)) || (!pub.To.IsZero() && !t.Before(pub.To))) {
+		return false
+	}
+	return pub.Before.IsZero() || t.IsZero() || !t.After(pub.Before)
 }
 
 // recencyBonus is RecencyWeight * 2^(-age/halfLife) for a story published at
@@ -303,23 +350,6 @@ func (r *Retriever) recencyBonus(published, asOf time.Time) float64 {
 	}
 	age := asOf.Sub(published)
 	return r.opt.RecencyWeight * math.Exp2(-float64(age)/float64(r.opt.RecencyHalfLife))
-}
-
-// diversify keeps hits in order, at most perArticle per article, at most k.
-func diversify(hits []corpus.Hit, perArticle, k int) []corpus.Hit {
-	out := make([]corpus.Hit, 0, min(k, len(hits)))
-	per := make(map[int64]int)
-	for _, h := range hits {
-		if len(out) == k {
-			break
-		}
-		if per[h.Article.ID] >= perArticle {
-			continue
-		}
-		per[h.Article.ID]++
-		out = append(out, h)
-	}
-	return out
 }
 
 // contextTerms are the terms of a follow-up's context not already in the
@@ -353,42 +383,35 @@ func contextTerms(context string, question []string) []string {
 // (missedNumberPenalty) when a number of the question is in none of them.
 // idf(t) = ln(1 + N/(df+1)), so a term the corpus lacks altogether weighs the
 // most: a question about something the corpus never mentions scores low even
-// when its other words match. Context terms weigh contextWeight. The counts
+// when its other words match. The counts
 // are over the whole corpus, not only the stories published by AsOf: they
 // weigh words, and a replayed question changes them very little.
-func (r *Retriever) confidence(ctx context.Context, terms, ctxTerms []string, hits []corpus.Hit) (float64, error) {
+func (r *Retriever) confidence(terms []string, hits []corpus.Hit) float64 {
 	if len(hits) == 0 {
-		return 0, nil
+		return 0
 	}
-	all := append(append([]string(nil), terms...), ctxTerms...)
-	df, n, err := r.s.DocFreq(ctx, all)
-	if err != nil {
-		return 0, fmt.Errorf("document frequencies: %w", err)
-	}
-	weight := make(map[string]float64, len(all))
+	df, n := r.s.DocFreq(terms)
+	weight := make(map[string]float64, len(terms))
 	var total float64
-	for i, t := range all {
+	for _, t := range terms {
 		w := math.Log(1 + float64(n)/float64(df[t]+1))
-		if i >= len(terms) {
-			w *= contextWeight
-		}
 		weight[t] = w
 		total += w
 	}
 	if total == 0 {
-		return 0, nil
+		return 0
 	}
 
-	inBest := windowTerms(hits[0], weight, confidenceWindow)
+	inBest := r.windowTerms(hits[0], weight, confidenceWindow)
 	inTop := make(map[string]bool)
 	for _, h := range hits[:min(topHitsN, len(hits))] {
-		for t := range hitTerms(h) {
+		for t := range r.hitTerms(h) {
 			inTop[t] = true
 		}
 	}
 	var best, top float64
 	missedNumber := false
-	for _, t := range all {
+	for _, t := range terms {
 		if inBest[t] {
 			best += weight[t]
 		}
@@ -418,7 +441,7 @@ func (r *Retriever) confidence(ctx context.Context, terms, ctxTerms []string, hi
 	if missedNumber {
 		c *= missedNumberPenalty
 	}
-	return math.Max(0, math.Min(1, c)), nil
+	return math.Max(0, math.Min(1, c))
 }
 
 // confidenceWindow is the span, in analysed terms (about 100 words), in
@@ -431,12 +454,12 @@ const confidenceWindow = 60
 // of weight; ties go to the earliest window). Query terms the title already
 // holds do not count in choosing the window: the window should add what
 // the title lacks, not restate the headline.
-func windowTerms(h corpus.Hit, weight map[string]float64, size int) map[string]bool {
+func (r *Retriever) windowTerms(h corpus.Hit, weight map[string]float64, size int) map[string]bool {
 	set := make(map[string]bool)
-	for _, t := range corpus.Terms(h.Article.Title) {
+	for _, t := range r.an.Terms(h.Article.Title) {
 		set[t] = true
 	}
-	terms := corpus.Terms(h.Passage.Text)
+	terms := r.an.Terms(h.Passage.Text)
 	count := make(map[string]int)
 	var cur, best float64
 	bestStart := 0
@@ -466,12 +489,12 @@ func windowTerms(h corpus.Hit, weight map[string]float64, size int) map[string]b
 }
 
 // hitTerms is the set of analysed terms of a hit's article title and passage.
-func hitTerms(h corpus.Hit) map[string]bool {
+func (r *Retriever) hitTerms(h corpus.Hit) map[string]bool {
 	set := make(map[string]bool)
-	for _, t := range corpus.Terms(h.Article.Title) {
+	for _, t := range r.an.Terms(h.Article.Title) {
 		set[t] = true
 	}
-	for _, t := range corpus.Terms(h.Passage.Text) {
+	for _, t := range r.an.Terms(h.Passage.Text) {
 		set[t] = true
 	}
 	return set

@@ -16,7 +16,7 @@ import (
 // fixture is a small corpus of made-up stories around testAsOf
 // (Fri 27 Nov 2026).
 type fixture struct {
-	store                         *ftsStore
+	store                         *memStore
 	bridge, oldFerry, newFerry    int64
 	cup, mayorParks, guildArticle int64
 	bridgePassages                int
@@ -24,7 +24,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	s := mustOpenFTS(t)
+	s := mustOpenMem(t)
 	f := &fixture{store: s}
 	bridge := []string{
 		"The Harbour Bridge reopened to traffic on Wednesday after eight months of repairs to its steel cables, the city transport authority said.",
@@ -66,7 +66,7 @@ func articleIDs(hits []corpus.Hit) []int64 {
 func TestRetrieve(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	r := New(f.store, Options{Now: func() time.Time { return testAsOf }})
+	r := New(f.store, f.store, Options{Now: func() time.Time { return testAsOf }})
 	ctx := context.Background()
 
 	t.Run("time filter applied and removed from terms", func(t *testing.T) {
@@ -125,7 +125,7 @@ func TestRetrieve(t *testing.T) {
 		// A live question (AsOf is now) is not limited: a story dated in
 		// the future by mistake is still found.
 		june := day(2026, 6, 10)
-		live := New(f.store, Options{Now: func() time.Time { return june }})
+		live := New(f.store, f.store, Options{Now: func() time.Time { return june }})
 		res, err = live.Retrieve(ctx, Request{Question: "ferry evening sailings", AsOf: june})
 		if err != nil {
 			t.Fatal(err)
@@ -166,7 +166,7 @@ func TestRetrieve(t *testing.T) {
 				t.Errorf("Retrieve(K=%d) = %d hits; want %d", k, len(res.Hits), k)
 			}
 		}
-		res, err := New(f.store, Options{K: 2, MaxPerArticle: 4}).Retrieve(ctx, Request{Question: "bridge", AsOf: testAsOf})
+		res, err := New(f.store, f.store, Options{K: 2, MaxPerArticle: 4}).Retrieve(ctx, Request{Question: "bridge", AsOf: testAsOf})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +228,7 @@ func TestRetrieve(t *testing.T) {
 func TestRetrieveConfidence(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	r := New(f.store, Options{})
+	r := New(f.store, f.store, Options{})
 	tests := []struct {
 		question string
 		high     bool
@@ -274,9 +274,9 @@ func TestRetrieveSeed(t *testing.T) {
 			paragraphs = append(paragraphs, p)
 		}
 	}
-	s := mustOpenFTS(t)
+	s := mustOpenMem(t)
 	s.add(t, corpus.Article{Title: strings.TrimSpace(title), Source: "seed"}, paragraphs...)
-	r := New(s, Options{})
+	r := New(s, s, Options{})
 	tests := []struct {
 		question string
 		high     bool
@@ -303,7 +303,7 @@ func TestRetrieveSeed(t *testing.T) {
 func TestRetrieveNoTerms(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	r := New(f.store, Options{})
+	r := New(f.store, f.store, Options{})
 	tests := []struct {
 		question  string
 		wantRange bool
@@ -329,7 +329,7 @@ func TestRetrieveNoTerms(t *testing.T) {
 func TestRetrieveHostile(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	r := New(f.store, Options{})
+	r := New(f.store, f.store, Options{})
 	for _, q := range hostileInputs() {
 		res, err := r.Retrieve(context.Background(), Request{Question: q, Context: q, AsOf: testAsOf})
 		if err != nil {
@@ -347,14 +347,16 @@ func (s failingSearcher) Search(context.Context, corpus.SearchQuery) ([]corpus.H
 	return nil, s.err
 }
 
-func (s failingSearcher) DocFreq(context.Context, []string) (map[string]int, int, error) {
-	return nil, 0, s.err
+func (s failingSearcher) DocFreq([]string) (map[string]int, int) { return nil, 0 }
+
+func (s failingSearcher) Hydrate(context.Context, []corpus.Hit) ([]corpus.Hit, error) {
+	return nil, s.err
 }
 
 func TestRetrieveSearchError(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
-	_, err := New(failingSearcher{boom}, Options{}).Retrieve(context.Background(), Request{Question: "taliban"})
+	_, err := New(failingSearcher{boom}, failingSearcher{boom}, Options{}).Retrieve(context.Background(), Request{Question: "taliban"})
 	if !errors.Is(err, boom) {
 		t.Errorf("Retrieve with a failing store = %v; want it to wrap %v", err, boom)
 	}
@@ -363,7 +365,7 @@ func TestRetrieveSearchError(t *testing.T) {
 func TestRetrieveDefaultAsOf(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	res, err := New(f.store, Options{}).Retrieve(context.Background(), Request{Question: "bridge repairs today"})
+	res, err := New(f.store, f.store, Options{}).Retrieve(context.Background(), Request{Question: "bridge repairs today"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +399,7 @@ func TestWindowTerms(t *testing.T) {
 		{"title terms do not steer the window", "Strike", "strike " + filler(20) + " ferry mayor", 5, []string{"ferri", "mayor", "strike"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			set := windowTerms(corpus.Hit{Article: corpus.Article{Title: tc.title}, Passage: corpus.Passage{Text: tc.text}}, weight, tc.size)
+			set := new(Retriever).windowTerms(corpus.Hit{Article: corpus.Article{Title: tc.title}, Passage: corpus.Passage{Text: tc.text}}, weight, tc.size)
 			var got []string
 			for _, q := range []string{"ferri", "mayor", "strike"} {
 				if set[q] {

@@ -1,0 +1,270 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// Source is the store as the index reads it: the articles' analysed terms
+// and the change log (corpus/sqlite.DB is one).
+type Source interface {
+	// LastSeq returns the newest change-log sequence number.
+	LastSeq(ctx context.Context) (int64, error)
+	// Changes returns up to limit changes after seq, in order.
+	Changes(ctx context.Context, after int64, limit int) ([]corpus.Change, error)
+	// IndexedArticles returns the terms of the given articles that exist.
+	IndexedArticles(ctx context.Context, ids []int64) ([]corpus.IndexedArticle, error)
+}
+
+// Scanner pages through every stored article, for a full build.
+type Scanner interface {
+	ScanIndexed(ctx context.Context, after int64, limit int) ([]corpus.IndexedArticle, error)
+}
+
+// Store is what Open reads: a Source that can also be scanned whole.
+type Store interface {
+	Source
+	Scanner
+}
+
+// Page sizes of reading the store: big enough that a query's overhead is
+// small against its rows, small enough to keep a page's memory modest.
+const (
+	scanPage   = 1000 // articles per page of a full build
+	changePage = 1000 // change-log entries per catch-up page
+)
+
+// Build reads every article of st into a new index. It notes the change
+// log's position before it starts and catches up from there at the end, so
+// articles added, changed or removed while it scanned are applied too
+// (applying a change twice is harmless: a change is applied by reading the
+// article as it is now).
+func Build(ctx context.Context, st Store, opt Options) (*Index, error) {
+	seq, err := st.LastSeq(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("build index: %w", err)
+	}
+	x := New(opt)
+	for after := int64(0); ; {
+		page, err := st.ScanIndexed(ctx, after, scanPage)
+		if err != nil {
+			return nil, fmt.Errorf("build index: %w", err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		if err := x.PutBatch(page); err != nil {
+			return nil, fmt.Errorf("build index: %w", err)
+		}
+		after = page[len(page)-1].ArticleID
+	}
+	x.SetSeq(seq)
+	if _, err := CatchUp(ctx, x, st); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// CatchUp applies the change log after x.Seq() to x and returns how many
+// changes it applied. Each page of changes is applied as the current state
+// of the articles it names: an article the store still holds is put (its
+// latest version), one it no longer holds is removed. x.Seq() advances
+// page by page, so an error leaves x consistent up to the last page
+// applied.
+func CatchUp(ctx context.Context, x *Index, src Source) (int, error) {
+	applied := 0
+	for {
+		changes, err := src.Changes(ctx, x.Seq(), changePage)
+		if err != nil {
+			return applied, fmt.Errorf("catch up index: %w", err)
+		}
+		if len(changes) == 0 {
+			return applied, nil
+		}
+		var ids []int64
+		seen := make(map[int64]bool, len(changes))
+		for _, c := range changes {
+			if !seen[c.ArticleID] {
+				seen[c.ArticleID] = true
+				ids = append(ids, c.ArticleID)
+			}
+		}
+		current, err := src.IndexedArticles(ctx, ids)
+		if err != nil {
+			return applied, fmt.Errorf("catch up index: %w", err)
+		}
+		for _, a := range current {
+			delete(seen, a.ArticleID)
+		}
+		for id := range seen {
+			x.Remove(id)
+		}
+		if err := x.PutBatch(current); err != nil {
+			return applied, fmt.Errorf("catch up index: %w", err)
+		}
+		x.SetSeq(changes[len(changes)-1].Seq)
+		applied += len(changes)
+	}
+}
+
+// Live is an index kept current with a store: opened from its snapshot
+// file when one is usable, else built from the store; then following the
+// change log (Follow) and saving a new snapshot now and then.
+type Live struct {
+	*Index
+	st   Store
+	path string // snapshot file; "" for none
+	log  *slog.Logger
+
+	saveMu  sync.Mutex   // one snapshot write at a time
+	savedAt atomic.Int64 // Seq of the last snapshot written or read
+}
+
+// LiveOptions configure OpenLive.
+type LiveOptions struct {
+	Options
+	// Snapshot is the snapshot file; empty means no snapshot (the index
+	// is built from the store at every start).
+	Snapshot string
+	Logger   *slog.Logger // nil discards
+}
+
+// OpenLive returns the index of st: read from opt.Snapshot and caught up
+// with the change log when the file is usable; built from the store (and
+// the snapshot written) when it is missing, damaged, of another version or
+// ahead of the store (a database restored from a backup, or replaced).
+func OpenLive(ctx context.Context, st Store, opt LiveOptions) (*Live, error) {
+	l := &Live{st: st, path: opt.Snapshot, log: opt.Logger}
+	if l.log == nil {
+		l.log = slog.New(slog.DiscardHandler)
+	}
+	start := time.Now()
+	if x, err := l.load(ctx, opt.Options); err == nil {
+		l.Index = x
+		l.savedAt.Store(x.Seq())
+		n, err := CatchUp(ctx, x, st)
+		if err != nil {
+			return nil, err
+		}
+		l.log.InfoContext(ctx, "index loaded", "snapshot", l.path, "passages", x.Len(), "caught_up", n, "seq", x.Seq(), "took", time.Since(start).Round(time.Millisecond))
+		return l, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		l.log.WarnContext(ctx, "index snapshot not usable, rebuilding from the store", "snapshot", l.path, "err", err)
+	}
+	x, err := Build(ctx, st, opt.Options)
+	if err != nil {
+		return nil, err
+	}
+	l.Index = x
+	l.log.InfoContext(ctx, "index built", "passages", x.Len(), "seq", x.Seq(), "took", time.Since(start).Round(time.Millisecond))
+	return l, nil
+}
+
+// load reads the snapshot and checks it against the store.
+func (l *Live) load(ctx context.Context, opt Options) (*Index, error) {
+	if l.path == "" {
+		return nil, fs.ErrNotExist
+	}
+	f, err := os.Open(l.path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	x, err := ReadSnapshot(f, opt)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", l.path, err)
+	}
+	last, err := l.st.LastSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if x.Seq() > last {
+		return nil, fmt.Errorf("snapshot at change %d is ahead of the store's %d: %w", x.Seq(), last, ErrSnapshot)
+	}
+	return x, nil
+}
+
+// Follow applies the change log every interval until ctx ends, so what
+// another process (a CLI ingest, another bot) commits is searchable here
+// within about interval. Errors are logged and retried at the next tick.
+// Every saveEvery changes it writes a new snapshot, and a last one when
+// ctx ends if anything changed.
+func (l *Live) Follow(ctx context.Context, interval time.Duration, saveEvery int64) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if l.Stale() {
+				if err := l.Save(); err != nil {
+					l.log.Warn("index snapshot not written", "err", err)
+				}
+			}
+			return
+		case <-t.C:
+		}
+		if _, err := CatchUp(ctx, l.Index, l.st); err != nil && ctx.Err() == nil {
+			l.log.WarnContext(ctx, "index catch-up failed; retrying", "err", err)
+		}
+		if l.path != "" && saveEvery > 0 && l.Seq()-l.savedAt.Load() >= saveEvery && l.saveMu.TryLock() {
+			// In the background: the next catch-up waits only for the
+			// snapshot's read of the index, not for the disk.
+			l.saveMu.Unlock()
+			go func() {
+				if err := l.Save(); err != nil {
+					l.log.Warn("index snapshot not written", "err", err)
+				}
+			}()
+		}
+	}
+}
+
+// Stale reports whether the snapshot on disk is behind the index (or there
+// is none), so a one-shot command knows whether writing one pays.
+func (l *Live) Stale() bool { return l.path != "" && l.Seq() != l.savedAt.Load() }
+
+// Save writes the snapshot file: to a temporary file beside it, synced,
+// then renamed over it, so a crash leaves the old snapshot or the new one,
+// never half of one. Without a snapshot path it does nothing.
+func (l *Live) Save() (err error) {
+	if l.path == "" {
+		return nil
+	}
+	l.saveMu.Lock()
+	defer l.saveMu.Unlock()
+	tmp, err := os.CreateTemp(filepath.Dir(l.path), filepath.Base(l.path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write index snapshot: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	seq := l.Seq() // the snapshot holds at least this much
+	if err := l.WriteSnapshot(tmp); err != nil {
+		return fmt.Errorf("write index snapshot: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write index snapshot: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write index snapshot: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), l.path); err != nil {
+		return fmt.Errorf("write index snapshot: %w", err)
+	}
+	l.savedAt.Store(seq)
+	return nil
+}
