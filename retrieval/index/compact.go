@@ -1,0 +1,133 @@
+package index
+
+import "math"
+
+// slabSize is the size of the shared allocations that compacted and loaded
+// postings live in: large enough that few exist, small enough that the
+// unused end of the last one costs little.
+const slabSize = 16 << 20
+
+// slab hands out pieces of large byte and block allocations. Each piece is
+// capped at its length, so an append to one list copies that list out and
+// never writes over its neighbour.
+type slab struct {
+	bytes  []byte
+	blocks []block
+}
+
+// byteSlice copies b into the slab.
+func (sl *slab) byteSlice(b []byte) []byte {
+	out := sl.takeBytes(len(b))
+	copy(out, b)
+	return out
+}
+
+// takeBytes returns a zeroed piece of n bytes.
+func (sl *slab) takeBytes(n int) []byte {
+	if n > slabSize/4 {
+		return make([]byte, n)
+	}
+	if len(sl.bytes)+n > cap(sl.bytes) {
+		sl.bytes = make([]byte, 0, slabSize)
+	}
+	start := len(sl.bytes)
+	sl.bytes = sl.bytes[:start+n]
+	return sl.bytes[start : start+n : start+n]
+}
+
+// blockSlice copies b into the slab.
+func (sl *slab) blockSlice(b []block) []block {
+	out := sl.takeBlocks(len(b))
+	copy(out, b)
+	return out
+}
+
+// takeBlocks returns a zeroed piece of n blocks.
+func (sl *slab) takeBlocks(n int) []block {
+	const per = slabSize / 16
+	if n > per/4 {
+		return make([]block, n)
+	}
+	if len(sl.blocks)+n > cap(sl.blocks) {
+		sl.blocks = make([]block, 0, per)
+	}
+	start := len(sl.blocks)
+	sl.blocks = sl.blocks[:start+n]
+	return sl.blocks[start : start+n : start+n]
+}
+
+// compacted returns a copy of s without its dead documents, numbered
+// densely in the same order, with every postings list re-encoded into
+// slabs. Terms no live document holds are dropped. The block bounds are
+// recomputed with opt's weights.
+func (s *state) compacted(opt Options) *state {
+	ns := newState()
+	ns.seq = s.seq
+	live := s.ndocs() - s.ndead
+	remap := make([]uint32, s.ndocs())
+	ns.pid = make([]int64, 0, live)
+	ns.aid = make([]int64, 0, live)
+	ns.pub = make([]int64, 0, live)
+	ns.scope = make([]uint32, 0, live)
+	ns.dlen = make([]uint32, 0, live)
+	ns.dead = make([]uint64, (live+63)/64)
+	for d := range s.ndocs() {
+		if s.isDead(uint32(d)) {
+			remap[d] = math.MaxUint32
+			continue
+		}
+		remap[d] = uint32(len(ns.pid))
+		ns.pid = append(ns.pid, s.pid[d])
+		ns.aid = append(ns.aid, s.aid[d])
+		ns.pub = append(ns.pub, s.pub[d])
+		ns.scope = append(ns.scope, s.scope[d])
+		ns.dlen = append(ns.dlen, s.dlen[d])
+		ns.total += uint64(s.dlen[d])
+	}
+	// Scopes keep their ids: a table of a few strings is not worth
+	// renumbering.
+	ns.scopes = append(ns.scopes, s.scopes...)
+	for i, sc := range ns.scopes {
+		ns.scopeID[sc] = uint32(i)
+	}
+	for id, sp := range s.articles {
+		ns.articles[id] = span{first: remap[sp.first], n: sp.n}
+	}
+
+	var (
+		sl           slab
+		docs, tt, tb [blockSize]uint32
+		tmp          plist
+		ndocs        = uint32(s.ndocs())
+	)
+	for id := range s.lists {
+		l := &s.lists[id]
+		tmp.data, tmp.blocks = tmp.data[:0], tmp.blocks[:0]
+		tmp.n, tmp.open, tmp.maxF, tmp.minD = 0, 0, 0, 0
+		for bi := range l.blocks {
+			buf, base := l.blockRange(bi)
+			k := decodeBlock(buf, base, ndocs, &docs, &tt, &tb)
+			for j := range k {
+				nd := remap[docs[j]]
+				if nd == math.MaxUint32 {
+					continue
+				}
+				tmp.add(nd, tt[j], tb[j], opt.weighted(tt[j], tb[j]), ns.dlen[nd])
+			}
+		}
+		if tmp.n == 0 {
+			continue
+		}
+		ns.termID[s.terms[id]] = uint32(len(ns.terms))
+		ns.terms = append(ns.terms, s.terms[id])
+		ns.lists = append(ns.lists, plist{
+			data:   sl.byteSlice(tmp.data),
+			blocks: sl.blockSlice(tmp.blocks),
+			n:      tmp.n,
+			open:   tmp.open,
+			maxF:   tmp.maxF,
+			minD:   tmp.minD,
+		})
+	}
+	return ns
+}

@@ -1,0 +1,383 @@
+// Package index is newsbot's in-memory retrieval engine: an inverted index
+// over the analysed terms of passages, ranked by the BM25 that SQLite FTS5
+// computes (two fields, title and body, with weights), with exact top-k
+// search pruned by MaxScore and block-max bounds, scope and date filters
+// applied inside the index, and a checksummed snapshot format.
+//
+// The index holds ids, dates, scopes and postings, never text: hits name
+// passages and articles, and the caller reads their text from the store.
+// Terms arrive analysed (corpus.Terms); the index never analyses text.
+package index
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// Options are the BM25 parameters. Zero fields take the defaults, which are
+// FTS5's k1 and b and the title and body weights the SQLite store used.
+type Options struct {
+	K1          float64 // term frequency saturation; default 1.2
+	B           float64 // length normalisation; default 0.75
+	TitleWeight float64 // weight of a title occurrence; default 2
+	BodyWeight  float64 // weight of a body occurrence; default 1
+}
+
+// withDefaults fills the zero fields.
+func (o Options) withDefaults() Options {
+	if o.K1 == 0 {
+		o.K1 = 1.2
+	}
+	if o.B == 0 {
+		o.B = 0.75
+	}
+	if o.TitleWeight == 0 {
+		o.TitleWeight = 2
+	}
+	if o.BodyWeight == 0 {
+		o.BodyWeight = 1
+	}
+	return o
+}
+
+// weighted returns the weighted term frequency f of a posting, with the
+// frequencies clamped as the postings store them.
+func (o Options) weighted(tt, tb uint32) float64 {
+	return o.TitleWeight*float64(min(tt, maxTitleTF)) + o.BodyWeight*float64(min(tb, maxBodyTF))
+}
+
+// maxDocs bounds the doc numbers, deleted documents included, so that
+// every per-term offset fits 32 bits (a posting takes at most 13 bytes).
+const maxDocs = 1 << 28
+
+// compactRatio: the index rewrites its postings without deleted documents
+// once more than 1 in compactRatio documents is deleted, so dead postings
+// cost at most ~20% of memory and search time.
+const compactRatio = 5
+
+// noDate marks a document whose article has no published time.
+const noDate = math.MinInt64
+
+// ErrFull means a Put would take the index past maxDocs documents.
+var ErrFull = errors.New("index full")
+
+// Index is an in-memory BM25 index of passages. It is safe for concurrent
+// use: searches run in parallel and a Put or Remove holds them up only
+// while it appends its postings.
+//
+// Deleted and replaced passages are marked dead and never returned; their
+// postings stay until the next compaction, and until then the statistics
+// of the ranking (N, the document frequencies and the average length)
+// count them, as Lucene's do. Compaction runs inside the Put or Remove that
+// takes the dead documents past a fifth of the index, without blocking
+// searches.
+type Index struct {
+	opt Options
+	// wmu serialises the writers (Put, Remove, Compact, WriteSnapshot), so
+	// that a writer may read s without mu while it builds a new state.
+	wmu sync.Mutex
+	// mu guards s: writers hold it to mutate s in place or to swap it,
+	// searches hold it for reading.
+	mu sync.RWMutex
+	s  *state
+	// pool holds search buffers (*searcher) for reuse.
+	pool sync.Pool
+}
+
+// state is everything an Index holds.
+type state struct {
+	// per document, by doc number
+	pid, aid []int64
+	pub      []int64 // unix seconds, noDate when unknown
+	scope    []uint32
+	dlen     []uint32
+	dead     []uint64 // bitset
+	ndead    int
+	total    uint64 // sum of dlen, dead documents included
+
+	articles map[int64]span
+	scopes   []string
+	scopeID  map[string]uint32
+
+	termID map[string]uint32
+	terms  []string // by term id
+	lists  []plist  // by term id
+
+	seq int64
+}
+
+// span is the doc numbers of an article's passages: a Put appends them
+// together.
+type span struct{ first, n uint32 }
+
+func newState() *state {
+	return &state{
+		articles: make(map[int64]span),
+		scopeID:  make(map[string]uint32),
+		termID:   make(map[string]uint32),
+	}
+}
+
+// New returns an empty index.
+func New(opt Options) *Index {
+	return &Index{opt: opt.withDefaults(), s: newState()}
+}
+
+func (s *state) ndocs() int { return len(s.pid) }
+
+func (s *state) isDead(d uint32) bool { return s.dead[d>>6]&(1<<(d&63)) != 0 }
+
+// kill marks the passages of an article dead and forgets the article.
+func (s *state) kill(articleID int64) {
+	sp, ok := s.articles[articleID]
+	if !ok {
+		return
+	}
+	for d := sp.first; d < sp.first+sp.n; d++ {
+		if !s.isDead(d) {
+			s.dead[d>>6] |= 1 << (d & 63)
+			s.ndead++
+		}
+	}
+	delete(s.articles, articleID)
+}
+
+// builder holds the scratch space of adding documents: term frequencies of
+// the document being added, by term id, and the ids it touched.
+type builder struct {
+	tt, tb  []uint32
+	touched []uint32
+}
+
+// add appends one article's passages; the caller holds the locks and has
+// killed the article's earlier passages.
+func (s *state) add(a *corpus.IndexedArticle, opt Options, b *builder) {
+	if len(a.Passages) == 0 {
+		return
+	}
+	sid, ok := s.scopeID[a.Scope]
+	if !ok {
+		sid = uint32(len(s.scopes))
+		s.scopes = append(s.scopes, a.Scope)
+		s.scopeID[a.Scope] = sid
+	}
+	pub := int64(noDate)
+	if !a.PublishedAt.IsZero() {
+		pub = a.PublishedAt.Unix()
+	}
+	first := uint32(s.ndocs())
+	s.articles[a.ArticleID] = span{first: first, n: uint32(len(a.Passages))}
+	for _, p := range a.Passages {
+		doc := uint32(s.ndocs())
+		d := uint32(min(len(a.TitleTerms)+len(p.Terms), math.MaxUint32))
+		s.pid = append(s.pid, p.ID)
+		s.aid = append(s.aid, a.ArticleID)
+		s.pub = append(s.pub, pub)
+		s.scope = append(s.scope, sid)
+		s.dlen = append(s.dlen, d)
+		if int(doc>>6) >= len(s.dead) {
+			s.dead = append(s.dead, 0)
+		}
+		s.total += uint64(d)
+
+		for _, t := range a.TitleTerms {
+			id := s.term(t, b)
+			if b.tt[id] == 0 && b.tb[id] == 0 {
+				b.touched = append(b.touched, id)
+			}
+			b.tt[id]++
+		}
+		for _, t := range p.Terms {
+			id := s.term(t, b)
+			if b.tt[id] == 0 && b.tb[id] == 0 {
+				b.touched = append(b.touched, id)
+			}
+			b.tb[id]++
+		}
+		for _, id := range b.touched {
+			tt, tb := b.tt[id], b.tb[id]
+			s.lists[id].add(doc, tt, tb, opt.weighted(tt, tb), d)
+			b.tt[id], b.tb[id] = 0, 0
+		}
+		b.touched = b.touched[:0]
+	}
+}
+
+// term returns the id of t, adding it to the dictionary when new.
+func (s *state) term(t string, b *builder) uint32 {
+	id, ok := s.termID[t]
+	if !ok {
+		id = uint32(len(s.terms))
+		s.termID[t] = id
+		s.terms = append(s.terms, t)
+		s.lists = append(s.lists, plist{})
+	}
+	if int(id) >= len(b.tt) {
+		n := max(2*len(b.tt), int(id)+1, 1024)
+		b.tt = append(b.tt, make([]uint32, n-len(b.tt))...)
+		b.tb = append(b.tb, make([]uint32, n-len(b.tb))...)
+	}
+	return id
+}
+
+// Put adds an article's passages, replacing any passages the index holds
+// for that ArticleID (an update): putting the same article twice leaves
+// one copy, and an article without passages is removed. Returns an error
+// wrapping ErrFull when the index cannot number more passages.
+func (x *Index) Put(a corpus.IndexedArticle) error {
+	return x.PutBatch([]corpus.IndexedArticle{a})
+}
+
+// PutBatch is Put for several articles under one lock acquisition: the way
+// to build an index in bulk. Searches wait while it appends, so a caller
+// that keeps serving should pass batches of moderate size (a few thousand
+// passages take a few milliseconds).
+func (x *Index) PutBatch(as []corpus.IndexedArticle) error {
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
+	n := 0
+	for i := range as {
+		n += len(as[i].Passages)
+	}
+	if x.s.ndocs()+n > maxDocs {
+		x.compact()
+		if x.s.ndocs()+n > maxDocs {
+			return fmt.Errorf("index put %d passages: %d held: %w", n, x.s.ndocs(), ErrFull)
+		}
+	}
+	var b builder
+	x.mu.Lock()
+	s := x.s
+	for i := range as {
+		s.kill(as[i].ArticleID)
+		s.add(&as[i], x.opt, &b)
+	}
+	x.mu.Unlock()
+	x.maybeCompact()
+	return nil
+}
+
+// Remove drops an article's passages; removing an unknown article is a
+// no-op.
+func (x *Index) Remove(articleID int64) {
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
+	x.mu.Lock()
+	x.s.kill(articleID)
+	x.mu.Unlock()
+	x.maybeCompact()
+}
+
+// maybeCompact compacts when too many documents are dead; the caller holds
+// wmu.
+func (x *Index) maybeCompact() {
+	if s := x.s; s.ndead > 0 && s.ndead*compactRatio > s.ndocs() {
+		x.compact()
+	}
+}
+
+// Compact rewrites the postings without the deleted passages and packs
+// them into few large allocations, so that the statistics of the ranking
+// count live passages only and no memory is lost to slice growth. Searches
+// continue meanwhile; writers wait. A bulk build calls it once at the end.
+func (x *Index) Compact() {
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
+	x.compact()
+}
+
+// compact builds the compacted state from x.s without mu (the caller holds
+// wmu, so nothing changes x.s) and swaps it in.
+func (x *Index) compact() {
+	ns := x.s.compacted(x.opt)
+	x.mu.Lock()
+	x.s = ns
+	x.mu.Unlock()
+}
+
+// Len returns the number of live passages.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.s.ndocs() - x.s.ndead
+}
+
+// Seq returns the last change-log sequence the index reflects, as set by
+// SetSeq (0 for a new index).
+func (x *Index) Seq() int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.s.seq
+}
+
+// SetSeq records that the index reflects the change log up to seq; the
+// snapshot keeps it, so a reader knows where to resume.
+func (x *Index) SetSeq(seq int64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.s.seq = seq
+}
+
+// DocFreq returns, for each term, the number of passages holding it (title
+// or body), and the number of passages: the inputs of an IDF weight, the
+// same that Search uses (deleted passages count until compaction). A term
+// no passage holds maps to 0.
+func (x *Index) DocFreq(terms []string) (map[string]int, int) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	df := make(map[string]int, len(terms))
+	for _, t := range terms {
+		if id, ok := x.s.termID[t]; ok {
+			df[t] = int(x.s.lists[id].n)
+		} else {
+			df[t] = 0
+		}
+	}
+	return df, x.s.ndocs()
+}
+
+// Stats describes the size of an index.
+type Stats struct {
+	Passages int // live passages
+	Articles int // live articles
+	Terms    int // distinct terms
+	Postings int // postings, those of deleted passages included
+	Deleted  int // deleted passages not yet compacted away
+	Bytes    int // approximate memory held, in bytes
+}
+
+// Stats returns the size of the index.
+func (x *Index) Stats() Stats {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s := x.s
+	st := Stats{
+		Passages: s.ndocs() - s.ndead,
+		Articles: len(s.articles),
+		Terms:    len(s.terms),
+		Deleted:  s.ndead,
+	}
+	// Per document: the arrays and a share of the article map.
+	st.Bytes = cap(s.pid)*8 + cap(s.aid)*8 + cap(s.pub)*8 + cap(s.scope)*4 + cap(s.dlen)*4 + cap(s.dead)*8
+	st.Bytes += len(s.articles) * 40
+	for i := range s.lists {
+		l := &s.lists[i]
+		st.Postings += int(l.n)
+		// the list, its data and blocks, the term and its map entry
+		st.Bytes += 64 + cap(l.data) + cap(l.blocks)*16 + 2*len(s.terms[i]) + 40
+	}
+	return st
+}
+
+// unixTime converts a stored published time back.
+func unixTime(sec int64) time.Time {
+	if sec == noDate {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
+}
