@@ -97,7 +97,7 @@ func Paths(ctx context.Context, store Adder, paths []string, opt Options) (Repor
 		if scheme, ok := urlScheme(p); ok && (opt.Fetch == nil || !isHTTP(scheme)) {
 			// "file:///etc/passwd" is not a path to look for on disk, and
 			// a web page cannot be read without a fetcher.
-			rep.fail(p, corpus.Invalidf(corpus.ErrUnsupported, "%s: addresses starting %s:// cannot be added here (use a path, or an http or https address)", p, scheme))
+			rep.fail(p, corpus.Invalidf(corpus.ErrUnsupported, "addresses starting %s:// cannot be added (give a file path, or an http or https address)", scheme))
 			report(opt, rep)
 			continue
 		}
