@@ -82,7 +82,7 @@ func TestReadPathFiles(t *testing.T) {
 				{"testdata/articles.jsonl:5", "record 5: no body/text/content field"},
 				{"testdata/articles.jsonl:6", "record 6: not a JSON object"},
 				{"testdata/articles.jsonl:7", `record 7: field date: parse date "sometime soon"`},
-				{"testdata/articles.jsonl:8", `"ftp://example.com/file": not an http or https URL`},
+				{"testdata/articles.jsonl:8", `"ftp://example.com/file" is not a usable link: not an http or https URL`},
 			},
 		},
 		{"testdata/broken.json", []string{"ok"}, [][2]string{{"testdata/broken.json:2", "record 2: bad JSON: invalid character"}}},
