@@ -63,7 +63,11 @@ type Options struct {
 	Now func() time.Time
 	// Fetcher reads pages for AddURL; nil means adding by URL is unavailable.
 	Fetcher Fetcher
-	Logger  *slog.Logger
+	// MaxInputBytes bounds one article's input, whatever path it takes
+	// (a file, an upload, pasted text; the fetcher is given the same value
+	// by the caller); <= 0 means corpus.DefaultMaxBytes.
+	MaxInputBytes int64
+	Logger        *slog.Logger
 }
 
 // Bot answers questions and serves commands. It is safe for concurrent use.
@@ -74,6 +78,7 @@ type Bot struct {
 	fetcher   Fetcher
 	feeds     FeedManager // nil: no feeds
 	minConf   float64
+	maxInput  int64
 	now       func() time.Time
 	log       *slog.Logger
 }
@@ -85,6 +90,10 @@ func New(r Retriever, model Model, store Store, opt Options) *Bot {
 	if b.minConf <= 0 {
 		b.minConf = retrieval.DefaultMinConfidence
 	}
+	b.maxInput = opt.MaxInputBytes
+	if b.maxInput <= 0 {
+		b.maxInput = corpus.DefaultMaxBytes
+	}
 	if b.now == nil {
 		b.now = time.Now
 	}
@@ -93,6 +102,10 @@ func New(r Retriever, model Model, store Store, opt Options) *Bot {
 	}
 	return b
 }
+
+// MaxInputBytes is the size limit of one article's input, for a frontend
+// that must refuse an upload before downloading it.
+func (b *Bot) MaxInputBytes() int64 { return b.maxInput }
 
 // HasModel reports whether answers are composed by an LLM.
 func (b *Bot) HasModel() bool { return b.model != nil }

@@ -21,6 +21,11 @@ const (
 	searchResults = 8
 )
 
+// AddReport says what an add did: counts, the articles added, and each
+// failure with an error that UserMessage words. It is ingest's report, named
+// here so that frontends need not import corpus/ingest.
+type AddReport = ingest.Report
+
 // ErrForbidden is returned when the actor may not do what they asked.
 var ErrForbidden = errors.New("not allowed")
 
@@ -196,8 +201,9 @@ func (b *Bot) Sources(ctx context.Context, who Actor) (corpus.Stats, error) {
 // on the article, and an audit record for each article stored.
 func (b *Bot) ingestOptions(who Actor) ingest.Options {
 	return ingest.Options{
-		AddedBy: who.addedBy(),
-		Scope:   who.scope(),
+		AddedBy:  who.addedBy(),
+		Scope:    who.scope(),
+		MaxBytes: b.maxInput,
 		OnAdded: func(ctx context.Context, a corpus.Article) error {
 			return b.record(ctx, who, "add", a)
 		},
@@ -220,9 +226,9 @@ func (who Actor) canAdd() bool { return who.Moderator || who.Operator }
 // AddPaths ingests files or directories from the local disk, and web pages
 // given by URL. Only the operator may: a chat user must never make the bot
 // read its disk.
-func (b *Bot) AddPaths(ctx context.Context, who Actor, paths []string) (ingest.Report, error) {
+func (b *Bot) AddPaths(ctx context.Context, who Actor, paths []string) (AddReport, error) {
 	if !who.Operator {
-		return ingest.Report{}, fmt.Errorf("add files from disk: %w", ErrForbidden)
+		return AddReport{}, fmt.Errorf("add files from disk: %w", ErrForbidden)
 	}
 	opt := b.ingestOptions(who)
 	if b.fetcher != nil {
@@ -233,18 +239,18 @@ func (b *Bot) AddPaths(ctx context.Context, who Actor, paths []string) (ingest.R
 
 // AddUpload ingests an uploaded file (txt, md, html, json, jsonl) in the
 // actor's scope. Moderators only.
-func (b *Bot) AddUpload(ctx context.Context, who Actor, name string, r io.Reader) (ingest.Report, error) {
+func (b *Bot) AddUpload(ctx context.Context, who Actor, name string, r io.Reader) (AddReport, error) {
 	if !who.canAdd() {
-		return ingest.Report{}, fmt.Errorf("add file: %w", ErrForbidden)
+		return AddReport{}, fmt.Errorf("add file: %w", ErrForbidden)
 	}
 	return ingest.Reader(ctx, b.store, name, r, b.ingestOptions(who))
 }
 
 // AddArticle adds one article (pasted text) in the actor's scope.
 // Moderators only.
-func (b *Bot) AddArticle(ctx context.Context, who Actor, a corpus.Article) (ingest.Report, error) {
+func (b *Bot) AddArticle(ctx context.Context, who Actor, a corpus.Article) (AddReport, error) {
 	if !who.canAdd() {
-		return ingest.Report{}, fmt.Errorf("add article: %w", ErrForbidden)
+		return AddReport{}, fmt.Errorf("add article: %w", ErrForbidden)
 	}
 	return ingest.Article(ctx, b.store, a, b.ingestOptions(who))
 }
@@ -255,29 +261,32 @@ var ErrNoFetcher = errors.New("adding articles by URL is not available")
 // AddURL fetches the page at url and adds its article in the actor's
 // scope. Moderators only. Refusals of the fetcher (private addresses, sizes,
 // types) come back as errors naming the reason.
-func (b *Bot) AddURL(ctx context.Context, who Actor, url string) (ingest.Report, error) {
+func (b *Bot) AddURL(ctx context.Context, who Actor, url string) (AddReport, error) {
 	if !who.canAdd() {
-		return ingest.Report{}, fmt.Errorf("add url: %w", ErrForbidden)
+		return AddReport{}, fmt.Errorf("add url: %w", ErrForbidden)
 	}
 	if b.fetcher == nil {
-		return ingest.Report{}, ErrNoFetcher
+		return AddReport{}, ErrNoFetcher
 	}
 	a, err := b.fetcher.Article(ctx, url)
 	if err != nil {
-		return ingest.Report{}, fmt.Errorf("add %s: %w", url, err)
+		return AddReport{}, fmt.Errorf("add %s: %w", url, err)
 	}
 	return ingest.Article(ctx, b.store, a, b.ingestOptions(who))
 }
 
 // Remove deletes an article. A server's moderators can remove only their
 // own server's articles; the operator can remove any. An article the actor
-// cannot see is reported as corpus.ErrNotFound, so ids of other servers'
-// articles leak nothing.
+// cannot see is reported as a *NotFoundError (corpus.ErrNotFound), so ids
+// of other servers' articles leak nothing.
 func (b *Bot) Remove(ctx context.Context, who Actor, id int64) (corpus.Article, error) {
 	if !who.canAdd() {
 		return corpus.Article{}, fmt.Errorf("remove article %d: %w", id, ErrForbidden)
 	}
 	a, err := b.store.Get(ctx, id)
+	if errors.Is(err, corpus.ErrNotFound) {
+		return corpus.Article{}, &NotFoundError{What: "article", ID: id}
+	}
 	if err != nil {
 		return corpus.Article{}, fmt.Errorf("remove article %d: %w", id, err)
 	}
@@ -287,7 +296,7 @@ func (b *Bot) Remove(ctx context.Context, who Actor, id int64) (corpus.Article, 
 		case corpus.GlobalScope:
 			return corpus.Article{}, fmt.Errorf("remove article %d: only the operator can remove articles shared by every server: %w", id, ErrForbidden)
 		default:
-			return corpus.Article{}, fmt.Errorf("remove article %d: %w", id, corpus.ErrNotFound)
+			return corpus.Article{}, &NotFoundError{What: "article", ID: id}
 		}
 	}
 	if err := b.store.Delete(ctx, id); err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/newsbot/newsbot/corpus"
-	"github.com/newsbot/newsbot/corpus/feeds"
 )
 
 // FeedManager follows news feeds. corpus/feeds.Poller implements it.
@@ -17,9 +16,9 @@ type FeedManager interface {
 	Remove(ctx context.Context, id int64) error
 	List(ctx context.Context, scopes []string) ([]corpus.Feed, error)
 	// PollFeed polls one feed now.
-	PollFeed(ctx context.Context, id int64) (feeds.Result, error)
+	PollFeed(ctx context.Context, id int64) (corpus.PollResult, error)
 	// PollAll polls every feed now.
-	PollAll(ctx context.Context) ([]feeds.Result, error)
+	PollAll(ctx context.Context) ([]corpus.PollResult, error)
 }
 
 // ErrNoFeeds is returned when the bot was built without feed support.
@@ -32,16 +31,18 @@ func (b *Bot) SetFeeds(f FeedManager) { b.feeds = f }
 // AddFeed follows a feed in the actor's scope and polls it once, so its
 // items are there at once. Moderators only; a server's feed produces
 // articles only that server sees.
-func (b *Bot) AddFeed(ctx context.Context, who Actor, url string) (corpus.Feed, feeds.Result, error) {
+func (b *Bot) AddFeed(ctx context.Context, who Actor, url string) (corpus.Feed, corpus.PollResult, error) {
 	if !who.canAdd() {
-		return corpus.Feed{}, feeds.Result{}, fmt.Errorf("add feed: %w", ErrForbidden)
+		return corpus.Feed{}, corpus.PollResult{}, fmt.Errorf("add feed: %w", ErrForbidden)
 	}
 	if b.feeds == nil {
-		return corpus.Feed{}, feeds.Result{}, ErrNoFeeds
+		return corpus.Feed{}, corpus.PollResult{}, ErrNoFeeds
 	}
 	f, err := b.feeds.Add(ctx, url, who.scope(), who.addedBy())
 	if err != nil {
-		return corpus.Feed{}, feeds.Result{}, fmt.Errorf("add feed %s: %w", url, err)
+		// The manager's error names the operation and the URL already
+		// ("add feed URL: ..."); wrapping it again would say it twice.
+		return corpus.Feed{}, corpus.PollResult{}, err
 	}
 	b.log.InfoContext(ctx, "feed added", "feed_id", f.ID, "user_id", who.UserID, "server_id", who.ServerID)
 	res, err := b.feeds.PollFeed(ctx, f.ID)
@@ -50,7 +51,7 @@ func (b *Bot) AddFeed(ctx context.Context, who Actor, url string) (corpus.Feed, 
 		// background poller may be polling it right now); report the poll
 		// in the result rather than fail the add.
 		b.log.InfoContext(ctx, "first poll of a new feed did not run", "feed_id", f.ID, "err", err)
-		return f, feeds.Result{Feed: f, Err: err}, nil
+		return f, corpus.PollResult{Feed: f, Err: err}, nil
 	}
 	return res.Feed, res, nil
 }
@@ -105,12 +106,12 @@ func (b *Bot) findFeed(ctx context.Context, who Actor, id int64) (corpus.Feed, e
 			return f, nil
 		}
 	}
-	return corpus.Feed{}, fmt.Errorf("feed %d: %w", id, corpus.ErrNotFound)
+	return corpus.Feed{}, &NotFoundError{What: "feed", ID: id}
 }
 
 // PollFeeds polls every feed now (the console's /feeds poll). Operator only:
 // it fetches from every server's feeds.
-func (b *Bot) PollFeeds(ctx context.Context, who Actor) ([]feeds.Result, error) {
+func (b *Bot) PollFeeds(ctx context.Context, who Actor) ([]corpus.PollResult, error) {
 	if !who.Operator {
 		return nil, fmt.Errorf("poll feeds: %w", ErrForbidden)
 	}

@@ -1,17 +1,16 @@
-// Package corpus holds newsbot's domain types (articles, passages, search
-// queries and hits, the change log), the errors every store reports, and the pure functions
-// that turn raw input into storable articles: readers for txt, md, html,
-// json and jsonl files, text normalisation, chunking into passages, URL
-// canonicalisation, content hashing and the term analyser shared by the
-// index and the query side.
+// Package corpus holds newsbot's domain types (articles, passages, feeds,
+// search queries and hits, the change log), the typed errors every store, reader and
+// fetcher reports, and the pure functions that turn read input into
+// storable articles: text checks, normalisation, chunking into passages,
+// URL canonicalisation, content hashing and the term analyser shared by the
+// index and the query side. Reading files and pages is corpus/parse's job.
 //
-// It imports no storage or network code, so every adapter (corpus/sqlite,
-// retrieval, bot) can depend on it without cycles.
+// It imports no storage, network or third-party parsing code, so every
+// adapter (corpus/sqlite, retrieval, bot) can depend on it without cycles
+// and without linking an HTML extractor.
 package corpus
 
 import (
-	"errors"
-	"fmt"
 	"time"
 )
 
@@ -106,31 +105,6 @@ type Stats struct {
 	// NewestTitle is the title of the article published most recently.
 	NewestTitle string
 }
-
-// Errors every store reports. Callers test them with errors.Is.
-var (
-	// ErrNotFound means the article (or other record) does not exist or is
-	// not visible in the caller's scopes.
-	ErrNotFound = errors.New("not found")
-	// ErrDuplicate means an article with the same canonical URL or the same
-	// normalised body is already stored. The concrete error is a *DuplicateError.
-	ErrDuplicate = errors.New("duplicate article")
-	// ErrInvalid means the input cannot become an article (no body, bad URL...).
-	ErrInvalid = errors.New("invalid article")
-)
-
-// DuplicateError tells which stored article a new one duplicates and why.
-type DuplicateError struct {
-	ExistingID int64
-	By         string // "url" or "content"
-}
-
-func (e *DuplicateError) Error() string {
-	return fmt.Sprintf("duplicate article: same %s as article %d", e.By, e.ExistingID)
-}
-
-// Is makes errors.Is(err, ErrDuplicate) true for a *DuplicateError.
-func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicate }
 
 // ScopesOrGlobal returns scopes, or just GlobalScope when scopes is empty, so
 // a caller that forgets to pass scopes sees only global articles, never another

@@ -31,6 +31,17 @@ type Feed struct {
 	Items int
 }
 
+// PollResult is what one poll of one feed did (corpus/feeds polls).
+type PollResult struct {
+	Feed Feed // the feed as saved after the poll (health, next poll)
+	// Added, Updated, Unchanged and Failed count the items handled:
+	// Unchanged includes items already stored from elsewhere (same URL or
+	// text) and items whose article was deleted.
+	Added, Updated, Unchanged, Failed int
+	NotModified                       bool  // the server answered 304
+	Err                               error // why the poll failed; nil if it succeeded
+}
+
 // DuplicateFeedError is returned when a feed with the same canonical URL is
 // already followed in the same scope; errors.Is(err, ErrDuplicate) is true.
 type DuplicateFeedError struct {

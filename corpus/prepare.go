@@ -19,15 +19,20 @@ const maxDerivedTitleRunes = 100
 // body (Chunk) numbered from 0. An article without a title gets the first
 // sentence of its body, cut at a word boundary near 100 characters.
 //
-// Prepare returns an error wrapping ErrInvalid when the body is empty or the
-// URL is not an http(s) URL. Calling it again on its result changes nothing.
+// Prepare returns an error wrapping ErrInvalid when the body is empty or
+// binary (see CheckText), or the URL is not an http(s) URL. Calling it again on its result changes nothing.
 func Prepare(a *Article) error {
 	if a == nil {
 		return invalidf("prepare article: nil article")
 	}
+	// Readers check raw bytes before decoding them; this catches binary
+	// data that came as a string (a JSON field, pasted text).
+	if err := CheckText([]byte(a.Body)); err != nil {
+		return fmt.Errorf("prepare article %q: %w", truncate(oneLine(a.Title), 100), err)
+	}
 	a.Body = DedupParagraphs(NormalizeText(a.Body))
 	if a.Body == "" {
-		return invalidf("prepare article %q: article has no text", truncate(oneLine(a.Title), 100))
+		return fmt.Errorf("prepare article %q: %w", truncate(oneLine(a.Title), 100), invalidf("the article has no text"))
 	}
 	u, err := CanonicalURL(a.URL)
 	if err != nil {

@@ -55,7 +55,7 @@ func CanonicalURL(raw string) (string, error) {
 		return "", nil
 	}
 	bad := func(why string) (string, error) {
-		return "", invalidf("canonical URL %q: %s", truncate(raw, 200), why)
+		return "", fmt.Errorf("canonical URL: %w", invalidf("%q is not a usable link: %s", truncate(raw, 200), why))
 	}
 	if len(raw) > maxURLBytes {
 		return bad(fmt.Sprintf("longer than %d bytes", maxURLBytes))

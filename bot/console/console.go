@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/newsbot/newsbot/bot"
-	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/feeds"
 )
 
@@ -184,15 +183,12 @@ func (c *Console) ask(ctx context.Context, q string, out io.Writer) error {
 	return nil
 }
 
-// userMessage turns an error into words for the person at the console.
+// userMessage turns an error into words for the person at the console:
+// bot.UserMessage's for every error of bot and corpus, the error itself for
+// the rest (the console's user is the operator).
 func userMessage(err error) string {
-	switch {
-	case errors.Is(err, bot.ErrEmptyQuestion):
-		return "Please ask a question with some words in it."
-	case errors.Is(err, corpus.ErrNotFound):
-		return "No such article."
-	case errors.Is(err, bot.ErrForbidden):
-		return "Not allowed: " + err.Error()
+	if msg, ok := bot.UserMessage(err); ok {
+		return msg
 	}
 	return "Error: " + err.Error()
 }

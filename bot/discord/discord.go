@@ -52,9 +52,6 @@ const (
 	restTimeout = 30 * time.Second
 	// maxQuestionRunes caps a question; longer ones get a message saying so.
 	maxQuestionRunes = 1000
-	// maxUploadBytes caps an attachment for /add file, checked against the
-	// declared size before downloading and again while reading.
-	maxUploadBytes = 8 << 20
 	// memoryTurns bounds the remembered conversations (reply chains and
 	// threads) kept for follow-ups.
 	memoryTurns = 10_000
@@ -246,8 +243,8 @@ func (f *Frontend) deliverContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(f.base, deliverTimeout)
 }
 
-// download reads an attachment, refusing more than maxUploadBytes whatever
-// the declared size said.
+// download reads an attachment, refusing more than the bot's input limit
+// (bot.MaxInputBytes) whatever the declared size said.
 func (f *Frontend) download(ctx context.Context, u string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -261,12 +258,13 @@ func (f *Frontend) download(ctx context.Context, u string) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("download attachment: %s", resp.Status)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxUploadBytes+1))
+	limit := f.core.MaxInputBytes()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("download attachment: %w", err)
 	}
-	if len(data) > maxUploadBytes {
-		return nil, userErrorf("The file is larger than %d MB.", maxUploadBytes>>20)
+	if int64(len(data)) > limit {
+		return nil, tooLargeUpload("The file", int64(len(data)), limit)
 	}
 	return data, nil
 }

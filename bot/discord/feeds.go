@@ -33,11 +33,15 @@ func (f *Frontend) handleFeeds(ctx context.Context, i *discordgo.InteractionCrea
 		}
 		feed, res, err := f.core.AddFeed(ctx, who, stringOpt(opts, "url"))
 		if err != nil {
-			return &errDeferred{err: fetchError(err), private: true}
+			return &errDeferred{err: err, private: true}
 		}
 		msg := fmt.Sprintf("Following %s. First poll: %d articles added.", escapeMarkdown(orURL(feed)), res.Added)
 		if res.Err != nil {
-			msg = fmt.Sprintf("Following %s. Its articles will arrive with the next poll (the first one did not complete: %s).", escapeMarkdown(orURL(feed)), escapeMarkdown(truncate(lastWords(res.Err.Error()), 200)))
+			why, ok := bot.UserMessage(res.Err)
+			if !ok {
+				why = "the site did not answer as expected."
+			}
+			msg = fmt.Sprintf("Following %s. Its articles will arrive with the next poll; the first one did not complete: %s", escapeMarkdown(orURL(feed)), escapeMarkdown(truncate(why, 200)))
 		}
 		f.finish(ctx, i.Interaction, []message{{Content: msg}}, true)
 		return nil

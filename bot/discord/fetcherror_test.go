@@ -9,35 +9,39 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/feeds"
 	"github.com/newsbot/newsbot/corpus/web"
 )
 
-func TestFetchErrorSpeaksToModerators(t *testing.T) {
+// TestUserMessageSpeaksToModerators feeds the errors the fetcher, the feed
+// poller and the store really return through the one translation, and
+// checks the moderator reads the reason, never internal names.
+func TestUserMessageSpeaksToModerators(t *testing.T) {
 	tests := []struct {
 		err  error
-		want string // in the user's message; "" means not a user error
+		want string // in the user's message; "" means the generic apology
 	}{
-		{&web.RefusedError{URL: "http://10.0.0.5/", Reason: "10.0.0.5 is a private address"}, "10.0.0.5 is a private address"},
-		{fmt.Errorf("add feed: %w", &corpus.DuplicateFeedError{ExistingID: 3, URL: "https://x.example/rss"}), "already has that"},
-		{fmt.Errorf("add feed: %w", feeds.ErrNotFeed), "not an RSS, Atom or JSON feed"},
-		{fmt.Errorf("add: %w", &web.StatusError{URL: "https://x.example/a", StatusCode: 404, Status: "404 Not Found"}), "404 Not Found"},
+		{fmt.Errorf("add https://10.0.0.5/: %w", &web.RefusedError{URL: "http://10.0.0.5/", Reason: "10.0.0.5 is a private address"}), "I won't fetch that address: 10.0.0.5 is a private address."},
+		{fmt.Errorf("add feed: %w", &corpus.DuplicateFeedError{ExistingID: 3, URL: "https://x.example/rss"}), "followed already (feed #3)"},
+		{fmt.Errorf("add feed: %w", fmt.Errorf("%w: malformed XML", feeds.ErrNotFeed)), "not an RSS, Atom or JSON feed"},
+		{fmt.Errorf("add: %w", &web.StatusError{URL: "https://x.example/a", StatusCode: 404, Status: "404 Not Found"}), "the site answered 404 Not Found"},
 		{fmt.Errorf("fetch: %w", context.DeadlineExceeded), "took too long"},
-		{errors.New("disk I/O error"), ""},
+		{fmt.Errorf("remove: %w", &bot.NotFoundError{What: "feed", ID: 9}), "There is no feed #9 here."},
+		{fmt.Errorf("add: %w", bot.ErrForbidden), "Manage Messages"},
+		{errors.New("sqlite.Get(99): disk I/O error"), ""},
 	}
 	for _, tt := range tests {
-		got := fetchError(tt.err)
-		var ue *userError
-		isUser := errors.As(got, &ue)
+		got := userMessage(tt.err, "ref1")
 		if tt.want == "" {
-			if isUser {
-				t.Errorf("fetchError(%v) = user message %q; want the generic path", tt.err, ue.msg)
+			if !strings.Contains(got, "ref1") {
+				t.Errorf("userMessage(%v) = %q; want the apology with its reference", tt.err, got)
 			}
 			continue
 		}
-		if !isUser || !strings.Contains(ue.msg, tt.want) {
-			t.Errorf("fetchError(%v) = %v; want a user message containing %q", tt.err, got, tt.want)
+		if !strings.Contains(got, tt.want) || strings.Contains(got, "sqlite") {
+			t.Errorf("userMessage(%v) = %q; want it to contain %q", tt.err, got, tt.want)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package discord
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,9 +13,7 @@ import (
 
 	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/corpus"
-	"github.com/newsbot/newsbot/corpus/feeds"
-	"github.com/newsbot/newsbot/corpus/ingest"
-	"github.com/newsbot/newsbot/corpus/web"
+	"github.com/newsbot/newsbot/corpus/parse"
 )
 
 // handleLatest lists the newest stories, optionally about a topic and from
@@ -113,7 +110,7 @@ func (f *Frontend) handleAdd(ctx context.Context, i *discordgo.InteractionCreate
 		}
 		rep, err := f.core.AddURL(ctx, who, u)
 		if err != nil {
-			return &errDeferred{err: fetchError(err), private: true}
+			return &errDeferred{err: err, private: true}
 		}
 		f.finish(ctx, i.Interaction, []message{{Content: describeAdd(rep)}}, true)
 		return nil
@@ -122,10 +119,10 @@ func (f *Frontend) handleAdd(ctx context.Context, i *discordgo.InteractionCreate
 		if err != nil {
 			return err
 		}
-		if att.Size > maxUploadBytes {
-			return userErrorf("%s is %.1f MB; the limit is %d MB.", att.Filename, float64(att.Size)/(1<<20), maxUploadBytes>>20)
+		if limit := f.core.MaxInputBytes(); int64(att.Size) > limit {
+			return tooLargeUpload(att.Filename, int64(att.Size), limit)
 		}
-		if !corpus.IsSupported(att.Filename) {
+		if !parse.IsSupported(att.Filename) {
 			return userErrorf("%s is not a file type I can read. Use .txt, .md, .html, .json or .jsonl (optionally .gz).", att.Filename)
 		}
 		if err := f.deferReply(ctx, i, true); err != nil {
@@ -158,35 +155,9 @@ func attachment(i *discordgo.InteractionCreate, opts map[string]*discordgo.Appli
 	return res.Attachments[id], nil
 }
 
-// fetchError keeps the fetcher's refusals (which name their reason) as
-// words for the moderator.
-func fetchError(err error) error {
-	msg := err.Error()
-	if i := strings.Index(msg, "refused: "); i >= 0 {
-		return userErrorf("I won't fetch that link: %s", msg[i+len("refused: "):])
-	}
-	var status *web.StatusError
-	switch {
-	case errors.Is(err, corpus.ErrDuplicate):
-		return userErrorf("Nothing added: this server already has that (%s).", lastWords(msg))
-	case errors.Is(err, feeds.ErrNotFeed):
-		return userErrorf("That address is not an RSS, Atom or JSON feed, and the page links to none.")
-	case errors.As(err, &status):
-		return userErrorf("The site answered %s for that address.", status.Status)
-	case errors.Is(err, context.DeadlineExceeded):
-		return userErrorf("The site took too long to answer; try again later.")
-	}
-	if errors.Is(err, corpus.ErrInvalid) {
-		// The page itself is the problem (no readable text, markup nested
-		// too deep): its last words say what.
-		return userErrorf("I could not read an article from that page: %s.", strings.TrimSuffix(msg[strings.LastIndex(msg, ": ")+2:], "."))
-	}
-	return err
-}
-
-// lastWords is the part of an error message after its last ": ".
-func lastWords(msg string) string {
-	return strings.TrimSuffix(msg[strings.LastIndex(msg, ": ")+2:], ".")
+// tooLargeUpload refuses an attachment over the bot's input limit.
+func tooLargeUpload(name string, size, limit int64) error {
+	return userErrorf("%s is %s; the limit is %s.", name, parse.SizeText(size), parse.SizeText(limit))
 }
 
 func (f *Frontend) showAddTextModal(ctx context.Context, i *discordgo.InteractionCreate) error {
@@ -231,7 +202,7 @@ func (f *Frontend) handleAddTextModal(ctx context.Context, i *discordgo.Interact
 	}
 	a := corpus.Article{Title: fields[fieldTitle], URL: fields[fieldURL], Body: fields[fieldBody], Source: "pasted"}
 	if p := fields[fieldPublished]; p != "" {
-		t, err := corpus.ParseDate(p)
+		t, err := parse.ParseDate(p)
 		if err != nil {
 			return userErrorf("I could not read the date %q; use YYYY-MM-DD.", p)
 		}
@@ -274,7 +245,7 @@ func modalValues(comps []discordgo.MessageComponent) map[string]string {
 }
 
 // describeAdd tells a moderator what an add did.
-func describeAdd(rep ingest.Report) string {
+func describeAdd(rep bot.AddReport) string {
 	var b strings.Builder
 	switch {
 	case rep.Added == 1 && rep.Duplicates == 0 && rep.Failed == 0:
@@ -288,7 +259,11 @@ func describeAdd(rep ingest.Report) string {
 			fmt.Fprintf(&b, "\n+ %s", sourceLine(a.Title, a.URL, a.Source, a.PublishedAt))
 		}
 		for _, fl := range rep.Failures {
-			fmt.Fprintf(&b, "\n✗ %s: %s", escapeMarkdown(fl.Source), escapeMarkdown(fl.Err.Error()))
+			msg, ok := bot.UserMessage(fl.Err)
+			if !ok {
+				msg = fl.Err.Error()
+			}
+			fmt.Fprintf(&b, "\n✗ %s: %s", escapeMarkdown(fl.Source), escapeMarkdown(msg))
 		}
 	}
 	return truncate(b.String(), maxContent)

@@ -162,7 +162,7 @@ func TestOversizedInput(t *testing.T) {
 		i := h.fake.SlashCommand(discordtest.Cmd{Name: "add", GuildID: guildA, User: moderator, Permissions: discordgo.PermissionManageMessages,
 			Options: []*discordgo.ApplicationCommandInteractionDataOption{discordtest.SubCommand("file", discordtest.AttachmentOpt("file", att))}})
 		cb := h.callback(t, i)
-		if !ephemeral(cb) || !strings.Contains(text(cb), "50.0 MB; the limit is 8 MB") {
+		if !ephemeral(cb) || !strings.Contains(text(cb), "big.txt is 50 MiB; the limit is 5 MiB") {
 			t.Errorf("/add file of 50 MB = %s; want an ephemeral size refusal", text(cb))
 		}
 		for _, r := range h.fake.Requests() {
@@ -181,7 +181,7 @@ func TestOversizedInput(t *testing.T) {
 		defer srv.Close()
 		i := h.fake.SlashCommand(discordtest.Cmd{Name: "add", GuildID: guildA, User: moderator, Permissions: discordgo.PermissionManageMessages,
 			Options: []*discordgo.ApplicationCommandInteractionDataOption{discordtest.SubCommand("url", discordtest.Opt("url", srv.URL+"/nested"))}})
-		if got := text(h.final(t, i)); !strings.Contains(got, "could not read an article from that page") || !strings.Contains(got, "512") {
+		if got := text(h.final(t, i)); !strings.Contains(got, "could not read an article from that: the page's markup cannot be read") || !strings.Contains(got, "512") {
 			t.Errorf("/add url of a %d MB page nested %d deep = %q; want a clear refusal", len(page)>>20, depth, got)
 		}
 	})
@@ -257,9 +257,9 @@ func TestCrossServerAccess(t *testing.T) {
 		{"remove autocomplete", with(modB, "remove", opts{opt("article", secret)}), true, false, ""},
 		{"remove autocomplete, empty", with(modB, "remove", opts{opt("article", "")}), true, false, ""},
 		{"feeds remove autocomplete", with(modB, "feeds", opts{sub("remove", opt("feed", ""))}), true, false, ""},
-		{"remove by id", with(modB, "remove", opts{opt("article", articleID)}), false, false, "No such article"},
+		{"remove by id", with(modB, "remove", opts{opt("article", articleID)}), false, false, "There is no article #"},
 		{"remove by title", with(modB, "remove", opts{opt("article", secret+" council vote delayed")}), false, false, "Pick the article"},
-		{"feeds remove by id", with(modB, "feeds", opts{sub("remove", opt("feed", feedID))}), false, false, "No such"},
+		{"feeds remove by id", with(modB, "feeds", opts{sub("remove", opt("feed", feedID))}), false, false, "There is no feed #"},
 		{"remove from a DM", with(discordtest.Cmd{User: moderator, Permissions: discordgo.PermissionAdministrator}, "remove", opts{opt("article", articleID)}), false, false, "need the Manage Messages"},
 		{"feeds remove from a DM", with(discordtest.Cmd{User: moderator, Permissions: discordgo.PermissionAdministrator}, "feeds", opts{sub("remove", opt("feed", feedID))}), false, false, "need the Manage Messages"},
 		{"member removes in A", with(discordtest.Cmd{GuildID: guildA, User: member}, "remove", opts{opt("article", articleID)}), false, false, "need the Manage Messages"},

@@ -15,7 +15,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/newsbot/newsbot/bot"
-	"github.com/newsbot/newsbot/corpus"
 )
 
 // userError is an error whose message is written for the person who caused
@@ -90,7 +89,7 @@ func (e *errDeferred) Unwrap() error { return e.err }
 func (f *Frontend) fail(ctx context.Context, log *slog.Logger, i *discordgo.InteractionCreate, err error) {
 	msg := userMessage(err, i.ID)
 	var ue *userError
-	if errors.As(err, &ue) || errors.Is(err, bot.ErrForbidden) || errors.Is(err, corpus.ErrNotFound) {
+	if _, theirs := bot.UserMessage(err); theirs || errors.As(err, &ue) {
 		log.Info("interaction refused", "reason", err)
 	} else {
 		log.Error("interaction failed", "err", err)
@@ -115,22 +114,20 @@ func (f *Frontend) fail(ctx context.Context, log *slog.Logger, i *discordgo.Inte
 	f.followup(ctx, i.Interaction, message{Content: msg}, true)
 }
 
-// userMessage is what the person sees for err.
+// userMessage is what the person sees for err: the frontend's own words
+// (userError), Discord's names for the permission a refusal needs, then
+// bot.UserMessage, which words every error of bot and corpus; anything else
+// is an apology with the reference under which the log has the cause.
 func userMessage(err error, ref string) string {
 	var ue *userError
-	switch {
-	case errors.As(err, &ue):
+	if errors.As(err, &ue) {
 		return ue.msg
-	case errors.Is(err, bot.ErrForbidden):
+	}
+	if errors.Is(err, bot.ErrForbidden) {
 		return "You need the Manage Messages permission (or a moderator role) to do that, and only for this server's own articles."
-	case errors.Is(err, corpus.ErrNotFound):
-		return "No such article in this server's corpus."
-	case errors.Is(err, bot.ErrEmptyQuestion):
-		return "Please ask a question with some words in it."
-	case errors.Is(err, bot.ErrNoFetcher):
-		return "Adding articles by link is not enabled on this bot."
-	case errors.Is(err, context.DeadlineExceeded):
-		return "That took too long; please try again."
+	}
+	if msg, ok := bot.UserMessage(err); ok {
+		return msg
 	}
 	return "Something went wrong on our side; the operator can find it in the log under reference " + ref + "."
 }

@@ -80,7 +80,7 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	opt := ingest.Options{AddedBy: "cli", Scope: corpus.GlobalScope}
+	opt := ingest.Options{AddedBy: "cli", Scope: corpus.GlobalScope, MaxBytes: e.cfg.MaxInputBytes}
 	if f := newFetcher(e); f != nil {
 		opt.Fetch = f.Article
 	}

@@ -8,9 +8,14 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/bot/llm"
+	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/feeds"
 	"github.com/newsbot/newsbot/corpus/web"
 )
+
+// maxInputMB caps NEWSBOT_MAX_INPUT_MB: an article's input is held in
+// memory whole, several times over while it is parsed and chunked.
+const maxInputMB = 1024
 
 // defaultDB is the database file when neither -db nor NEWSBOT_DB is given.
 const defaultDB = "newsbot.db"
@@ -38,9 +43,12 @@ type config struct {
 	UserPerMinute     int
 	ServerPerMinute   int
 
-	FetchAllow   []string
-	FeedInterval time.Duration
-	Feeds        []string
+	FetchAllow []string
+	// MaxInputBytes bounds one article's input on every path: a file, a
+	// jsonl line, an attachment, a web page, pasted text.
+	MaxInputBytes int64
+	FeedInterval  time.Duration
+	Feeds         []string
 	// Hybrid retrieval: on when EmbedModel is set. The endpoint and key
 	// default to the chat ones.
 	EmbedModel   string
@@ -108,6 +116,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("NEWSBOT_FETCH_ALLOW: %w", err)
 	}
 	c.FetchAllow = allow
+	c.MaxInputBytes = corpus.DefaultMaxBytes
+	if v := getenv("NEWSBOT_MAX_INPUT_MB"); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > maxInputMB {
+			return c, fmt.Errorf("NEWSBOT_MAX_INPUT_MB=%q: want a whole number of MiB from 1 to %d", v, maxInputMB)
+		}
+		c.MaxInputBytes = int64(n) << 20
+	}
 	c.FeedInterval = feeds.DefaultInterval
 	if v := getenv("NEWSBOT_FEED_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)

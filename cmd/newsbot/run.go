@@ -154,7 +154,7 @@ func newBot(e *env, db *sqlite.DB) (*bot.Bot, *feeds.Poller) {
 	}
 	r := newRetriever(e, db)
 	fetcher := newFetcher(e)
-	b := bot.New(r, model, withEmbeddings(e, db), bot.Options{MinConfidence: e.cfg.MinConfidence, Fetcher: fetcher, Logger: e.log})
+	b := bot.New(r, model, withEmbeddings(e, db), bot.Options{MinConfidence: e.cfg.MinConfidence, Fetcher: fetcher, MaxInputBytes: e.cfg.MaxInputBytes, Logger: e.log})
 	if fetcher == nil {
 		return b, nil
 	}
@@ -192,7 +192,7 @@ func startPolling(ctx context.Context, e *env, p *feeds.Poller) (wait func()) {
 // were validated by loadConfig, so an error here is a programming error
 // reported once in the log; the bot then cannot add by URL.
 func newFetcher(e *env) *web.Fetcher {
-	f, err := web.New(web.Options{Allow: e.cfg.FetchAllow, Logger: e.log})
+	f, err := web.New(web.Options{Allow: e.cfg.FetchAllow, MaxBytes: e.cfg.MaxInputBytes, Logger: e.log})
 	if err != nil {
 		e.log.Error("web fetcher unavailable", "err", err)
 		return nil

@@ -204,7 +204,7 @@ func TestChatLoadsSeed(t *testing.T) {
 		"No language model configured",
 		"Russia is the only country",
 		"1 articles (",
-		"No such article.",
+		"There is no article #99 here.",
 		"unknown command /bogus",
 	} {
 		if !strings.Contains(out, want) {

@@ -61,8 +61,9 @@ const dueBatch = 100
 const maxErrorBytes = 300
 
 // ErrNotFeed means a document is not an RSS, Atom or JSON feed (an HTML page
-// without a feed link, malformed XML, ...). Its message says why.
-var ErrNotFeed = errors.New("not a feed")
+// without a feed link, malformed XML, ...). Its message says why. It is
+// corpus.ErrNotFeed, so bot recognises it without importing this package.
+var ErrNotFeed = corpus.ErrNotFeed
 
 // FeedStore keeps the feeds and their polling state.
 type FeedStore interface {

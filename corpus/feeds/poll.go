@@ -15,16 +15,9 @@ import (
 	"github.com/newsbot/newsbot/corpus/web"
 )
 
-// Result is what one poll of one feed did.
-type Result struct {
-	Feed corpus.Feed // the feed as saved after the poll (health, next poll)
-	// Added, Updated, Unchanged and Failed count the items handled:
-	// Unchanged includes items already stored from elsewhere (same URL or
-	// text) and items whose article was deleted.
-	Added, Updated, Unchanged, Failed int
-	NotModified                       bool  // the server answered 304
-	Err                               error // why the poll failed; nil if it succeeded
-}
+// Result is what one poll of one feed did. It is defined in corpus so that
+// bot and the frontends show it without importing this package.
+type Result = corpus.PollResult
 
 // errBusy means the feed is being polled by another call already.
 var errBusy = errors.New("feed is being polled already")

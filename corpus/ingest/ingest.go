@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/parse"
 )
 
 // maxFailuresKept bounds the failures a Report lists: a broken 19,000-line
@@ -38,6 +39,18 @@ type Options struct {
 	// Fetch, if not nil, reads the article of a web page: Paths then takes
 	// http(s) URLs as well as paths. Its refusals are counted as failures.
 	Fetch func(ctx context.Context, url string) (corpus.Article, error)
+	// MaxBytes bounds the input of one article, read from a file or given
+	// as text (the fetcher has its own setting, given the same value by
+	// the caller); <= 0 means corpus.DefaultMaxBytes.
+	MaxBytes int64
+}
+
+// maxBytes is the effective limit of one article's input.
+func (o Options) maxBytes() int64 {
+	if o.MaxBytes <= 0 {
+		return corpus.DefaultMaxBytes
+	}
+	return o.MaxBytes
 }
 
 // Failure is one input that could not be added.
@@ -79,7 +92,15 @@ func (r Report) Summary() string {
 // a store failure other than a duplicate).
 func Paths(ctx context.Context, store Adder, paths []string, opt Options) (Report, error) {
 	var rep Report
+	rd := parse.Reader{MaxBytes: opt.MaxBytes}
 	for _, p := range paths {
+		if scheme, ok := urlScheme(p); ok && (opt.Fetch == nil || !isHTTP(scheme)) {
+			// "file:///etc/passwd" is not a path to look for on disk, and
+			// a web page cannot be read without a fetcher.
+			rep.fail(p, corpus.Invalidf(corpus.ErrUnsupported, "addresses starting %s:// cannot be added (give a file path, or an http or https address)", scheme))
+			report(opt, rep)
+			continue
+		}
 		if opt.Fetch != nil && isURL(p) {
 			a, err := opt.Fetch(ctx, p)
 			if err != nil {
@@ -95,7 +116,7 @@ func Paths(ctx context.Context, store Adder, paths []string, opt Options) (Repor
 			}
 			continue
 		}
-		err := corpus.ReadPath(ctx, p, func(a corpus.Article) error {
+		err := rd.ReadPath(ctx, p, func(a corpus.Article) error {
 			return add(ctx, store, a, p, opt, &rep)
 		}, func(src string, err error) {
 			rep.fail(src, err)
@@ -114,7 +135,7 @@ func Paths(ctx context.Context, store Adder, paths []string, opt Options) (Repor
 // Reader ingests one upload whose format comes from name's extension.
 func Reader(ctx context.Context, store Adder, name string, r io.Reader, opt Options) (Report, error) {
 	var rep Report
-	err := corpus.Read(ctx, name, r, func(a corpus.Article) error {
+	err := parse.Reader{MaxBytes: opt.MaxBytes}.Read(ctx, name, r, func(a corpus.Article) error {
 		return add(ctx, store, a, name, opt, &rep)
 	}, func(src string, err error) {
 		rep.fail(src, err)
@@ -130,8 +151,14 @@ func Reader(ctx context.Context, store Adder, name string, r io.Reader, opt Opti
 }
 
 // Article adds one article built in code (pasted text, a fetched page).
+// A body over opt.MaxBytes is a failure, like a file that size.
 func Article(ctx context.Context, store Adder, a corpus.Article, opt Options) (Report, error) {
 	var rep Report
+	if n := int64(len(a.Body)); n > opt.maxBytes() {
+		rep.fail(describe("text", a), corpus.Invalidf(corpus.ErrTooLarge, "the text is %s, larger than the %s limit for one article", parse.SizeText(n), parse.SizeText(opt.maxBytes())))
+		report(opt, rep)
+		return rep, nil
+	}
 	if err := add(ctx, store, a, a.Title, opt, &rep); err != nil {
 		return rep, fmt.Errorf("ingest article: %w", err)
 	}
@@ -197,6 +224,24 @@ func report(opt Options, rep Report) {
 }
 
 func isURL(s string) bool {
-	l := strings.ToLower(s)
-	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+	scheme, ok := urlScheme(s)
+	return ok && isHTTP(scheme)
+}
+
+func isHTTP(scheme string) bool { return scheme == "http" || scheme == "https" }
+
+// urlScheme returns the lower-cased scheme of s when s is written as a URL
+// ("scheme://..."), which no local path is.
+func urlScheme(s string) (string, bool) {
+	scheme, _, ok := strings.Cut(s, "://")
+	if !ok || scheme == "" {
+		return "", false
+	}
+	for i, r := range scheme {
+		alpha := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !alpha && (i == 0 || !(r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return "", false
+		}
+	}
+	return strings.ToLower(scheme), true
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/parse"
 )
 
 // articleAccept asks for a page, not a feed or an image.
@@ -15,7 +16,7 @@ const articleAccept = "text/html,application/xhtml+xml,text/plain;q=0.8,*/*;q=0.
 
 // Article fetches rawURL and extracts the article on it, prepared for the
 // store (see corpus.Prepare). HTML and XHTML pages go through
-// corpus.ParseHTML with the final URL (after redirects): title, byline,
+// parse.ParseHTML with the final URL (after redirects): title, byline,
 // main text, publication time, outlet and canonical URL. A text/plain
 // document's first line is its title. Source is the page's outlet, else
 // the host without "www.".
@@ -31,17 +32,17 @@ func (f *Fetcher) Article(ctx context.Context, rawURL string) (corpus.Article, e
 	var a corpus.Article
 	switch kindOf(resp.ContentType) {
 	case kindHTML:
-		a, err = corpus.ParseHTML(bytes.NewReader(resp.Body), resp.URL)
+		a, err = parse.ParseHTML(resp.Body, resp.URL)
 		if err != nil {
 			return corpus.Article{}, fmt.Errorf("article %s: %w", resp.URL, err)
 		}
 	case kindText:
-		a, err = parseText(ctx, resp)
+		a, err = parseText(ctx, resp, f.maxBytes)
 		if err != nil {
 			return corpus.Article{}, err
 		}
 	default:
-		return corpus.Article{}, fmt.Errorf("article %s: %w: %s is a feed or data, not a page", resp.URL, ErrUnsupportedType, resp.ContentType)
+		return corpus.Article{}, fmt.Errorf("article %s: %w", resp.URL, corpus.Invalidf(ErrUnsupportedType, "%s is a feed or data, not a page (follow a feed with feeds add)", resp.ContentType))
 	}
 	if a.Source == "" {
 		a.Source = hostSource(a.URL, resp.URL)
@@ -51,13 +52,13 @@ func (f *Fetcher) Article(ctx context.Context, rawURL string) (corpus.Article, e
 
 // parseText reads a text/plain document the way corpus reads a .txt file
 // (first line title, rest body) and gives it the final URL.
-func parseText(ctx context.Context, resp *Response) (corpus.Article, error) {
+func parseText(ctx context.Context, resp *Response, maxBytes int64) (corpus.Article, error) {
 	var (
 		a       corpus.Article
 		found   bool
 		readErr error
 	)
-	err := corpus.Read(ctx, "page.txt", bytes.NewReader(resp.Body),
+	err := parse.Reader{MaxBytes: maxBytes}.Read(ctx, "page.txt", bytes.NewReader(resp.Body),
 		func(got corpus.Article) error { a, found = got, true; return nil },
 		func(_ string, err error) { readErr = err })
 	if err == nil {

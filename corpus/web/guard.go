@@ -10,11 +10,14 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/newsbot/newsbot/corpus"
 )
 
 // ErrRefused is what every *RefusedError matches with errors.Is: the fetcher
-// would not contact that address.
-var ErrRefused = errors.New("refused")
+// would not contact that address. It is corpus.ErrRefused, so callers that
+// know only corpus (bot) test for it too.
+var ErrRefused = corpus.ErrRefused
 
 // RefusedError says why a URL was not fetched: a scheme other than http or
 // https, an address that is not public, or too many redirects. Its message
@@ -29,6 +32,10 @@ func (e *RefusedError) Error() string { return "refused: " + e.Reason }
 
 // Is makes errors.Is(err, ErrRefused) true for a *RefusedError.
 func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
+
+// Unwrap gives the refusal as a *corpus.InputError, whose reason bot shows
+// to the person who asked without knowing this package.
+func (e *RefusedError) Unwrap() error { return &corpus.InputError{Kind: ErrRefused, Reason: e.Reason} }
 
 // Resolver looks up the addresses of a host name; *net.Resolver is one.
 // Tests inject a fake to control what a name resolves to.

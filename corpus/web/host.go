@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // maxIdleHosts is how many idle per-host records the fetcher keeps before
@@ -14,7 +16,9 @@ import (
 const maxIdleHosts = 256
 
 // hosts keeps the fetcher polite: at most `limit` requests in flight to one
-// host, and request starts to one host at least `delay` apart.
+// host (a semaphore: x/time/rate limits rates, not concurrency), and
+// request starts to one host at least `delay` apart (a rate.Limiter with a
+// burst of one per host).
 type hosts struct {
 	limit int
 	delay time.Duration
@@ -27,7 +31,7 @@ type hosts struct {
 
 type hostState struct {
 	sem   chan struct{} // one token per request in flight
-	next  time.Time     // earliest start of the next request
+	pace  *rate.Limiter // one request start per delay
 	users int           // callers holding or waiting for a token
 }
 
@@ -46,7 +50,11 @@ func (h *hosts) acquire(ctx context.Context, host string) (release func(), err e
 		if len(h.m) >= maxIdleHosts {
 			h.sweepLocked()
 		}
-		s = &hostState{sem: make(chan struct{}, h.limit)}
+		every := rate.Inf
+		if h.delay > 0 {
+			every = rate.Every(h.delay)
+		}
+		s = &hostState{sem: make(chan struct{}, h.limit), pace: rate.NewLimiter(every, 1)}
 		h.m[host] = s
 	}
 	s.users++
@@ -68,18 +76,13 @@ func (h *hosts) acquire(ctx context.Context, host string) (release func(), err e
 		return release, ctx.Err()
 	}
 
-	// Reserve a start time: this request starts at the later of now and
-	// the reserved next start, and pushes the next start one delay later.
-	h.mu.Lock()
+	// Reserve a start time on the host's clock (h.now, which tests fix)
+	// rather than with Limiter.Wait, which reads the wall clock.
 	now := h.now()
-	start := s.next
-	if start.Before(now) {
-		start = now
-	}
-	s.next = start.Add(h.delay)
-	h.mu.Unlock()
-	if wait := start.Sub(now); wait > 0 {
+	r := s.pace.ReserveN(now, 1)
+	if wait := r.DelayFrom(now); wait > 0 {
 		if err := h.sleep(ctx, wait); err != nil {
+			r.CancelAt(now)
 			return release, err
 		}
 	}
@@ -90,7 +93,7 @@ func (h *hosts) acquire(ctx context.Context, host string) (release func(), err e
 func (h *hosts) sweepLocked() {
 	now := h.now()
 	for k, s := range h.m {
-		if s.users == 0 && !s.next.After(now) {
+		if s.users == 0 && s.pace.TokensAt(now) >= 1 {
 			delete(h.m, k)
 		}
 	}

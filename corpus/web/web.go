@@ -35,6 +35,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
+
+	"github.com/newsbot/newsbot/corpus"
 )
 
 // Defaults for Options fields left zero.
@@ -77,10 +79,12 @@ const maxDrainBytes = 64 << 10
 // Sentinel errors. Fetch and Article wrap them; test with errors.Is.
 var (
 	// ErrTooLarge means the response body is longer than Options.MaxBytes.
-	ErrTooLarge = errors.New("response too large")
+	// It is corpus.ErrTooLarge; the concrete error is a *corpus.InputError.
+	ErrTooLarge = corpus.ErrTooLarge
 	// ErrUnsupportedType means the response has a content type the
 	// fetcher does not read (images, PDFs...), or Article was given a feed.
-	ErrUnsupportedType = errors.New("unsupported content type")
+	// It is corpus.ErrUnsupported; the concrete error is a *corpus.InputError.
+	ErrUnsupportedType = corpus.ErrUnsupported
 )
 
 // StatusError is returned for a response that is neither 2xx, 304, nor a
@@ -93,6 +97,12 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string { return fmt.Sprintf("fetch %s: %s", e.URL, e.Status) }
+
+// Unwrap gives the status as a *corpus.InputError of kind
+// corpus.ErrUnavailable, which bot shows without knowing this package.
+func (e *StatusError) Unwrap() error {
+	return &corpus.InputError{Kind: corpus.ErrUnavailable, Reason: "the site answered " + e.Status}
+}
 
 // Options configures a Fetcher. Zero values mean the defaults above.
 type Options struct {
@@ -390,10 +400,10 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, req Request) (*Response, *
 	mediaType, params, _ := mime.ParseMediaType(ctype)
 	mediaType = strings.ToLower(mediaType)
 	if mediaType != "" && kindOf(mediaType) == kindUnsupported {
-		return nil, nil, fmt.Errorf("fetch %s: %w: %s", u, ErrUnsupportedType, mediaType)
+		return nil, nil, fmt.Errorf("fetch %s: %w", u, corpus.Invalidf(ErrUnsupportedType, "content type %s is not a page newsbot reads", mediaType))
 	}
 	if hresp.ContentLength > f.maxBytes {
-		return nil, nil, fmt.Errorf("fetch %s: %w: %d bytes (limit %d)", u, ErrTooLarge, hresp.ContentLength, f.maxBytes)
+		return nil, nil, fmt.Errorf("fetch %s: %w", u, corpus.Invalidf(ErrTooLarge, "the page is %d bytes (limit %d)", hresp.ContentLength, f.maxBytes))
 	}
 	// Content-Length may lie or be absent (chunked, gzip): the limit is
 	// enforced on what is actually read.
@@ -405,7 +415,7 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, req Request) (*Response, *
 		return nil, nil, fmt.Errorf("fetch %s: read body: %w", u, err)
 	}
 	if int64(len(body)) > f.maxBytes {
-		return nil, nil, fmt.Errorf("fetch %s: %w: more than %d bytes", u, ErrTooLarge, f.maxBytes)
+		return nil, nil, fmt.Errorf("fetch %s: %w", u, corpus.Invalidf(ErrTooLarge, "the page is more than %d bytes", f.maxBytes))
 	}
 	if mediaType == "" {
 		// No (readable) Content-Type: sniff, ignoring the sniffer's charset
@@ -413,7 +423,7 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, req Request) (*Response, *
 		ctype = ""
 		mediaType, _, _ = mime.ParseMediaType(http.DetectContentType(body))
 		if kindOf(mediaType) == kindUnsupported {
-			return nil, nil, fmt.Errorf("fetch %s: %w: %s (sniffed)", u, ErrUnsupportedType, mediaType)
+			return nil, nil, fmt.Errorf("fetch %s: %w", u, corpus.Invalidf(ErrUnsupportedType, "content type %s (sniffed) is not a page newsbot reads", mediaType))
 		}
 	}
 	resp.ContentType = mediaType

@@ -342,8 +342,8 @@ func TestSizeLimit(t *testing.T) {
 		tooBig  bool
 		wantErr string
 	}{
-		{"/length", true, "response too large: 2000 bytes (limit 1000)"},
-		{"/chunked", true, "response too large: more than 1000 bytes"},
+		{"/length", true, "too large: the page is 2000 bytes (limit 1000)"},
+		{"/chunked", true, "too large: the page is more than 1000 bytes"},
 		{"/exact", false, ""},
 	}
 	for _, tt := range tests {
@@ -391,9 +391,9 @@ func TestContentTypes(t *testing.T) {
 	tests := []struct {
 		path, wantType, wantErr string
 	}{
-		{"/image", "", "unsupported content type: image/png"},
-		{"/pdf", "", "unsupported content type: application/pdf"},
-		{"/sniffed-png", "", "unsupported content type: image/png (sniffed)"},
+		{"/image", "", "unsupported: content type image/png is not a page newsbot reads"},
+		{"/pdf", "", "unsupported: content type application/pdf is not a page newsbot reads"},
+		{"/sniffed-png", "", "unsupported: content type image/png (sniffed) is not a page newsbot reads"},
 		{"/sniffed-html", "text/html", ""},
 		{"/feed", "application/rss+xml", ""},
 		{"/json", "application/feed+json", ""},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/ingest"
+	"github.com/newsbot/newsbot/corpus/parse"
 )
 
 // Adder stores a prepared article (the store's Add).
@@ -226,7 +227,7 @@ func ReadGCS(ctx context.Context, r io.Reader, fn func(corpus.Article) error) er
 				Source: hostOf(res.URL),
 			}
 			if res.PublishDate != "" {
-				if t, err := corpus.ParseDate(res.PublishDate); err == nil {
+				if t, err := parse.ParseDate(res.PublishDate); err == nil {
 					a.PublishedAt = t
 				}
 			}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/parse"
 )
 
 // Format names a question set's format.
@@ -72,13 +72,13 @@ func endOfDay(t time.Time) time.Time {
 	return t
 }
 
-// parseAsOf reads a question date (any corpus.ParseDate form) as the end of
+// parseAsOf reads a question date (any parse.ParseDate form) as the end of
 // that day; "" gives the zero time.
 func parseAsOf(s string) (time.Time, error) {
 	if strings.TrimSpace(s) == "" {
 		return time.Time{}, nil
 	}
-	t, err := corpus.ParseDate(s)
+	t, err := parse.ParseDate(s)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -1,9 +1,11 @@
-package corpus
+package parse
 
 import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/newsbot/newsbot/corpus"
 )
 
 // maxFrontMatterLines bounds the search for the closing "---" of a front
@@ -31,8 +33,8 @@ var (
 // parseMarkdown reads a Markdown article: front matter (if any) gives the
 // metadata, otherwise the first non-empty line is the title; the body has
 // its Markdown syntax stripped. warn hears of metadata it cannot use.
-func parseMarkdown(text string, warn func(error)) Article {
-	var a Article
+func parseMarkdown(text string, warn func(error)) corpus.Article {
+	var a corpus.Article
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
 	if meta, rest, ok := frontMatter(lines); ok {
 		lines = rest
@@ -61,7 +63,7 @@ func parseMarkdown(text string, warn func(error)) Article {
 			break
 		}
 	}
-	a.Body = dropLeadParagraphs(NormalizeText(markdownText(lines)), a.Title, false)
+	a.Body = dropLeadParagraphs(corpus.NormalizeText(markdownText(lines)), a.Title, false)
 	return a
 }
 

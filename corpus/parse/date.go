@@ -1,60 +1,18 @@
-package corpus
+package parse
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/itlightning/dateparse"
 )
 
-// dateLayouts are the timestamp spellings news data uses, most common
-// first. Layouts without a zone are read as UTC. It is a read-only table.
+// dateLayouts are the spellings dateparse does not read that news data
+// uses; layouts without a zone are read as UTC. A read-only table.
 var dateLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999Z0700",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02T15:04",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999 -0700",
-	"2006-01-02 15:04:05.999999999 -07:00",
-	"2006-01-02 15:04:05.999999999 MST",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02 15:04",
-	"2006-01-02",
-	"2006/01/02 15:04:05",
 	"2006/01/02/15:04", // RealTime QA's search_time
-	"2006/01/02",
-	"20060102",
-	time.RFC1123Z,
-	time.RFC1123,
-	"Mon, 2 Jan 2006 15:04:05 -0700",
-	"Mon, 2 Jan 2006 15:04:05 MST",
-	"Mon, 2 Jan 2006 15:04 -0700",
-	"Mon, 2 Jan 2006 15:04 MST",
-	"Mon, 2 Jan 2006",
-	"2 Jan 2006 15:04:05 -0700",
-	"2 Jan 2006 15:04:05 MST",
-	"2 Jan 2006 15:04:05",
-	"2 Jan 2006",
-	"2 January 2006",
-	"Monday, 2 January 2006",
-	time.RFC850,
-	time.ANSIC,
-	time.UnixDate,
-	"Jan 2, 2006 15:04:05",
-	"Jan 2, 2006 3:04 PM",
-	"Jan 2, 2006 3:04PM",
-	"Jan 2, 2006",
-	"January 2, 2006 3:04 PM",
-	"January 2, 2006 3:04PM",
-	"January 2, 2006 15:04",
-	"January 2, 2006",
-	"Monday, January 2, 2006",
-	"Jan. 2, 2006",
-	"2-Jan-2006 15:04:05.999999999",
-	"2-Jan-2006",
-	"01/02/2006",
 }
 
 // zoneOffsets gives the offsets of zone abbreviations news feeds use. Go
@@ -85,7 +43,9 @@ const (
 // RSS variants, "January 2, 2006", Reuters' "26-FEB-1987 15:01:01.79", and
 // Unix seconds or milliseconds. Zone abbreviations such as EST are read with
 // their usual offset. The result is in UTC so times from different sources
-// compare and display alike.
+// compare and display alike. The spellings are dateparse's; only Unix
+// numbers (dateparse takes any digits for one), bare years and RealTime QA's
+// "2006/01/02/15:04" are handled here.
 func ParseDate(s string) (time.Time, error) {
 	s = strings.Join(strings.Fields(s), " ")
 	if s == "" {
@@ -94,20 +54,28 @@ func ParseDate(s string) (time.Time, error) {
 	if t, ok := parseUnix(s); ok {
 		return t, nil
 	}
-	for _, layout := range dateLayouts {
-		t, err := time.Parse(layout, s)
-		if err != nil {
-			continue
-		}
-		if name, _ := t.Zone(); strings.Contains(layout, "MST") {
-			if h, ok := zoneOffsets[strings.ToUpper(name)]; ok {
-				zone := time.FixedZone(name, int(h*3600))
-				t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), zone)
-			}
-		}
-		return t.UTC(), nil
+	if isDigits(s) && len(s) < len("20060102") {
+		// A bare year ("2023") or a short number is no publication time;
+		// dateparse would make it 1 January.
+		return time.Time{}, fmt.Errorf("parse date %q: not a full date", truncate(s, 100))
 	}
-	return time.Time{}, fmt.Errorf("parse date %q: unrecognised format", truncate(s, 100))
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	t, err := dateparse.ParseIn(s, time.UTC, dateparse.PreferMonthFirst(true), dateparse.RetryAmbiguousDateWithSwap(true))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("parse date %q: unrecognised format", truncate(s, 100))
+	}
+	// dateparse reads a zone abbreviation it cannot place in the location
+	// as offset zero; the usual offset is what the feed meant.
+	if name, off := t.Zone(); off == 0 {
+		if h, ok := zoneOffsets[strings.ToUpper(name)]; ok && h != 0 {
+			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.FixedZone(name, int(h*3600)))
+		}
+	}
+	return t.UTC(), nil
 }
 
 // parseUnix reads s as Unix seconds or milliseconds when it is a number of
@@ -135,4 +103,14 @@ func parseUnix(s string) (time.Time, bool) {
 		return time.UnixMilli(int64(f)).UTC(), true
 	}
 	return time.Time{}, false
+}
+
+// isDigits reports whether s is a non-empty run of ASCII digits.
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

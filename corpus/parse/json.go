@@ -1,4 +1,4 @@
-package corpus
+package parse
 
 import (
 	"bufio"
@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/newsbot/newsbot/corpus"
 )
 
 // Field names accepted in json and jsonl records (compared lower-cased), in
@@ -94,9 +96,9 @@ func firstNonSpace(br *bufio.Reader) (byte, error) {
 // message.
 func jsonErr(err error) error {
 	if errors.Is(err, errTooLarge) {
-		return invalidf("larger than %d MiB", maxJSONBytes>>20)
+		return corpus.Invalidf(corpus.ErrTooLarge, "the JSON file is larger than %s", SizeText(maxJSONBytes))
 	}
-	var ie *invalidError
+	var ie *corpus.InputError
 	if errors.As(err, &ie) {
 		return err
 	}
@@ -108,7 +110,7 @@ func jsonErr(err error) error {
 func (e emitter) readJSONL(name string, r io.Reader) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	for n := 1; ; n++ {
-		line, tooLong, err := readLine(br, maxLineBytes)
+		line, tooLong, err := readLine(br, int(e.maxBytes))
 		if err != nil && !errors.Is(err, io.EOF) {
 			e.onErr(fmt.Sprintf("%s:%d", name, n), fmt.Errorf("line %d: read: %w", n, err))
 			return nil
@@ -116,7 +118,7 @@ func (e emitter) readJSONL(name string, r io.Reader) error {
 		source := fmt.Sprintf("%s:%d", name, n)
 		switch {
 		case tooLong:
-			e.onErr(source, invalidf("record %d: line longer than %d MiB", n, maxLineBytes>>20))
+			e.onErr(source, fmt.Errorf("record %d: %w", n, tooLarge(e.maxBytes)))
 		case len(bytes.TrimSpace(line)) > 0:
 			if err := e.record(source, n, line); err != nil {
 				return err
@@ -152,6 +154,10 @@ func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) 
 // record turns one JSON value into an article and emits it; only ctx's and
 // fn's errors are returned.
 func (e emitter) record(source string, n int, raw []byte) error {
+	if int64(len(raw)) > e.maxBytes {
+		e.onErr(source, fmt.Errorf("record %d: %w", n, tooLarge(e.maxBytes)))
+		return nil
+	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		var typeErr *json.UnmarshalTypeError
@@ -173,7 +179,7 @@ func (e emitter) record(source string, n int, raw []byte) error {
 // articleFromRecord maps the fields of a JSON record onto an article. warn
 // hears of values it cannot use (an unparseable date leaves PublishedAt
 // zero); a record without body text is an error.
-func articleFromRecord(obj map[string]json.RawMessage, warn func(error)) (Article, error) {
+func articleFromRecord(obj map[string]json.RawMessage, warn func(error)) (corpus.Article, error) {
 	fields := make(map[string]json.RawMessage, len(obj))
 	for k, v := range obj {
 		lk := strings.ToLower(k)
@@ -191,10 +197,10 @@ func articleFromRecord(obj map[string]json.RawMessage, warn func(error)) (Articl
 		}
 		return "", ""
 	}
-	var a Article
+	var a corpus.Article
 	a.Body, _ = first(bodyFields, jsonText)
 	if a.Body == "" {
-		return Article{}, invalidf("no body/text/content field")
+		return corpus.Article{}, invalidf("no body/text/content field")
 	}
 	a.Title, _ = first(titleFields, jsonText)
 	a.URL, _ = first(urlFields, jsonText)

@@ -1,10 +1,12 @@
-package corpus
+package parse
 
 import (
 	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newsbot/newsbot/corpus"
 )
 
 // The evaluation corpora (RealTime QA's retrieved articles and held-out
@@ -12,9 +14,9 @@ import (
 func TestReadRealTimeQAFields(t *testing.T) {
 	line := `{"url": "https://example.com/news/2026/01/09/story", "title": "A story", "text": "First paragraph of the story.\n\nSecond paragraph.", "publish_date": "2026/01/09", "authors": ["Ann Lee", "Bo Chan"]}` + "\n" +
 		`{"url": "https://example.com/other", "title": "Other", "text": "Another body.", "publish_date": null, "authors": []}` + "\n"
-	var got []Article
+	var got []corpus.Article
 	var errs []string
-	err := Read(context.Background(), "a.jsonl", strings.NewReader(line), func(a Article) error {
+	err := (Reader{}).Read(context.Background(), "a.jsonl", strings.NewReader(line), func(a corpus.Article) error {
 		got = append(got, a)
 		return nil
 	}, func(src string, err error) { errs = append(errs, src+": "+err.Error()) })

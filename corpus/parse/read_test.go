@@ -1,4 +1,4 @@
-package corpus
+package parse
 
 import (
 	"bytes"
@@ -13,16 +13,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newsbot/newsbot/corpus"
 )
 
 // collected is what a reader produced: the articles and the reported
 // problems as "source: error".
 type collected struct {
-	articles []Article
+	articles []corpus.Article
 	problems []string
 }
 
-func (c *collected) fn(a Article) error { c.articles = append(c.articles, a); return nil }
+func (c *collected) fn(a corpus.Article) error { c.articles = append(c.articles, a); return nil }
 func (c *collected) onErr(source string, err error) {
 	c.problems = append(c.problems, source+": "+err.Error())
 }
@@ -37,7 +39,7 @@ func (c *collected) titles() []string {
 func readPath(t *testing.T, path string) *collected {
 	t.Helper()
 	var c collected
-	if err := ReadPath(context.Background(), path, c.fn, c.onErr); err != nil {
+	if err := (Reader{}).ReadPath(context.Background(), path, c.fn, c.onErr); err != nil {
 		t.Fatalf("ReadPath(%q) = %v; want nil", path, err)
 	}
 	return &c
@@ -80,12 +82,12 @@ func TestReadPathFiles(t *testing.T) {
 				{"testdata/articles.jsonl:5", "record 5: no body/text/content field"},
 				{"testdata/articles.jsonl:6", "record 6: not a JSON object"},
 				{"testdata/articles.jsonl:7", `record 7: field date: parse date "sometime soon"`},
-				{"testdata/articles.jsonl:8", `"ftp://example.com/file": not an http or https URL`},
+				{"testdata/articles.jsonl:8", `"ftp://example.com/file" is not a usable link: not an http or https URL`},
 			},
 		},
 		{"testdata/broken.json", []string{"ok"}, [][2]string{{"testdata/broken.json:2", "record 2: bad JSON: invalid character"}}},
 		{"testdata/empty.txt", nil, [][2]string{{"testdata/empty.txt", "article has no text"}}},
-		{"testdata/notes.pdf", nil, [][2]string{{"testdata/notes.pdf", "unsupported file type (supported: .txt, .md"}}},
+		{"testdata/notes.pdf", nil, [][2]string{{"testdata/notes.pdf", "is not a file type newsbot reads (supported: .txt, .md"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -96,9 +98,9 @@ func TestReadPathFiles(t *testing.T) {
 			checkProblems(t, "ReadPath("+tt.path+")", c.problems, tt.problems)
 			for _, a := range c.articles {
 				again := a
-				again.Passages = append([]Passage(nil), a.Passages...)
-				if err := Prepare(&again); err != nil || !reflect.DeepEqual(again, a) {
-					t.Errorf("ReadPath(%q) article %q is not prepared: Prepare gives %+v, %v", tt.path, a.Title, again, err)
+				again.Passages = append([]corpus.Passage(nil), a.Passages...)
+				if err := corpus.Prepare(&again); err != nil || !reflect.DeepEqual(again, a) {
+					t.Errorf("ReadPath(%q) article %q is not prepared: corpus.Prepare gives %+v, %v", tt.path, a.Title, again, err)
 				}
 			}
 		})
@@ -109,12 +111,12 @@ func TestReadFields(t *testing.T) {
 	date := func(s string) time.Time { d, _ := ParseDate(s); return d }
 	tests := []struct {
 		path string
-		want Article // compared on URL, Title, Source, Author, PublishedAt
+		want corpus.Article // compared on URL, Title, Source, Author, PublishedAt
 	}{
-		{"testdata/article.md", Article{URL: "https://news.example.com/markets/grain-exports", Title: "Grain exports rise for a third month", Source: "Farm Wire", Author: "Ana Lima", PublishedAt: date("2024-06-14")}},
-		{"testdata/article.html", Article{URL: "https://www.harbourtimes.example/news/port-strike-ends?id=7", Title: "Port strike ends after three weeks", Source: "The Harbour Times", Author: "Jane Doe", PublishedAt: date("2024-03-05T08:30:00Z")}},
-		{"testdata/corpus.json", Article{URL: "https://mashable.com/article/cyber-monday-deals-amazon-2023", Title: "200+ of the best deals from Amazon's Cyber Monday sale", Source: "Mashable", PublishedAt: date("2023-11-27T08:45:59Z")}},
-		{"testdata/articles.jsonl", Article{Title: "COCOA REVIEW", PublishedAt: date("1987-02-26T15:01:01Z")}},
+		{"testdata/article.md", corpus.Article{URL: "https://news.example.com/markets/grain-exports", Title: "Grain exports rise for a third month", Source: "Farm Wire", Author: "Ana Lima", PublishedAt: date("2024-06-14")}},
+		{"testdata/article.html", corpus.Article{URL: "https://www.harbourtimes.example/news/port-strike-ends?id=7", Title: "Port strike ends after three weeks", Source: "The Harbour Times", Author: "Jane Doe", PublishedAt: date("2024-03-05T08:30:00Z")}},
+		{"testdata/corpus.json", corpus.Article{URL: "https://mashable.com/article/cyber-monday-deals-amazon-2023", Title: "200+ of the best deals from Amazon's Cyber Monday sale", Source: "Mashable", PublishedAt: date("2023-11-27T08:45:59Z")}},
+		{"testdata/articles.jsonl", corpus.Article{Title: "COCOA REVIEW", PublishedAt: date("1987-02-26T15:01:01Z")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -123,7 +125,7 @@ func TestReadFields(t *testing.T) {
 				t.Fatalf("ReadPath(%q) read no article; problems %q", tt.path, c.problems)
 			}
 			a := c.articles[0]
-			got := Article{URL: a.URL, Title: a.Title, Source: a.Source, Author: a.Author, PublishedAt: a.PublishedAt}
+			got := corpus.Article{URL: a.URL, Title: a.Title, Source: a.Source, Author: a.Author, PublishedAt: a.PublishedAt}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("ReadPath(%q) first article = %+v; want %+v", tt.path, got, tt.want)
 			}
@@ -201,7 +203,7 @@ func TestParseHTML(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := ParseHTML(strings.NewReader(tt.html), tt.pageURL)
+			a, err := ParseHTML([]byte(tt.html), tt.pageURL)
 			if err != nil {
 				t.Fatalf("ParseHTML(%s) = %v", tt.name, err)
 			}
@@ -225,9 +227,9 @@ func TestParseHTMLInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := ParseHTML(strings.NewReader(tt.html), tt.pageURL)
-			if !errors.Is(err, ErrInvalid) {
-				t.Errorf("ParseHTML(%q) = %+v, %v; want an ErrInvalid", tt.html, a, err)
+			a, err := ParseHTML([]byte(tt.html), tt.pageURL)
+			if !errors.Is(err, corpus.ErrInvalid) {
+				t.Errorf("ParseHTML(%q) = %+v, %v; want an corpus.ErrInvalid", tt.html, a, err)
 			}
 		})
 	}
@@ -243,7 +245,7 @@ func TestReadPathDirectory(t *testing.T) {
 
 func TestReadPathMissing(t *testing.T) {
 	var c collected
-	err := ReadPath(context.Background(), "testdata/does-not-exist.txt", c.fn, c.onErr)
+	err := (Reader{}).ReadPath(context.Background(), "testdata/does-not-exist.txt", c.fn, c.onErr)
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ReadPath(missing) = %v; want an error wrapping os.ErrNotExist", err)
 	}
@@ -252,9 +254,9 @@ func TestReadPathMissing(t *testing.T) {
 func TestReadUnsupported(t *testing.T) {
 	for _, name := range []string{"report.pdf", "noext", "x.gz", "archive.tar.gz"} {
 		var c collected
-		err := Read(context.Background(), name, strings.NewReader("data"), c.fn, c.onErr)
-		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), ".jsonl") || !strings.Contains(err.Error(), name) {
-			t.Errorf("Read(%q) = %v; want an ErrInvalid naming the file and the supported types", name, err)
+		err := (Reader{}).Read(context.Background(), name, strings.NewReader("data"), c.fn, c.onErr)
+		if !errors.Is(err, corpus.ErrInvalid) || !strings.Contains(err.Error(), ".jsonl") || !strings.Contains(err.Error(), name) {
+			t.Errorf("Read(%q) = %v; want an corpus.ErrInvalid naming the file and the supported types", name, err)
 		}
 		if IsSupported(name) {
 			t.Errorf("IsSupported(%q) = true; want false", name)
@@ -297,38 +299,39 @@ func TestReadGzip(t *testing.T) {
 		}
 	}
 	var c collected
-	if err := Read(context.Background(), "bad.jsonl.gz", strings.NewReader("not gzip"), c.fn, c.onErr); err != nil {
+	if err := (Reader{}).Read(context.Background(), "bad.jsonl.gz", strings.NewReader("not gzip"), c.fn, c.onErr); err != nil {
 		t.Fatalf("Read(bad.jsonl.gz) = %v; want nil and a problem", err)
 	}
 	checkProblems(t, "Read(bad.jsonl.gz)", c.problems, [][2]string{{"bad.jsonl.gz", "gunzip"}})
 }
 
 func TestReadJSONLLongLine(t *testing.T) {
-	long := `{"title": "Too long", "body": "` + strings.Repeat("x ", maxLineBytes/2+10) + `"}`
+	rd := Reader{MaxBytes: 1 << 10}
+	long := `{"title": "Too long", "body": "` + strings.Repeat("x ", 600) + `"}`
 	in := `{"title": "Before", "body": "First."}` + "\n" + long + "\n" + `{"title": "After", "body": "Last."}`
 	var c collected
-	if err := Read(context.Background(), "big.jsonl", strings.NewReader(in), c.fn, c.onErr); err != nil {
+	if err := rd.Read(context.Background(), "big.jsonl", strings.NewReader(in), c.fn, c.onErr); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := c.titles(), []string{"Before", "After"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Read(big.jsonl) titles = %q; want %q", got, want)
 	}
-	checkProblems(t, "Read(big.jsonl)", c.problems, [][2]string{{"big.jsonl:2", "line longer than 8 MiB"}})
+	checkProblems(t, "Read(big.jsonl)", c.problems, [][2]string{{"big.jsonl:2", "record 2: too large: larger than the 1 KiB limit for one article"}})
 }
 
 func TestReadAllLimited(t *testing.T) {
 	if got, err := readAllLimited(strings.NewReader("abc"), 3); err != nil || string(got) != "abc" {
 		t.Errorf("readAllLimited(abc, 3) = %q, %v; want abc, nil", got, err)
 	}
-	if _, err := readAllLimited(strings.NewReader("abcd"), 3); !errors.Is(err, ErrInvalid) {
-		t.Errorf("readAllLimited(abcd, 3) = %v; want a too-large ErrInvalid", err)
+	if _, err := readAllLimited(strings.NewReader("abcd"), 3); !errors.Is(err, corpus.ErrInvalid) {
+		t.Errorf("readAllLimited(abcd, 3) = %v; want a too-large corpus.ErrInvalid", err)
 	}
 }
 
 func TestReadStops(t *testing.T) {
 	stop := errors.New("stop")
 	n := 0
-	err := ReadPath(context.Background(), "testdata/corpus.json", func(Article) error { n++; return stop }, nil)
+	err := (Reader{}).ReadPath(context.Background(), "testdata/corpus.json", func(corpus.Article) error { n++; return stop }, nil)
 	if !errors.Is(err, stop) || n != 1 {
 		t.Errorf("ReadPath with failing fn = %v after %d articles; want stop after 1", err, n)
 	}
@@ -336,7 +339,7 @@ func TestReadStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	n = 0
-	err = ReadPath(ctx, "testdata/tree", func(Article) error { n++; return nil }, nil)
+	err = (Reader{}).ReadPath(ctx, "testdata/tree", func(corpus.Article) error { n++; return nil }, nil)
 	if !errors.Is(err, context.Canceled) || n != 0 {
 		t.Errorf("ReadPath with cancelled ctx = %v after %d articles; want context.Canceled after 0", err, n)
 	}
@@ -355,7 +358,7 @@ func TestReadEncodings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var c collected
-			if err := Read(context.Background(), "x.txt", bytes.NewReader(tt.data), c.fn, c.onErr); err != nil || len(c.articles) != 1 {
+			if err := (Reader{}).Read(context.Background(), "x.txt", bytes.NewReader(tt.data), c.fn, c.onErr); err != nil || len(c.articles) != 1 {
 				t.Fatalf("Read(%q) = %v, %d articles, %q", tt.data, err, len(c.articles), c.problems)
 			}
 			if got := c.articles[0].Body; got != tt.want {
@@ -383,7 +386,7 @@ func TestReutersCorpus(t *testing.T) {
 	p := sharedData(t, "reuters-21578/reuters21578.jsonl.gz")
 	n, dated, passages := 0, 0, 0
 	var problems []string
-	err := ReadPath(context.Background(), p, func(a Article) error {
+	err := (Reader{}).ReadPath(context.Background(), p, func(a corpus.Article) error {
 		n++
 		if !a.PublishedAt.IsZero() {
 			dated++
@@ -436,14 +439,14 @@ func FuzzRead(f *testing.F) {
 			zw.Close()
 			data = buf.Bytes()
 		}
-		err := Read(context.Background(), name, bytes.NewReader(data), func(a Article) error {
-			if a.Body == "" || a.Title == "" || a.Scope != GlobalScope || len(a.Passages) == 0 || a.Hash != ContentHash(a.Body) {
+		err := (Reader{}).Read(context.Background(), name, bytes.NewReader(data), func(a corpus.Article) error {
+			if a.Body == "" || a.Title == "" || a.Scope != corpus.GlobalScope || len(a.Passages) == 0 || a.Hash != corpus.ContentHash(a.Body) {
 				t.Fatalf("Read(%s) gave an unprepared article %+v", name, a)
 			}
 			again := a
-			again.Passages = append([]Passage(nil), a.Passages...)
-			if err := Prepare(&again); err != nil || !reflect.DeepEqual(again, a) {
-				t.Fatalf("Prepare(%+v) = %+v, %v; want it unchanged (idempotent)", a, again, err)
+			again.Passages = append([]corpus.Passage(nil), a.Passages...)
+			if err := corpus.Prepare(&again); err != nil || !reflect.DeepEqual(again, a) {
+				t.Fatalf("corpus.Prepare(%+v) = %+v, %v; want it unchanged (idempotent)", a, again, err)
 			}
 			return nil
 		}, func(string, error) {})

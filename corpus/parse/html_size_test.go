@@ -1,4 +1,4 @@
-package corpus
+package parse
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newsbot/newsbot/corpus"
 )
 
 // nestedPage is one element nested depth times around a paragraph: 5 MB
@@ -28,9 +30,9 @@ func TestDeeplyNestedHTML(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	var got []Article
+	var got []corpus.Article
 	var problems []string
-	err := Read(context.Background(), "nested.html", strings.NewReader(page), func(a Article) error {
+	err := (Reader{}).Read(context.Background(), "nested.html", strings.NewReader(page), func(a corpus.Article) error {
 		got = append(got, a)
 		return nil
 	}, func(_ string, err error) { problems = append(problems, err.Error()) })

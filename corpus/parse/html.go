@@ -1,10 +1,9 @@
-package corpus
+package parse
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -14,6 +13,8 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 	"golang.org/x/net/html/charset"
+
+	"github.com/newsbot/newsbot/corpus"
 )
 
 // minHTMLWords: a page whose main text is shorter than this is a menu, a
@@ -37,19 +38,20 @@ const maxJSONLDBytes = 1 << 20
 // first <time datetime>, then go-readability's own guess. The outlet is
 // og:site_name, then JSON-LD publisher, then the host name.
 //
-// The article is prepared (see Prepare). ParseHTML returns an error
-// wrapping ErrInvalid when the page has no readable text.
-func ParseHTML(r io.Reader, pageURL string) (a Article, err error) {
+// data is the whole page; its size is the caller's to bound (Reader and
+// the web fetcher do). The article is prepared (see corpus.Prepare).
+// ParseHTML returns an error wrapping corpus.ErrInvalid when the page is
+// binary or has no readable text.
+func ParseHTML(data []byte, pageURL string) (a corpus.Article, err error) {
 	defer func() {
 		// The extractor walks untrusted markup; a bug in it must cost one
 		// page, not the bot.
 		if p := recover(); p != nil {
-			a, err = Article{}, fmt.Errorf("parse html: extractor failed: %v", p)
+			a, err = corpus.Article{}, fmt.Errorf("parse html: extractor failed: %v", p)
 		}
 	}()
-	data, err := readAllLimited(r, maxFileBytes)
-	if err != nil {
-		return Article{}, fmt.Errorf("parse html: %w", err)
+	if err := corpus.CheckText(data); err != nil {
+		return corpus.Article{}, fmt.Errorf("parse html: %w", err)
 	}
 	// Only a byte-order mark is certain; otherwise text that is valid
 	// UTF-8 is UTF-8, whatever a <meta> says, so a page the web fetcher
@@ -67,14 +69,14 @@ func ParseHTML(r io.Reader, pageURL string) (a Article, err error) {
 	if err != nil {
 		// The page, not the reader, is at fault (for one, html.Parse refuses
 		// elements nested over 512 deep): an invalid article.
-		return Article{}, invalidf("parse html: %v", err)
+		return corpus.Article{}, fmt.Errorf("parse html: %w", invalidf("the page's markup cannot be read (%v)", err))
 	}
 
 	var base *url.URL
 	if pageURL != "" {
 		base, err = url.Parse(pageURL)
 		if err != nil || !base.IsAbs() {
-			return Article{}, invalidf("parse html: page URL %q is not absolute", truncate(pageURL, 200))
+			return corpus.Article{}, fmt.Errorf("parse html: %w", invalidf("page URL %q is not absolute", truncate(pageURL, 200)))
 		}
 	}
 	m := scanHTML(doc)
@@ -89,9 +91,9 @@ func ParseHTML(r io.Reader, pageURL string) (a Article, err error) {
 	}
 	if n := len(strings.Fields(text)); n < minHTMLWords {
 		if rerr != nil {
-			return Article{}, invalidf("parse html: no readable text found: %v", rerr)
+			return corpus.Article{}, fmt.Errorf("parse html: %w", invalidf("the page has no readable text (%v)", rerr))
 		}
-		return Article{}, invalidf("parse html: no readable text found (%d words)", n)
+		return corpus.Article{}, fmt.Errorf("parse html: %w", invalidf("the page has no readable text (%d words)", n))
 	}
 
 	a.URL = articleURL(base, m.canonical, m.ogURL, m.ldURL)
@@ -118,9 +120,9 @@ func ParseHTML(r io.Reader, pageURL string) (a Article, err error) {
 			a.PublishedAt = t.UTC()
 		}
 	}
-	a.Body = dropLeadParagraphs(NormalizeText(text), a.Title, true)
-	if err := Prepare(&a); err != nil {
-		return Article{}, fmt.Errorf("parse html: %w", err)
+	a.Body = dropLeadParagraphs(corpus.NormalizeText(text), a.Title, true)
+	if err := corpus.Prepare(&a); err != nil {
+		return corpus.Article{}, fmt.Errorf("parse html: %w", err)
 	}
 	return a, nil
 }
@@ -239,7 +241,7 @@ func (m *htmlMeta) addJSONLD(src string) {
 func isArticleType(t any) bool {
 	switch x := t.(type) {
 	case string:
-		return strings.Contains(x, "Article") || strings.Contains(x, "BlogPosting") || strings.Contains(x, "Report")
+		return strings.Contains(x, "corpus.Article") || strings.Contains(x, "BlogPosting") || strings.Contains(x, "Report")
 	case []any:
 		for _, el := range x {
 			if isArticleType(el) {
@@ -322,7 +324,7 @@ func articleURL(base *url.URL, candidates ...string) string {
 		if base != nil && !sameSite(base.Hostname(), u.Hostname()) {
 			continue
 		}
-		if _, err := CanonicalURL(u.String()); err != nil {
+		if _, err := corpus.CanonicalURL(u.String()); err != nil {
 			continue
 		}
 		return u.String()

@@ -1,4 +1,4 @@
-package corpus
+package parse
 
 import (
 	"bytes"
@@ -15,21 +15,17 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/newsbot/newsbot/corpus"
 )
 
-// Input size limits.
+// Limits of reading that are not the size of one article (see
+// Reader.MaxBytes).
 const (
-	// maxFileBytes bounds a txt, md or html file, which is read whole into
-	// memory: no single article is anywhere near this, so a bigger file is
-	// a mistake or a decompression bomb.
-	maxFileBytes = 64 << 20
-	// maxJSONBytes bounds a .json file, which is decoded one record at a
-	// time; it stops a decompression bomb from running forever while
+	// maxJSONBytes bounds a whole .json file, which is decoded one record
+	// at a time: it stops a decompression bomb from running forever while
 	// leaving room for corpora much larger than MultiHop-RAG's 7 MB.
 	maxJSONBytes = 1 << 30
-	// maxLineBytes bounds one jsonl line (one article); RealTime QA lines
-	// reach about 600 KB, so this leaves a wide margin.
-	maxLineBytes = 8 << 20
 	// maxTitleLineRunes: a first line longer than this is a paragraph, not
 	// a headline, so a txt file starting with it has no title line.
 	maxTitleLineRunes = 300
@@ -78,6 +74,23 @@ func IsSupported(name string) bool {
 	return f != formatUnknown
 }
 
+// Reader reads articles from files and uploads. Its zero value is ready to
+// use.
+type Reader struct {
+	// MaxBytes bounds the input of one article: a txt, md or html file, one
+	// jsonl line, one json record. Bigger input is refused with an error
+	// wrapping corpus.ErrTooLarge. <= 0 means corpus.DefaultMaxBytes.
+	MaxBytes int64
+}
+
+// maxBytes is the effective limit of one article's input.
+func (rd Reader) maxBytes() int64 {
+	if rd.MaxBytes <= 0 {
+		return corpus.DefaultMaxBytes
+	}
+	return rd.MaxBytes
+}
+
 // ReadPath reads the articles in a file or, recursively, in a directory and
 // calls fn with each one, prepared (see Prepare). A directory is walked in
 // lexical order; hidden files and directories (".name"), a data set's own
@@ -91,7 +104,7 @@ func IsSupported(name string) bool {
 // PublishedAt zero. onErr may be nil. ReadPath returns an error only when
 // path cannot be opened, when ctx is done, or when fn returns one; fn's
 // error stops the reading.
-func ReadPath(ctx context.Context, path string, fn func(Article) error, onErr func(source string, err error)) error {
+func (rd Reader) ReadPath(ctx context.Context, path string, fn func(corpus.Article) error, onErr func(source string, err error)) error {
 	if onErr == nil {
 		onErr = func(string, error) {}
 	}
@@ -109,7 +122,7 @@ func ReadPath(ctx context.Context, path string, fn func(Article) error, onErr fu
 			return fmt.Errorf("read %s: %w", path, err)
 		}
 		defer f.Close()
-		return Read(ctx, path, f, fn, onErr)
+		return rd.Read(ctx, path, f, fn, onErr)
 	}
 
 	var files []string
@@ -145,7 +158,7 @@ func ReadPath(ctx context.Context, path string, fn func(Article) error, onErr fu
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("read %s: %w", path, err)
 		}
-		if err := readFile(ctx, p, fn, onErr); err != nil {
+		if err := rd.readFile(ctx, p, fn, onErr); err != nil {
 			return err
 		}
 	}
@@ -154,14 +167,14 @@ func ReadPath(ctx context.Context, path string, fn func(Article) error, onErr fu
 
 // readFile reads one file found in a directory; failing to open it is that
 // file's problem, not the walk's.
-func readFile(ctx context.Context, path string, fn func(Article) error, onErr func(string, error)) error {
+func (rd Reader) readFile(ctx context.Context, path string, fn func(corpus.Article) error, onErr func(string, error)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		onErr(path, err)
 		return nil
 	}
 	defer f.Close()
-	return Read(ctx, path, f, fn, onErr)
+	return rd.Read(ctx, path, f, fn, onErr)
 }
 
 // Read reads the articles in r, whose format comes from the extension of
@@ -180,7 +193,7 @@ func readFile(ctx context.Context, path string, fn func(Article) error, onErr fu
 //
 // Read returns an error wrapping ErrInvalid when name has an unsupported
 // type, and otherwise only ctx's error or fn's, which stops the reading.
-func Read(ctx context.Context, name string, r io.Reader, fn func(Article) error, onErr func(source string, err error)) error {
+func (rd Reader) Read(ctx context.Context, name string, r io.Reader, fn func(corpus.Article) error, onErr func(source string, err error)) error {
 	if onErr == nil {
 		onErr = func(string, error) {}
 	}
@@ -197,7 +210,7 @@ func Read(ctx context.Context, name string, r io.Reader, fn func(Article) error,
 		defer zr.Close()
 		r = zr
 	}
-	e := emitter{ctx: ctx, fn: fn, onErr: onErr}
+	e := emitter{ctx: ctx, fn: fn, onErr: onErr, maxBytes: rd.maxBytes()}
 	switch f {
 	case formatJSON:
 		return e.readJSON(name, &limitReader{r: r, n: maxJSONBytes})
@@ -205,19 +218,26 @@ func Read(ctx context.Context, name string, r io.Reader, fn func(Article) error,
 		return e.readJSONL(name, r)
 	}
 
-	data, err := readAllLimited(r, maxFileBytes)
+	data, err := readAllLimited(r, e.maxBytes)
 	if err != nil {
 		onErr(name, err)
 		return nil
 	}
-	var a Article
+	var a corpus.Article
 	switch f {
-	case formatText:
-		a = parseText(decodeText(data))
-	case formatMarkdown:
-		a = parseMarkdown(decodeText(data), func(err error) { onErr(name, err) })
+	case formatText, formatMarkdown:
+		text, err := decodeText(data)
+		if err != nil {
+			onErr(name, err)
+			return nil
+		}
+		if f == formatText {
+			a = parseText(text)
+		} else {
+			a = parseMarkdown(text, func(err error) { onErr(name, err) })
+		}
 	case formatHTML:
-		a, err = ParseHTML(bytes.NewReader(data), "")
+		a, err = ParseHTML(data, "")
 		if err != nil {
 			onErr(name, err)
 			return nil
@@ -229,24 +249,25 @@ func Read(ctx context.Context, name string, r io.Reader, fn func(Article) error,
 // unsupportedError tells which types are supported, so the person who
 // uploaded a .pdf knows what to send instead.
 func unsupportedError(name string) error {
-	return invalidf("read %s: unsupported file type (supported: %s)", name, supportedTypes)
+	return corpus.Invalidf(corpus.ErrUnsupported, "%s is not a file type newsbot reads (supported: %s)", filepath.Base(name), supportedTypes)
 }
 
 // emitter prepares articles and hands them to fn, sending per-record
 // problems to onErr.
 type emitter struct {
-	ctx   context.Context
-	fn    func(Article) error
-	onErr func(string, error)
+	ctx      context.Context
+	fn       func(corpus.Article) error
+	onErr    func(string, error)
+	maxBytes int64 // one article's input (Reader.MaxBytes)
 }
 
 // emit prepares a and calls fn with it; it returns only ctx's and fn's
 // errors.
-func (e emitter) emit(source string, a Article) error {
+func (e emitter) emit(source string, a corpus.Article) error {
 	if err := e.ctx.Err(); err != nil {
 		return fmt.Errorf("read %s: %w", source, err)
 	}
-	if err := Prepare(&a); err != nil {
+	if err := corpus.Prepare(&a); err != nil {
 		e.onErr(source, err)
 		return nil
 	}
@@ -256,16 +277,29 @@ func (e emitter) emit(source string, a Article) error {
 	return nil
 }
 
-// invalidError is an ErrInvalid with a message of its own, so messages
-// read "record 17: no body field" rather than "...: invalid article".
-type invalidError struct{ msg string }
-
-func (e *invalidError) Error() string        { return e.msg }
-func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
-
-// invalidf returns an error wrapping ErrInvalid with a formatted message.
+// invalidf returns an error wrapping corpus.ErrInvalid with a message of
+// its own, so messages read "record 17: no body field" rather than
+// "...: invalid article".
 func invalidf(format string, args ...any) error {
-	return &invalidError{msg: fmt.Sprintf(format, args...)}
+	return corpus.Invalidf(corpus.ErrInvalid, format, args...)
+}
+
+// tooLarge is the refusal of input over limit bytes.
+func tooLarge(limit int64) error {
+	return corpus.Invalidf(corpus.ErrTooLarge, "larger than the %s limit for one article", SizeText(limit))
+}
+
+// SizeText writes a byte count the way people read it: "5 MiB", "512 KiB".
+func SizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // errTooLarge is returned by limitReader.
@@ -300,7 +334,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 func readAllLimited(r io.Reader, limit int64) ([]byte, error) {
 	data, err := io.ReadAll(&limitReader{r: r, n: limit})
 	if errors.Is(err, errTooLarge) {
-		return nil, invalidf("larger than %d MiB", limit>>20)
+		return nil, tooLarge(limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
@@ -310,31 +344,41 @@ func readAllLimited(r io.Reader, limit int64) ([]byte, error) {
 
 // decodeText turns file bytes into a string: UTF-8 (with or without a byte
 // order mark), UTF-16 with a byte order mark, or else Windows-1252, the
-// usual encoding of old plain-text news files that are not UTF-8.
-func decodeText(data []byte) string {
+// usual encoding of old plain-text news files that are not UTF-8. Binary
+// data is refused (corpus.CheckText) before it is decoded, as any bytes
+// decode as Windows-1252 and would be stored as mojibake.
+func decodeText(data []byte) (string, error) {
+	if err := corpus.CheckText(data); err != nil {
+		return "", err
+	}
 	switch {
 	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
 		data = data[3:]
 	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
 		dec := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()
-		if out, err := dec.Bytes(data); err == nil {
-			return string(out)
+		out, err := dec.Bytes(data)
+		if err != nil {
+			return "", corpus.Invalidf(corpus.ErrNotText, "it starts like UTF-16 text but does not decode as UTF-16")
 		}
+		if err := corpus.CheckText(out); err != nil {
+			return "", err
+		}
+		return string(out), nil
 	}
 	if utf8.Valid(data) {
-		return string(data)
+		return string(data), nil
 	}
 	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
 	if err != nil {
-		return strings.ToValidUTF8(string(data), "\uFFFD")
+		return strings.ToValidUTF8(string(data), "\uFFFD"), nil
 	}
-	return string(out)
+	return string(out), nil
 }
 
 // parseText reads a txt file: the first non-empty line is the title and the
 // rest the body. A file with nothing after its first line, or whose first
 // line is too long to be a headline, is all body (Prepare derives a title).
-func parseText(text string) Article {
+func parseText(text string) corpus.Article {
 	lines := strings.Split(text, "\n")
 	for i, line := range lines {
 		t := strings.TrimSpace(line)
@@ -343,11 +387,11 @@ func parseText(text string) Article {
 		}
 		body := strings.Join(lines[i+1:], "\n")
 		if strings.TrimSpace(body) == "" || utf8.RuneCountInString(t) > maxTitleLineRunes {
-			return Article{Body: text}
+			return corpus.Article{Body: text}
 		}
-		return Article{Title: t, Body: body}
+		return corpus.Article{Title: t, Body: body}
 	}
-	return Article{}
+	return corpus.Article{}
 }
 
 // isProjectDoc reports whether a file in a directory is the documentation
@@ -361,4 +405,16 @@ func isProjectDoc(name string) bool {
 		return true
 	}
 	return false
+}
+
+// truncate cuts s to at most n bytes at a rune boundary, for quoting input
+// in error messages.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
