@@ -16,7 +16,6 @@ import (
 
 	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/bot/discord"
-	"github.com/newsbot/newsbot/bot/discordtest"
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/bot/llm/llmtest"
 	"github.com/newsbot/newsbot/corpus"
@@ -24,6 +23,7 @@ import (
 	"github.com/newsbot/newsbot/corpus/ingest"
 	"github.com/newsbot/newsbot/corpus/sqlite"
 	"github.com/newsbot/newsbot/corpus/web"
+	"github.com/newsbot/newsbot/internal/discordtest"
 	"github.com/newsbot/newsbot/retrieval"
 )
 

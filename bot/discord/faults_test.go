@@ -10,9 +10,9 @@ import (
 	"github.com/bwmarrin/discordgo"
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/newsbot/newsbot/bot/discordtest"
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/bot/llm/llmtest"
+	"github.com/newsbot/newsbot/internal/discordtest"
 )
 
 const taliban = "Which country has recognised the Taliban government recently?"

@@ -13,11 +13,11 @@ import (
 	"github.com/bwmarrin/discordgo"
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/newsbot/newsbot/bot/discordtest"
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/bot/llm/llmtest"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/ingest"
+	"github.com/newsbot/newsbot/internal/discordtest"
 )
 
 // This file holds the hostile-input tests of the Discord frontend: text

@@ -17,9 +17,9 @@ import (
 	"github.com/bwmarrin/discordgo"
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/newsbot/newsbot/bot/discordtest"
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/bot/llm/llmtest"
+	"github.com/newsbot/newsbot/internal/discordtest"
 )
 
 // slowTransport adds a fixed latency to every request, as the network to
