@@ -476,17 +476,26 @@ func TestRoleMentionIsAQuestion(t *testing.T) {
 	if !strings.Contains(text(reply), "Russia") {
 		t.Errorf("reply = %s; want the answer", text(reply))
 	}
-	// A message mentioning some other role is not for the bot.
-	h.fake.MessageCreate(discordtest.Msg{GuildID: guildA, Author: member, Content: "<@&" + modRole + "> Which country has recognised the Taliban government recently?"})
-	time.Sleep(300 * time.Millisecond) // nothing should arrive; give it the chance
-	n := 0
+	// A message mentioning some other role is not for the bot. A sentinel
+	// question sent after it marks when the bot has had its chance to
+	// (wrongly) answer: once the sentinel is answered, the other message
+	// has been seen too.
+	ignored := h.fake.MessageCreate(discordtest.Msg{GuildID: guildA, Author: member, Content: "<@&" + modRole + "> Which country has recognised the Taliban government recently?"})
+	sentinel := h.fake.MessageCreate(discordtest.Msg{GuildID: guildA, Author: member, Content: "<@&" + botRole + "> Who spoke for Pakistan's Foreign Ministry?"})
+	h.wait(t, "reply to the sentinel", func(r discordtest.Request) bool {
+		return r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/messages") && strings.Contains(string(r.Body), sentinel.ID)
+	})
+	replies := 0
 	for _, r := range h.fake.Requests() {
 		if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/messages") {
-			n++
+			replies++
+			if strings.Contains(string(r.Body), ignored.ID) {
+				t.Errorf("bot replied to a mention of another role: %s", r.Body)
+			}
 		}
 	}
-	if n != 1 {
-		t.Errorf("bot sent %d messages; want only the reply to its own role's mention", n)
+	if replies != 2 {
+		t.Errorf("bot sent %d messages; want the replies to its own role's two mentions", replies)
 	}
 }
 

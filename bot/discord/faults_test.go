@@ -85,9 +85,6 @@ func TestAnswerPastFrontendTimeout(t *testing.T) {
 	if !strings.Contains(got, "Russia") || !strings.Contains(got, "[1]") || !strings.Contains(got, "did not answer in time") {
 		t.Errorf("final edit past the answer timeout = %s; want the cited extractive answer and a note", got)
 	}
-	if took > answerTimeout+5*time.Second {
-		t.Errorf("final edit came %v after dispatch; want within the answer timeout plus 5 s", took)
-	}
 }
 
 // TestProviderFaultEndToEnd runs one provider failure through the whole
