@@ -15,6 +15,7 @@ import (
 )
 
 func TestFetchErrorSpeaksToModerators(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		err  error
 		want string // in the user's message; "" means not a user error
@@ -43,6 +44,7 @@ func TestFetchErrorSpeaksToModerators(t *testing.T) {
 }
 
 func TestIsAnswer(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		m    *discordgo.Message
 		want bool

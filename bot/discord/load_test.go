@@ -1,7 +1,10 @@
+//go:build slow
+
 package discord_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -288,4 +291,11 @@ func pct(ds []time.Duration, p int) time.Duration {
 	slices.Sort(s)
 	i := max(0, (p*len(s)+99)/100-1)
 	return s[min(i, len(s)-1)].Round(time.Millisecond)
+}
+
+// waitCtx is a context for waits bounded by d, cancelled when the test ends.
+func waitCtx(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
 }

@@ -17,6 +17,7 @@ import (
 // the chat endpoint fails too) extractively with a note that says why. The
 // time it took is logged as a figure.
 func TestRunAskEmbeddingsFault(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		embed    llmtest.EmbedReply

@@ -19,6 +19,7 @@ import (
 // Discord: the sample article is loaded, the commands are registered, and an
 // /ask about it is acknowledged at once and answered with the cited source.
 func TestServe(t *testing.T) {
+	t.Parallel()
 	fake := discordtest.New(t, discordtest.WithGuild("2000000000000000001", "Alpha"))
 	env := map[string]string{"DISCORD_TOKEN": discordtest.BotToken, "DISCORD_API_URL": fake.URL()}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -14,6 +14,7 @@ import (
 )
 
 func TestSearch(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	const serverA, serverB = "111", "222"
@@ -78,6 +79,7 @@ func TestSearch(t *testing.T) {
 }
 
 func TestSearchRanking(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	mustAdd(t, db,
@@ -99,6 +101,7 @@ func TestSearchRanking(t *testing.T) {
 // loses hits: when scope or date filters drop the pool's best matches,
 // Search still returns what the exact query returns.
 func TestSearchPoolFallback(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	db.minPool = 1 // the pool is then 10*K
@@ -137,6 +140,7 @@ func TestSearchPoolFallback(t *testing.T) {
 }
 
 func TestSearchMalformed(t *testing.T) {
+	t.Parallel()
 	db := MustOpen(t)
 	mustAdd(t, db, article("A", corpus.GlobalScope, day(1), "text"))
 	if _, err := db.Search(context.Background(), corpus.SearchQuery{Match: `"text" AND`}); err == nil {
@@ -145,6 +149,7 @@ func TestSearchMalformed(t *testing.T) {
 }
 
 func TestDocFreq(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	mustAdd(t, db,
@@ -170,6 +175,7 @@ func TestDocFreq(t *testing.T) {
 // TestConcurrentReadersDuringIngest checks that searches and listings never
 // fail while a writer adds articles (run with -race).
 func TestConcurrentReadersDuringIngest(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	db := MustOpen(t)

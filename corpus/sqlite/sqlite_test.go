@@ -98,6 +98,7 @@ func match(text string) string {
 }
 
 func TestOpenTwiceKeepsData(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "x.db")
 	db, err := Open(ctx, path)
@@ -124,6 +125,7 @@ func TestOpenTwiceKeepsData(t *testing.T) {
 }
 
 func TestOpenRejectsQueryInPath(t *testing.T) {
+	t.Parallel()
 	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "x.db?mode=ro")); err == nil {
 		t.Fatal("Open(path with '?') succeeded; want error")
 	}
