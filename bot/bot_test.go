@@ -3,9 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +12,9 @@ import (
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/bot/llm/llmtest"
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/internal/golden"
 	"github.com/newsbot/newsbot/retrieval"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // fakeRetriever returns a fixed result and records the request.
 type fakeRetriever struct {
@@ -207,25 +203,8 @@ func TestPromptGolden(t *testing.T) {
 	history := []Turn{{Question: "What did Pakistan say?", Answer: "It called recognition speculation [1]."}}
 	system, user := buildPrompt("And which country did recognise them?", asOf, history, res.Hits)
 	got := "=== system\n" + system + "\n=== user\n" + user
-	golden(t, "prompt.golden", got)
+	golden.Check(t, "prompt.golden", []byte(got))
 	if strings.Count(user, "</passage>") != len(res.Hits) {
 		t.Errorf("article text closed a fence: %d closing tags for %d passages", strings.Count(user, "</passage>"), len(res.Hits))
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update to create it): %v", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from golden file (run go test -update after checking):\n got: %q\nwant: %q", name, got, want)
 	}
 }

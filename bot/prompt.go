@@ -36,15 +36,6 @@ const historyAnswerRunes = 600
 var fenceTag = regexp.MustCompile(`(?i)(?:<|&lt;?|&#0*60;?|&#x0*3c;?|[＜﹤〈⟨‹〈])(\s*[/／⁄∕]?\s*` +
 	`[pрρｐＰРΡ][aаɑαａＡАΑ][sѕｓＳЅ][sѕｓＳЅ][aаɑαａＡАΑ][gɡｇＧԌ][eеｅＥЕΕ])`)
 
-// invisible are zero-width and direction-changing characters (and the soft
-// hyphen): removed from what the model reads, they can neither hide a fence
-// tag from fenceTag ("</pas\u200bsage>") nor reorder what the model sees.
-var invisible = strings.NewReplacer(
-	"\u00ad", "", "\u200b", "", "\u200c", "", "\u200d", "", "\u200e", "", "\u200f", "", "\u2060", "", "\ufeff", "",
-	"\u202a", "", "\u202b", "", "\u202c", "", "\u202d", "", "\u202e", "",
-	"\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "",
-)
-
 // buildPrompt returns the system and user messages for a question and its
 // retrieved passages, numbered from 1 in rank order.
 func buildPrompt(question string, asOf time.Time, history []Turn, hits []corpus.Hit) (system, user string) {
@@ -69,10 +60,11 @@ func buildPrompt(question string, asOf time.Time, history []Turn, hits []corpus.
 }
 
 // defuse keeps article text from closing or opening a fence: invisible
-// characters go, and the opening bracket of anything like a fence tag
+// characters go (so none can hide a tag from fenceTag or reorder what the
+// model reads), and the opening bracket of anything like a fence tag
 // becomes "‹", which no reader takes for a tag.
 func defuse(s string) string {
-	return fenceTag.ReplaceAllString(invisible.Replace(s), "‹$1")
+	return fenceTag.ReplaceAllString(corpus.RemoveInvisible(s), "‹$1")
 }
 
 // attr makes s safe inside a double-quoted attribute on one line.

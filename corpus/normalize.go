@@ -160,7 +160,7 @@ func cleanRunes(s string) string {
 			b.WriteByte('\n')
 		case r == '\u2029':
 			b.WriteString("\n\n")
-		case isInvisible(r) || unicode.IsControl(r):
+		case IsInvisible(r) || unicode.IsControl(r):
 			// dropped
 		case unicode.IsSpace(r) || unicode.Is(unicode.Zs, r):
 			b.WriteByte(' ')
@@ -171,23 +171,6 @@ func cleanRunes(s string) string {
 	// NFC last: dropping a control character can bring a combining mark
 	// next to a new base character.
 	return norm.NFC.String(b.String())
-}
-
-// isInvisible reports zero-width characters and bidi controls: scraped
-// text is full of them, they split words invisibly, and bidi overrides can
-// make displayed text differ from what is stored.
-func isInvisible(r rune) bool {
-	switch {
-	case r >= '\u200B' && r <= '\u200F', // zero-width space/joiners, LRM, RLM
-		r >= '\u202A' && r <= '\u202E', // bidi embeddings and overrides
-		r >= '\u2060' && r <= '\u2064', // word joiner, invisible operators
-		r >= '\u2066' && r <= '\u2069', // bidi isolates
-		r == '\uFEFF',                  // byte order mark / zero-width no-break space
-		r == '\u00AD',                  // soft hyphen
-		r == '\u061C':                  // Arabic letter mark
-		return true
-	}
-	return false
 }
 
 // DedupParagraphs drops every paragraph of body (paragraphs separated by

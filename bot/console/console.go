@@ -136,7 +136,7 @@ func (c *Console) handle(ctx context.Context, line string, out io.Writer) error 
 		WriteSearch(out, rs)
 	case "/add":
 		if arg == "" {
-			return errors.New("usage: /add PATH...")
+			return errors.New("usage: /add PATH [PATH ...]")
 		}
 		rep, err := c.bot.AddPaths(ctx, c.who, strings.Fields(arg))
 		if err != nil {

@@ -55,6 +55,11 @@ const (
 	// memoryTurns bounds the remembered conversations (reply chains and
 	// threads) kept for follow-ups.
 	memoryTurns = 10_000
+	// readyTimeout bounds the wait for the gateway's READY after
+	// connecting: Discord sends it within seconds, so a minute without it
+	// means a wrong gateway URL or a gateway that is down, and Run says so
+	// instead of hanging.
+	readyTimeout = time.Minute
 )
 
 // defaultAPIBase is Discord's REST base, where discordgo's endpoints point.
@@ -93,9 +98,13 @@ type Frontend struct {
 	appID    atomic.Value // string, from READY
 	closing  atomic.Bool  // set on shutdown: no new questions
 	inflight sync.WaitGroup
-	// base is the context of work started by events; it outlives the Run
-	// context by shutdownGrace so answers in flight can finish.
-	base context.Context
+	// stop is closed when shutdown gives up on the work in flight (or Run
+	// returns), which cancels every context workContext made. discordgo
+	// calls the event handlers without a context, so work contexts start
+	// fresh and this channel links them to shutdown; they outlive the Run
+	// context by up to shutdownGrace so answers in flight can finish.
+	stop     chan struct{}
+	stopOnce sync.Once
 	// answerTimeout is the answerTimeout constant; tests shorten it.
 	answerTimeout time.Duration
 }
@@ -146,7 +155,7 @@ func New(core *bot.Bot, cfg Config) (*Frontend, error) {
 		limiter: bot.NewLimiter(cfg.UserPerMinute, cfg.ServerPerMin, nil),
 		http:    &http.Client{Timeout: restTimeout, Transport: base},
 		memory:  newMemory(memoryTurns),
-		base:    context.Background(),
+		stop:    make(chan struct{}),
 
 		answerTimeout: answerTimeout,
 	}
@@ -158,9 +167,7 @@ func New(core *bot.Bot, cfg Config) (*Frontend, error) {
 // done; then it stops taking questions, lets answers in flight finish for
 // up to shutdownGrace, and closes the gateway.
 func (f *Frontend) Run(ctx context.Context) error {
-	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelBase()
-	f.base = base
+	defer f.stopWork()
 	ready := make(chan *discordgo.Ready, 1)
 	f.s.AddHandlerOnce(func(_ *discordgo.Session, r *discordgo.Ready) { ready <- r })
 	f.s.AddHandler(f.onReady)
@@ -180,8 +187,8 @@ func (f *Frontend) Run(ctx context.Context) error {
 		f.log.InfoContext(ctx, "connected to Discord", "user_id", r.User.ID, "application_id", app, "guilds", len(r.Guilds))
 	case <-ctx.Done():
 		return nil
-	case <-time.After(time.Minute):
-		return errors.New("discord: no READY from the gateway within a minute")
+	case <-time.After(readyTimeout):
+		return fmt.Errorf("discord: no READY from the gateway within %v", readyTimeout)
 	}
 	if err := f.registerCommands(ctx); err != nil {
 		return err
@@ -195,7 +202,7 @@ func (f *Frontend) Run(ctx context.Context) error {
 	case <-done:
 	case <-time.After(shutdownGrace):
 		f.log.Warn("answers still in flight at shutdown; cancelling them")
-		cancelBase()
+		f.stopWork()
 		<-done
 	}
 	return nil
@@ -222,6 +229,23 @@ func (f *Frontend) registerCommands(ctx context.Context) error {
 	return nil
 }
 
+// stopWork cancels every work context; it may be called more than once.
+func (f *Frontend) stopWork() { f.stopOnce.Do(func() { close(f.stop) }) }
+
+// workContext returns a context for work started by an event, bounded by d
+// and cancelled by stopWork.
+func (f *Frontend) workContext(d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	go func() {
+		select {
+		case <-f.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
 // track runs fn as work in flight that shutdown waits for, with a context
 // bounded by answerTimeout. It refuses new work once shutdown has begun.
 func (f *Frontend) track(fn func(ctx context.Context)) bool {
@@ -230,7 +254,7 @@ func (f *Frontend) track(fn func(ctx context.Context)) bool {
 	}
 	f.inflight.Add(1)
 	defer f.inflight.Done()
-	ctx, cancel := context.WithTimeout(f.base, f.answerTimeout)
+	ctx, cancel := f.workContext(f.answerTimeout)
 	defer cancel()
 	fn(ctx)
 	return true
@@ -240,7 +264,7 @@ func (f *Frontend) track(fn func(ctx context.Context)) bool {
 // bounded by deliverTimeout instead of the answer's own deadline, and still
 // cancelled when shutdown gives up on the work in flight.
 func (f *Frontend) deliverContext() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(f.base, deliverTimeout)
+	return f.workContext(deliverTimeout)
 }
 
 // download reads an attachment, refusing more than the bot's input limit

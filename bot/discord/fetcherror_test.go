@@ -19,6 +19,7 @@ import (
 // poller and the store really return through the one translation, and
 // checks the moderator reads the reason, never internal names.
 func TestUserMessageSpeaksToModerators(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		err  error
 		want string // in the user's message; "" means the generic apology
@@ -47,6 +48,7 @@ func TestUserMessageSpeaksToModerators(t *testing.T) {
 }
 
 func TestIsAnswer(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		m    *discordgo.Message
 		want bool

@@ -25,14 +25,6 @@ func (e *userError) Error() string { return e.msg }
 
 func userErrorf(format string, args ...any) error { return &userError{fmt.Sprintf(format, args...)} }
 
-// reply tracks how an interaction has been answered so far, so errors go to
-// the right place.
-type reply struct {
-	i        *discordgo.InteractionCreate
-	deferred bool // a deferred response exists (edit it)
-	private  bool // the deferred response is ephemeral
-}
-
 func (f *Frontend) onInteraction(s *discordgo.Session, i *discordgo.InteractionCreate) {
 	var (
 		h    handler

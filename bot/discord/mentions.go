@@ -19,6 +19,10 @@ func (f *Frontend) onMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 		return
 	}
 	me := s.State.User.ID
+	// The lookups below (the bot's roles, whether a channel is a thread)
+	// may ask Discord; they get a bounded context of their own.
+	lctx, cancel := f.workContext(restTimeout)
+	defer cancel()
 	var history []bot.Turn
 	isFollowup := false
 	if ref := m.ReferencedMessage; ref != nil && ref.Author != nil && ref.Author.ID == me {
@@ -30,20 +34,17 @@ func (f *Frontend) onMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 		} else if isAnswer(ref) {
 			isFollowup, history = true, []bot.Turn{{Answer: ref.Content}}
 		}
-	} else if t, ok := f.memory.inThread(m.ChannelID, m.Author.ID); ok && f.isThread(m.ChannelID) {
+	} else if t, ok := f.memory.inThread(m.ChannelID, m.Author.ID); ok && f.isThread(lctx, m.ChannelID) {
 		isFollowup = true
 		history = []bot.Turn{t}
 	}
-	mentioned := f.mentionsMe(m.Message, me)
+	mentioned := f.mentionsMe(lctx, m.Message, me)
 	if !mentioned && !isFollowup {
 		return
 	}
 	question := stripMentions(m.Content)
-	if question == "" {
-		if !mentioned {
-			return // a thread message without content (no Message Content intent)
-		}
-		question = "" // answered below with a hint
+	if question == "" && !mentioned {
+		return // a thread message without content (no Message Content intent)
 	}
 	log := f.log.With("message_id", m.ID, "channel_id", m.ChannelID, "guild_id", m.GuildID, "user_id", m.Author.ID)
 	ran := f.track(func(ctx context.Context) {
@@ -77,7 +78,7 @@ func (f *Frontend) onMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 		for _, id := range sent {
 			f.memory.rememberMessage(id, turn)
 		}
-		if f.isThread(m.ChannelID) {
+		if f.isThread(dctx, m.ChannelID) {
 			f.memory.rememberThread(m.ChannelID, m.Author.ID, turn)
 		}
 	})
@@ -99,7 +100,7 @@ func isAnswer(m *discordgo.Message) bool {
 
 // mentionsMe reports whether m mentions the bot's user or one of its roles
 // (Discord gives a bot a managed role, which people often mention instead).
-func (f *Frontend) mentionsMe(m *discordgo.Message, me string) bool {
+func (f *Frontend) mentionsMe(ctx context.Context, m *discordgo.Message, me string) bool {
 	for _, u := range m.Mentions {
 		if u.ID == me {
 			return true
@@ -114,7 +115,7 @@ func (f *Frontend) mentionsMe(m *discordgo.Message, me string) bool {
 	// The cached member may predate a role change: ask Discord. Messages
 	// that mention roles but not the bot's user are rare, so this costs
 	// little.
-	member, err := f.s.GuildMember(m.GuildID, me)
+	member, err := f.s.GuildMember(m.GuildID, me, discordgo.WithContext(ctx))
 	if err != nil {
 		f.log.Debug("look up the bot's roles", "guild_id", m.GuildID, "err", err)
 		return false
@@ -134,10 +135,10 @@ func anyRole(mentioned, have []string) bool {
 
 // isThread reports whether a channel is a thread, from the state cache or
 // one REST call.
-func (f *Frontend) isThread(channelID string) bool {
+func (f *Frontend) isThread(ctx context.Context, channelID string) bool {
 	ch, err := f.s.State.Channel(channelID)
 	if err != nil {
-		ch, err = f.s.Channel(channelID)
+		ch, err = f.s.Channel(channelID, discordgo.WithContext(ctx))
 		if err != nil {
 			return false
 		}

@@ -247,20 +247,12 @@ func escapeMarkdown(s string) string { return markdownSpecial.Replace(s) }
 // maskedLink matches [text](target), Discord's masked link syntax.
 var maskedLink = regexp.MustCompile(`\[([^\[\]]*)\]\(\s*<?([^()\s<>]*)>?\s*\)`)
 
-// invisible are zero-width and direction-changing characters: they can hide
-// text or make a URL read differently from where it points.
-var invisible = strings.NewReplacer(
-	"\u200b", "", "\u200c", "", "\u200d", "", "\u2060", "", "\ufeff", "",
-	"\u202a", "", "\u202b", "", "\u202c", "", "\u202d", "", "\u202e", "",
-	"\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "",
-)
-
 // cleanText prepares answer text (model or article words) for a message:
 // masked links are written out as "text (url)" so no link shows one thing
 // and points to another, invisible characters are removed, and mass-mention
 // words are defused as a second line of defence behind allowed_mentions.
 func cleanText(s string) string {
-	s = invisible.Replace(s)
+	s = corpus.RemoveInvisible(s)
 	// A link may hide in another's text ("[[a](x)](y)"): rewrite until
 	// none is left. Each pass removes at least one "](", so this ends.
 	for maskedLink.MatchString(s) {

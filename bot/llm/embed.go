@@ -51,21 +51,22 @@ type EmbedClient struct {
 	model   string
 	batch   int
 	timeout time.Duration
-	log     *slog.Logger
 }
 
 // NewEmbedClient returns an EmbedClient for cfg.
 func NewEmbedClient(cfg EmbedConfig) *EmbedClient {
-	c := &EmbedClient{api: newAPI(cfg.BaseURL, cfg.APIKey, cfg.HTTPClient), model: cfg.Model, batch: cfg.Batch, timeout: cfg.Timeout, log: cfg.Logger}
+	c := &EmbedClient{model: cfg.Model, batch: cfg.Batch, timeout: cfg.Timeout}
 	if c.batch <= 0 {
 		c.batch = DefaultEmbedBatch
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultEmbedTimeout
 	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
+	c.api = newAPI(cfg.BaseURL, cfg.APIKey, cfg.HTTPClient, log.With("model", c.model))
 	return c
 }
 
@@ -89,28 +90,16 @@ func (c *EmbedClient) Embed(ctx context.Context, texts []string) ([][]float32, e
 	return out, nil
 }
 
-// embedBatch makes one request, and one retry when it is worth it.
+// embedBatch makes one request (retried once by retryOnce when worth it)
+// within the client's timeout.
 func (c *EmbedClient) embedBatch(ctx context.Context, texts []string) ([][]float32, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	hint := new(retryHint)
-	ctx = context.WithValue(ctx, retryHintKey{}, hint)
 	input := make([]string, len(texts))
 	for i, t := range texts {
 		input[i] = embedInput(t)
 	}
-	vecs, err := c.embedOnce(ctx, input)
-	if err != nil && retryable(err) {
-		delay := hint.delay()
-		c.log.WarnContext(ctx, "embedding call failed, retrying once", "model", c.model, "delay", delay, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil, errors.Join(err, ctx.Err())
-		case <-time.After(delay):
-		}
-		vecs, err = c.embedOnce(ctx, input)
-	}
-	return vecs, err
+	return c.embedOnce(ctx, input)
 }
 
 func (c *EmbedClient) embedOnce(ctx context.Context, input []string) ([][]float32, error) {

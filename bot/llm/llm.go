@@ -6,6 +6,7 @@
 package llm
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,7 +17,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -33,9 +33,6 @@ const DefaultTimeout = 30 * time.Second
 // maxTokens caps an answer: the bot's answers are a few sentences, and a
 // runaway model must not fill a Discord message with thousands of words.
 const maxTokens = 600
-
-// retryDelayCap bounds how long a Retry-After header can make us wait.
-const retryDelayCap = 5 * time.Second
 
 // Errors callers can test with errors.Is.
 var (
@@ -60,17 +57,18 @@ type Config struct {
 
 // Client streams chat completions.
 type Client struct {
-	api     *openai.Client
-	model   string
-	timeout time.Duration
-	temp    float32
-	log     *slog.Logger
+	api *openai.Client
+	// legacyMaxTokens also sends the cap as max_tokens (see streamOnce).
+	legacyMaxTokens bool
+	model           string
+	timeout         time.Duration
+	temp            float32
+	log             *slog.Logger
 }
 
 // newAPI is the go-openai client both Client and EmbedClient use: the
-// base URL (OpenAI's when empty) and an HTTP client that records
-// Retry-After for the one retry.
-func newAPI(baseURL, apiKey string, hc *http.Client) *openai.Client {
+// base URL (OpenAI's when empty) and an HTTP client that retries once.
+func newAPI(baseURL, apiKey string, hc *http.Client, log *slog.Logger) *openai.Client {
 	oc := openai.DefaultConfig(apiKey)
 	if baseURL != "" {
 		oc.BaseURL = strings.TrimRight(baseURL, "/")
@@ -78,21 +76,17 @@ func newAPI(baseURL, apiKey string, hc *http.Client) *openai.Client {
 	if hc == nil {
 		hc = &http.Client{}
 	}
-	oc.HTTPClient = retryAfterDoer{hc}
+	oc.HTTPClient = retryOnce{c: hc, log: log}
 	return openai.NewClientWithConfig(oc)
 }
 
 // New returns a Client for cfg.
 func New(cfg Config) *Client {
 	c := &Client{
-		api:     newAPI(cfg.BaseURL, cfg.APIKey, cfg.HTTPClient),
-		model:   cfg.Model,
+		model:   cmp.Or(cfg.Model, DefaultModel),
 		timeout: cfg.Timeout,
 		temp:    cfg.Temperature,
 		log:     cfg.Logger,
-	}
-	if c.model == "" {
-		c.model = DefaultModel
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -100,6 +94,11 @@ func New(cfg Config) *Client {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
+	c.api = newAPI(cfg.BaseURL, cfg.APIKey, cfg.HTTPClient, c.log.With("model", c.model))
+	// Ollama and LM Studio read only the older max_tokens, OpenAI's
+	// reasoning models refuse it: a server of our own gets both fields
+	// unless go-openai's own check says the model refuses max_tokens.
+	c.legacyMaxTokens = cfg.BaseURL != "" && openai.NewReasoningValidator().Validate(legacyCap(openai.ChatCompletionRequest{Model: c.model})) == nil
 	return c
 }
 
@@ -118,34 +117,14 @@ func (c *Client) Model() string { return c.model }
 func (c *Client) Stream(ctx context.Context, system, user string, onDelta func(string)) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	hint := new(retryHint)
-	ctx = context.WithValue(ctx, retryHintKey{}, hint)
+	// The one retry happens below go-openai (retryOnce): a 429 or 5xx
+	// status arrives before any text, so it never repeats streamed text.
 	text, streamed, err := c.streamOnce(ctx, system, user, onDelta)
-	if err != nil && !streamed && retryable(err) {
-		delay := hint.delay()
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay+minRetryTime {
-			// Waiting would only run into the timeout and hide the real
-			// cause behind "did not answer in time".
-			c.log.WarnContext(ctx, "llm call failed; no time left to retry", "model", c.model, "retry_after", delay, "err", err)
-			return "", c.fail(ctx, err, false)
-		}
-		c.log.WarnContext(ctx, "llm call failed, retrying once", "model", c.model, "delay", delay, "err", err)
-		select {
-		case <-ctx.Done():
-			return "", c.fail(ctx, errors.Join(err, ctx.Err()), false)
-		case <-time.After(delay):
-		}
-		text, streamed, err = c.streamOnce(ctx, system, user, onDelta)
-	}
 	if err != nil {
 		return text, c.fail(ctx, err, streamed)
 	}
 	return text, nil
 }
-
-// minRetryTime is the least time a retry needs to be worth making: a
-// model takes about that long to start answering.
-const minRetryTime = time.Second
 
 // Error is a failed answer. Reason says what went wrong in plain words, for
 // the note the asker sees; Error and Unwrap give the cause, for the log and
@@ -221,14 +200,17 @@ var errCut = errors.New("connection lost mid-answer")
 // reached onDelta, after which a retry would repeat text the user has seen.
 func (c *Client) streamOnce(ctx context.Context, system, user string, onDelta func(string)) (text string, streamed bool, err error) {
 	req := openai.ChatCompletionRequest{
-		Model:       c.model,
-		MaxTokens:   maxTokens,
-		Temperature: c.temp,
-		Stream:      true,
+		Model:               c.model,
+		MaxCompletionTokens: maxTokens,
+		Temperature:         c.temp,
+		Stream:              true,
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: system},
 			{Role: openai.ChatMessageRoleUser, Content: user},
 		},
+	}
+	if c.legacyMaxTokens {
+		req = legacyCap(req)
 	}
 	stream, err := c.api.CreateChatCompletionStream(ctx, req)
 	if err != nil {
@@ -277,65 +259,87 @@ func (c *Client) streamOnce(ctx context.Context, system, user string, onDelta fu
 	return text, b.Len() > 0, nil
 }
 
-// retryable reports whether err is worth one more try: rate limits and
-// server errors are often momentary; bad requests and auth errors are not.
-func retryable(err error) bool {
-	var apiErr *openai.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.HTTPStatusCode == http.StatusTooManyRequests || apiErr.HTTPStatusCode >= 500
-	}
-	var reqErr *openai.RequestError
-	if errors.As(err, &reqErr) {
-		return reqErr.HTTPStatusCode == http.StatusTooManyRequests || reqErr.HTTPStatusCode >= 500
-	}
-	return false
+// Retry limits.
+const (
+	// defaultRetryDelay is the pause before the retry when the provider
+	// gave no Retry-After.
+	defaultRetryDelay = 500 * time.Millisecond
+	// retryDelayCap bounds how long a Retry-After header can make us wait.
+	retryDelayCap = 5 * time.Second
+	// minRetryTime is the least time a retry needs to be worth making: a
+	// model takes about that long to start answering.
+	minRetryTime = time.Second
+)
+
+// retryOnce is the HTTP client under go-openai for chat and embeddings
+// alike. A 429 or 5xx answer is retried once, after the provider's
+// Retry-After (capped by retryDelayCap) or defaultRetryDelay, because rate
+// limits and server errors are often momentary; other statuses are not.
+// The retry lives at this level because only here is Retry-After visible
+// (go-openai's errors drop the headers), and because a status arrives
+// before any streamed text, so a retry never repeats what the asker saw.
+// When the wait would leave the retry less than minRetryTime before the
+// request's deadline, the first answer is returned as is, so the caller
+// reports its real cause instead of "did not answer in time".
+type retryOnce struct {
+	c   *http.Client
+	log *slog.Logger
 }
 
-// defaultRetryDelay is the pause before the retry when the provider gave no
-// Retry-After.
-const defaultRetryDelay = 500 * time.Millisecond
-
-// retryHint carries a Retry-After value from the HTTP layer, which go-openai
-// hides, up to Stream.
-type retryHint struct {
-	mu sync.Mutex
-	d  time.Duration
-}
-
-func (h *retryHint) set(d time.Duration) {
-	h.mu.Lock()
-	h.d = d
-	h.mu.Unlock()
-}
-
-// delay is the provider's Retry-After, capped so the whole answer stays
-// within the timeout, or defaultRetryDelay.
-func (h *retryHint) delay() time.Duration {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.d <= 0 {
-		return defaultRetryDelay
-	}
-	return min(h.d, retryDelayCap)
-}
-
-type retryHintKey struct{}
-
-// retryAfterDoer records a 429 or 503 response's Retry-After header in the
-// request context's retryHint.
-type retryAfterDoer struct{ c *http.Client }
-
-func (d retryAfterDoer) Do(req *http.Request) (*http.Response, error) {
+// Do implements go-openai's HTTPDoer.
+func (d retryOnce) Do(req *http.Request) (*http.Response, error) {
 	resp, err := d.c.Do(req)
-	if err != nil || resp == nil {
+	if err != nil || !retryableStatus(resp.StatusCode) || (req.Body != nil && req.GetBody == nil) {
 		return resp, err
 	}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		if h, ok := req.Context().Value(retryHintKey{}).(*retryHint); ok {
-			h.set(parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()))
+	ctx := req.Context()
+	delay := retryDelay(resp.Header.Get("Retry-After"), time.Now())
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay+minRetryTime {
+		d.log.WarnContext(ctx, "provider call failed; no time left to retry", "path", req.URL.Path, "status", resp.StatusCode, "retry_after", delay)
+		return resp, nil
+	}
+	status := resp.StatusCode
+	// Drained so the connection can carry the retry.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	d.log.WarnContext(ctx, "provider call failed, retrying once", "path", req.URL.Path, "status", status, "delay", delay)
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait to retry after HTTP %d: %w", status, ctx.Err())
+	case <-t.C:
+	}
+	retry := req.Clone(ctx)
+	if req.GetBody != nil {
+		if retry.Body, err = req.GetBody(); err != nil {
+			return nil, fmt.Errorf("retry after HTTP %d: %w", status, err)
 		}
 	}
-	return resp, nil
+	return d.c.Do(retry)
+}
+
+// legacyCap sets the deprecated max_tokens field to maxTokens, for the
+// servers that know no other (see New).
+func legacyCap(req openai.ChatCompletionRequest) openai.ChatCompletionRequest {
+	req.MaxTokens = maxTokens //lint:ignore SA1019 Ollama and LM Studio read only max_tokens
+	return req
+}
+
+// retryableStatus reports whether an HTTP status is worth one more try.
+func retryableStatus(code int) bool {
+	return code == http.StatusTooManyRequests || code >= 500
+}
+
+// retryDelay is the wait a Retry-After header asks for, capped by
+// retryDelayCap, or defaultRetryDelay when the header is absent, zero or
+// invalid.
+func retryDelay(header string, now time.Time) time.Duration {
+	d := parseRetryAfter(header, now)
+	if d <= 0 {
+		return defaultRetryDelay
+	}
+	return min(d, retryDelayCap)
 }
 
 // parseRetryAfter reads seconds or an HTTP date; 0 when absent or invalid.

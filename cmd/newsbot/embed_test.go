@@ -42,6 +42,7 @@ func twoArticles(t *testing.T) string {
 }
 
 func TestRunEmbedBackfill(t *testing.T) {
+	t.Parallel()
 	srv := llmtest.New(t, llmtest.Text("unused"))
 	db := filepath.Join(t.TempDir(), "x.db")
 	// Ingested without a model: no vectors. Three articles, so batches of 2
@@ -87,6 +88,7 @@ func TestRunEmbedBackfill(t *testing.T) {
 }
 
 func TestRunIngestEmbedsAndAskFuses(t *testing.T) {
+	t.Parallel()
 	srv := llmtest.New(t, llmtest.Text("Argentina won [1]."))
 	db := filepath.Join(t.TempDir(), "x.db")
 	env := map[string]string{"OPENAI_BASE_URL": srv.BaseURL(), "NEWSBOT_EMBED_MODEL": "fake-embed"}
@@ -133,6 +135,7 @@ func TestRunIngestEmbedsAndAskFuses(t *testing.T) {
 }
 
 func TestRunEmbedNeedsModel(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "x.db")
 	if _, err := runCmd(t, map[string]string{}, "", "-db", db, "embed"); err == nil || !strings.Contains(err.Error(), "NEWSBOT_EMBED_MODEL") {
 		t.Errorf("embed without a model = %v; want an error naming NEWSBOT_EMBED_MODEL", err)

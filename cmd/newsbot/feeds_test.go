@@ -54,6 +54,7 @@ func feedServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
 }
 
 func TestRunFeeds(t *testing.T) {
+	t.Parallel()
 	srv, conditional := feedServer(t)
 	db := filepath.Join(t.TempDir(), "x.db")
 	env := map[string]string{"NEWSBOT_FETCH_ALLOW": "127.0.0.1"}
@@ -94,6 +95,7 @@ func TestRunFeeds(t *testing.T) {
 }
 
 func TestRunIngestURLRefusedWithoutAllow(t *testing.T) {
+	t.Parallel()
 	srv, _ := feedServer(t)
 	db := filepath.Join(t.TempDir(), "x.db")
 	out := mustRun(t, nil, "-db", db, "ingest", srv.URL+"/news/rail")

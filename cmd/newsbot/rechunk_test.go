@@ -43,6 +43,7 @@ func addOldChunked(t *testing.T, path string) int {
 }
 
 func TestRunRechunk(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		hybrid bool
@@ -86,6 +87,7 @@ func TestRunRechunk(t *testing.T) {
 }
 
 func TestRunRechunkArgs(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "x.db")
 	if _, err := runCmd(t, map[string]string{}, "", "-db", db, "rechunk", "extra"); err == nil || !strings.Contains(err.Error(), "unexpected argument") {
 		t.Errorf("rechunk extra = %v; want an unexpected argument error", err)

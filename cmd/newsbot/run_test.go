@@ -39,6 +39,7 @@ func mustRun(t *testing.T, env map[string]string, args ...string) string {
 // TestRunAskEmptyDatabase: ask on an empty database answers "not covered"
 // on stdout (still one JSON object) and says why on stderr.
 func TestRunAskEmptyDatabase(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "empty.db")
 	var out, errOut bytes.Buffer
 	args := []string{"-db", db, "ask", "--json", "Who won the election?"}
@@ -73,6 +74,7 @@ func decodeAnswer(t *testing.T, s string) console.AnswerOut {
 }
 
 func TestRunEndToEnd(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "x.db")
 	env := map[string]string{}
 	seed := seedDir(t)
@@ -114,6 +116,7 @@ func TestRunEndToEnd(t *testing.T) {
 }
 
 func TestRunErrors(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "x.db")
 	tests := []struct {
 		name string
@@ -139,6 +142,7 @@ func TestRunErrors(t *testing.T) {
 }
 
 func TestRunIngestReportsFailures(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	files := map[string]string{
 		"good.txt":    "A good headline\n\nThe council approved the new budget on Tuesday after a long debate about school funding.",
@@ -157,6 +161,7 @@ func TestRunIngestReportsFailures(t *testing.T) {
 }
 
 func TestRunAskLLM(t *testing.T) {
+	t.Parallel()
 	srv := llmtest.New(t, llmtest.Text("Russia has recognised the Taliban administration [1]. An invented claim [9]."))
 	db := filepath.Join(t.TempDir(), "x.db")
 	env := map[string]string{"OPENAI_BASE_URL": srv.BaseURL(), "NEWSBOT_CHAT_MODEL": "fake-model"}
@@ -182,6 +187,7 @@ func TestRunAskLLM(t *testing.T) {
 }
 
 func TestRunAskLLMDown(t *testing.T) {
+	t.Parallel()
 	srv := llmtest.New(t, func(int, openai.ChatCompletionRequest) llmtest.Reply { return llmtest.Reply{Status: 503} })
 	db := filepath.Join(t.TempDir(), "x.db")
 	env := map[string]string{"OPENAI_BASE_URL": srv.BaseURL()}
@@ -193,6 +199,7 @@ func TestRunAskLLMDown(t *testing.T) {
 }
 
 func TestChatLoadsSeed(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "x.db")
 	in := "Which country has recognised the Taliban government recently?\n/sources\n/latest\n/search Taliban\n/remove 99\n/bogus\n/quit\n"
 	out, err := runCmd(t, nil, in, "-db", db)

@@ -16,7 +16,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/newsbot/newsbot/bot/discordtest"
+	"github.com/newsbot/newsbot/internal/discordtest"
 )
 
 // Distinctive secrets: if any part of a log line, an error or a Discord
@@ -86,6 +86,7 @@ func assertNoSecret(t *testing.T, where, s string, secrets ...string) {
 // stdout, stderr, the standard logger, the returned error and everything
 // sent to Discord.
 func TestSecretsNeverShown(t *testing.T) {
+	t.Parallel()
 	t.Run("bad Discord token", func(t *testing.T) {
 		stdlog := captureStdLog(t)
 		fake := discordtest.New(t, discordtest.WithGuild("2000000000000000001", "Alpha"))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -101,12 +102,18 @@ func lookupApplicationID(ctx context.Context, e *env) (string, error) {
 		client.Transport = discord.RewriteTransport(base, e.cfg.DiscordAPIURL)
 	}
 	s.Client = client
-	// discordgo's Application takes no request options; the client's
-	// timeout bounds the call instead of ctx.
-	_ = ctx
-	a, err := s.Application("@me")
+	// discordgo's Application takes no request options, so the call goes
+	// through Request, which does: ctx bounds it too.
+	body, err := s.Request(http.MethodGet, discordgo.EndpointApplication("@me"), nil, discordgo.WithContext(ctx))
 	if err != nil {
 		return "", fmt.Errorf("look up the application (is DISCORD_TOKEN right?): %w", err)
+	}
+	var a discordgo.Application
+	if err := json.Unmarshal(body, &a); err != nil {
+		return "", fmt.Errorf("look up the application: read Discord's answer: %w", err)
+	}
+	if a.ID == "" {
+		return "", errors.New("look up the application: Discord's answer has no id")
 	}
 	return a.ID, nil
 }

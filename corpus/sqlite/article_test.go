@@ -12,6 +12,7 @@ import (
 )
 
 func TestAddGetRoundtrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	a := article("Élection à Paris", corpus.GlobalScope, time.Date(2025, 3, 1, 8, 30, 0, 0, time.FixedZone("CET", 3600)),
@@ -44,6 +45,7 @@ func TestAddGetRoundtrip(t *testing.T) {
 }
 
 func TestGetNotFound(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	mustAdd(t, db, article("A", corpus.GlobalScope, time.Time{}, "text"))
@@ -61,6 +63,7 @@ func TestGetNotFound(t *testing.T) {
 }
 
 func TestAddNoPublishedTime(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	a := article("Undated", corpus.GlobalScope, time.Time{}, "text")
@@ -75,6 +78,7 @@ func TestAddNoPublishedTime(t *testing.T) {
 }
 
 func TestAddInvalid(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		edit func(*corpus.Article)
@@ -102,6 +106,7 @@ func TestAddInvalid(t *testing.T) {
 }
 
 func TestAddDuplicate(t *testing.T) {
+	t.Parallel()
 	const serverA, serverB = "111", "222"
 	withURL := func(title, scope, url string) *corpus.Article {
 		a := article(title, scope, day(1), "Body of "+title)
@@ -164,6 +169,7 @@ func TestAddDuplicate(t *testing.T) {
 }
 
 func TestSameArticleInTwoServers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	a := article("Local council vote", "111", day(2), "The council voted on the budget.")
@@ -187,6 +193,7 @@ func TestSameArticleInTwoServers(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	keep := article("Harvest report", corpus.GlobalScope, day(1), "Wheat harvest was strong.")
@@ -221,6 +228,7 @@ func TestDelete(t *testing.T) {
 }
 
 func TestAddFailureLeavesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name  string
@@ -269,6 +277,7 @@ func TestAddFailureLeavesNothing(t *testing.T) {
 }
 
 func TestLatest(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	clock := testNow
@@ -316,6 +325,7 @@ func TestLatest(t *testing.T) {
 }
 
 func TestStatsAndSources(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	add := func(title, scope, source string, published time.Time, passages int) {
@@ -364,6 +374,7 @@ func TestStatsAndSources(t *testing.T) {
 // TestAddPrepared stores an article made by corpus.Prepare, and checks that
 // the same story with a different URL tracking parameter is a duplicate.
 func TestAddPrepared(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	body := "Pakistan's government said on Monday it would discuss recognition.\n\nOfficials met in Islamabad."

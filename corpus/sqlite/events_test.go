@@ -9,6 +9,7 @@ import (
 )
 
 func TestRecordAndEvents(t *testing.T) {
+	t.Parallel()
 	db := MustOpen(t)
 	ctx := context.Background()
 	at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
@@ -31,6 +32,7 @@ func TestRecordAndEvents(t *testing.T) {
 }
 
 func TestFindTitles(t *testing.T) {
+	t.Parallel()
 	db := MustOpen(t)
 	ctx := context.Background()
 	for i, tc := range []struct{ title, scope string }{

@@ -29,6 +29,7 @@ func feedURLs(fs []corpus.Feed) []string {
 }
 
 func TestAddFeedRoundtrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	f := mustAddFeed(t, db, "https://example.com/rss", corpus.GlobalScope)
@@ -56,6 +57,7 @@ func TestAddFeedRoundtrip(t *testing.T) {
 }
 
 func TestAddFeedDuplicateAndInvalid(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	f := mustAddFeed(t, db, "https://example.com/rss", "guild1")
@@ -75,6 +77,7 @@ func TestAddFeedDuplicateAndInvalid(t *testing.T) {
 }
 
 func TestFeedsByScope(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	mustAddFeed(t, db, "https://a.example/feed", corpus.GlobalScope)
@@ -100,6 +103,7 @@ func TestFeedsByScope(t *testing.T) {
 }
 
 func TestRemoveFeedKeepsArticles(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	f := mustAddFeed(t, db, "https://a.example/feed", corpus.GlobalScope)
@@ -127,6 +131,7 @@ func TestRemoveFeedKeepsArticles(t *testing.T) {
 }
 
 func TestDueFeedsAndState(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	a := mustAddFeed(t, db, "https://a.example/feed", corpus.GlobalScope) // NextPoll zero: due
@@ -172,12 +177,14 @@ func TestDueFeedsAndState(t *testing.T) {
 }
 
 func TestNextFeedPollEmpty(t *testing.T) {
+	t.Parallel()
 	if _, ok, err := MustOpen(t).NextFeedPoll(context.Background()); ok || err != nil {
 		t.Errorf("NextFeedPoll(no feeds) = %v, %v; want false, nil", ok, err)
 	}
 }
 
 func TestFeedItems(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	f := mustAddFeed(t, db, "https://a.example/feed", corpus.GlobalScope)
@@ -229,6 +236,7 @@ func TestFeedItems(t *testing.T) {
 }
 
 func TestUpdateReplacesInPlace(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	a := article("Storm nears coast", "guild1", day(1), "Forecasters tracked the hurricane offshore.")
@@ -270,6 +278,7 @@ func TestUpdateReplacesInPlace(t *testing.T) {
 }
 
 func TestUpdateErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	a := article("A", "guild1", day(1), "Alpha text.")

@@ -39,6 +39,7 @@ func passageIDs(ps []corpus.Passage) []int64 {
 }
 
 func TestRechunk(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 
@@ -188,6 +189,7 @@ func mustGet(t *testing.T, db *DB, id int64) *corpus.Article {
 }
 
 func TestRechunkEmpty(t *testing.T) {
+	t.Parallel()
 	db := MustOpen(t)
 	st, err := db.Rechunk(context.Background(), func(int, int) { t.Error("progress called on an empty database") })
 	if err != nil || st != (RechunkStats{}) {
@@ -198,6 +200,7 @@ func TestRechunkEmpty(t *testing.T) {
 // TestRechunkCancel stops a run between batches and one before it starts:
 // the committed batch stays, and the next run does the rest.
 func TestRechunkCancel(t *testing.T) {
+	t.Parallel()
 	db := MustOpen(t)
 	n := rechunkArticles + 1
 	for i := range n {
@@ -236,6 +239,7 @@ func TestRechunkCancel(t *testing.T) {
 // bot's writes never wait for hundreds of long articles to be analysed.
 // Each body here is over half of rechunkBytes, so a batch holds two.
 func TestRechunkBatchBytes(t *testing.T) {
+	t.Parallel()
 	db := MustOpen(t)
 	sentence := "The committee met again on Tuesday to discuss the budget. "
 	long := strings.Repeat(sentence, rechunkBytes/2/len(sentence)+1)

@@ -134,6 +134,7 @@ func searchHits(t *testing.T, db *DB, text string, scopes ...string) []corpus.Hi
 }
 
 func TestOpenTwiceKeepsData(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "x.db")
 	db, err := Open(ctx, path)
@@ -160,6 +161,7 @@ func TestOpenTwiceKeepsData(t *testing.T) {
 }
 
 func TestOpenRejectsQueryInPath(t *testing.T) {
+	t.Parallel()
 	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "x.db?mode=ro")); err == nil {
 		t.Fatal("Open(path with '?') succeeded; want error")
 	}

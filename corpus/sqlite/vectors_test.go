@@ -47,6 +47,7 @@ func hitIDs(hits []corpus.Hit) []int64 {
 }
 
 func TestSaveVectorsAndBackfillList(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	a := article("Rail strike", corpus.GlobalScope, day(1), "Drivers walked out.", "Talks resume Monday.")
@@ -115,6 +116,7 @@ func TestSaveVectorsAndBackfillList(t *testing.T) {
 }
 
 func TestVectorsDeletedWithArticle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	a := article("Rail strike", corpus.GlobalScope, day(1), "Drivers walked out.", "Talks resume Monday.")
@@ -152,6 +154,7 @@ func TestVectorsDeletedWithArticle(t *testing.T) {
 // the new passage's published time with its vector, or a date filter would
 // judge it by the old one.
 func TestVectorIndexReusedPassageID(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	a := article("Rail strike", corpus.GlobalScope, day(1), "Drivers walked out.")
@@ -200,6 +203,7 @@ func TestVectorIndexReusedPassageID(t *testing.T) {
 // scope under that id: a search in the first server must not return the
 // second server's private passage.
 func TestVectorIndexReusedIDOtherScope(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	a := article("Council budget", "guild:1", day(1), "The council passed its budget.")
@@ -231,6 +235,7 @@ func TestVectorIndexReusedIDOtherScope(t *testing.T) {
 }
 
 func TestVectorIndexSearch(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	const dim = 8
@@ -327,6 +332,7 @@ func TestVectorIndexSearch(t *testing.T) {
 }
 
 func TestVectorIndexCompacts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	x := NewVectorIndex(db, testModel)
@@ -369,6 +375,7 @@ func TestVectorIndexCompacts(t *testing.T) {
 }
 
 func TestQuantize(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
 	v := randomUnit(rng, 1536)
 	code := make([]int8, len(v))
@@ -455,6 +462,7 @@ func BenchmarkVectorSearch(b *testing.B) {
 }
 
 func TestVectorIndexConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := MustOpen(t)
 	x := NewVectorIndex(db, testModel)

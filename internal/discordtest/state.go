@@ -71,7 +71,7 @@ func (s *Server) addGuildLocked(id, name string) *guild {
 		members:  map[string][]string{},
 		joinedAt: time.Now().UTC(),
 		// Every guild has @everyone, whose id is the guild's.
-		roles: []discordgo.Role{{ID: id, Name: "@everyone", Permissions: discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionReadMessageHistory | discordgo.PermissionUseSlashCommands}},
+		roles: []discordgo.Role{{ID: id, Name: "@everyone", Permissions: discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionReadMessageHistory | discordgo.PermissionUseApplicationCommands}},
 	}
 	s.guilds[id] = g
 	s.guildOrder = append(s.guildOrder, id)

@@ -13,7 +13,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 
-	"github.com/newsbot/newsbot/bot/discordtest"
+	"github.com/newsbot/newsbot/internal/discordtest"
 )
 
 // waitTimeout bounds every wait; discordgo's reconnect alone takes about a
