@@ -262,20 +262,33 @@ func TestRetrieveConfidence(t *testing.T) {
 // started from, alone in the corpus.
 func TestRetrieveSeed(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join("..", "..", "shared", "data", "seed", "pakistan-taliban-recognition.txt")
-	data, err := os.ReadFile(path)
+	// The sample article the repository ships (cmd/newsbot loads it into an
+	// empty database): front matter between "---" lines, then the body.
+	data, err := os.ReadFile(filepath.Join("..", "cmd", "newsbot", "seed", "pakistan-taliban-recognition.md"))
 	if err != nil {
-		t.Skipf("seed article not available (%v); it lives in ../shared/data beside the repo", err)
+		t.Fatal(err)
 	}
-	title, body, _ := strings.Cut(string(data), "\n")
+	meta, body, ok := strings.Cut(strings.TrimPrefix(string(data), "---\n"), "\n---\n")
+	if !ok {
+		t.Fatal("the seed article has no front matter")
+	}
+	var title string
+	for _, line := range strings.Split(meta, "\n") {
+		if v, ok := strings.CutPrefix(line, "title:"); ok {
+			title = strings.Trim(strings.TrimSpace(v), `"`)
+		}
+	}
 	var paragraphs []string
 	for _, p := range strings.Split(body, "\n") {
 		if p = strings.TrimSpace(p); p != "" {
 			paragraphs = append(paragraphs, p)
 		}
 	}
+	if title == "" || len(paragraphs) == 0 {
+		t.Fatalf("seed article: title %q, %d paragraphs; want both", title, len(paragraphs))
+	}
 	s := mustOpenMem(t)
-	s.add(t, corpus.Article{Title: strings.TrimSpace(title), Source: "seed"}, paragraphs...)
+	s.add(t, corpus.Article{Title: title, Source: "seed"}, paragraphs...)
 	r := New(s, s, Options{})
 	tests := []struct {
 		question string

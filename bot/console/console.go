@@ -11,33 +11,59 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/newsbot/newsbot/bot"
-	"github.com/newsbot/newsbot/corpus/feeds"
+	"github.com/newsbot/newsbot/corpus"
 )
 
 // maxLine bounds one input line; a longer paste is an error, not a hang.
 const maxLine = 1 << 20
 
-const help = `Type a question and press Enter. Commands:
+const help = `Type a question and press Enter; a question that depends on the one before
+("and in March?", "who said that?") is read with that exchange. Ctrl-C stops an
+answer in progress. Commands:
   /latest [N] [SOURCE]   newest articles (N up to 10), optionally from one outlet
   /search WORDS          matching articles, without the language model
   /add PATH|URL...       add articles from files, directories or web pages
-  /remove ID             delete an article
+  /remove ID|URL         delete an article (ID: the #number shown after it)
   /feeds                 the feeds followed, with their health
   /feeds add URL         follow an RSS, Atom or JSON feed (polls it once now)
   /feeds remove ID       stop following a feed (its articles stay)
   /feeds poll            poll every feed now
   /sources               what the corpus holds
   /help                  this text
-  /quit                  leave (or Ctrl-D)`
+  /quit                  leave (or Ctrl-D, or Ctrl-C at the prompt)`
+
+// ArticleFinder finds an article by its canonical URL, so that remove takes
+// a URL as well as an id. corpus/sqlite implements it.
+// Returns an error wrapping corpus.ErrNotFound if no article has the URL.
+type ArticleFinder interface {
+	GetByURL(ctx context.Context, url string) (*corpus.Article, error)
+}
+
+// Options configures a Console. The zero value works: no log, ids only for
+// /remove, no interrupts, no status line.
+type Options struct {
+	Logger *slog.Logger
+	// Articles, if not nil, lets /remove take an article's URL.
+	Articles ArticleFinder
+	// Interrupts delivers Ctrl-C. During a command it cancels that command
+	// (an answer taking too long), and the console goes on; at the prompt
+	// it leaves, as Ctrl-D does.
+	Interrupts <-chan os.Signal
+	// Terminal says the output is a terminal: a "thinking…" line then shows
+	// while an answer is composed.
+	Terminal bool
+}
 
 // Console runs the interactive loop.
 type Console struct {
 	bot *bot.Bot
 	who bot.Actor
+	opt Options
 	log *slog.Logger
 	// history is the last question and answer, for follow-ups: the console
 	// is one conversation.
@@ -45,14 +71,22 @@ type Console struct {
 }
 
 // New returns a console acting as who.
-func New(b *bot.Bot, who bot.Actor, log *slog.Logger) *Console {
+func New(b *bot.Bot, who bot.Actor, opt Options) *Console {
+	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Console{bot: b, who: who, log: log}
+	return &Console{bot: b, who: who, opt: opt, log: log}
 }
 
-// Run reads lines from in until EOF, /quit or ctx is done, answering on out.
+// notice is a message for the person at the console, shown as it is: a
+// usage mistake or an answer to one, not a failure to log.
+type notice string
+
+func (n notice) Error() string { return string(n) }
+
+// Run reads lines from in until EOF, /quit, Ctrl-C at the prompt or ctx is
+// done, answering on out.
 func (c *Console) Run(ctx context.Context, in io.Reader, out io.Writer) error {
 	lines := make(chan string)
 	readErr := make(chan error, 1)
@@ -77,6 +111,9 @@ func (c *Console) Run(ctx context.Context, in io.Reader, out io.Writer) error {
 		case <-ctx.Done():
 			fmt.Fprintln(out)
 			return nil
+		case <-c.opt.Interrupts:
+			fmt.Fprintln(out)
+			return nil
 		case l, ok := <-lines:
 			if !ok {
 				fmt.Fprintln(out)
@@ -93,14 +130,52 @@ func (c *Console) Run(ctx context.Context, in io.Reader, out io.Writer) error {
 		if line == "/quit" || line == "/exit" {
 			return nil
 		}
-		if err := c.handle(ctx, line, out); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
+		interrupted, err := c.interruptible(ctx, line, out)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case interrupted && err != nil:
+			fmt.Fprintln(out, "Cancelled.")
+		case err != nil:
 			fmt.Fprintln(out, userMessage(err))
-			c.log.WarnContext(ctx, "console command failed", "line_chars", len(line), "err", err)
+			c.logFailure(ctx, line, err)
 		}
 	}
+}
+
+// interruptible runs one line with a context that Ctrl-C cancels, and
+// reports whether it did. It returns only once it has stopped watching for
+// Ctrl-C, so the prompt's own watch sees the next one.
+func (c *Console) interruptible(ctx context.Context, line string, out io.Writer) (interrupted bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	watched := make(chan bool, 1)
+	go func() {
+		select {
+		case <-c.opt.Interrupts:
+			cancel()
+			watched <- true
+		case <-done:
+			watched <- false
+		}
+	}()
+	err = c.handle(ctx, line, out)
+	close(done)
+	return <-watched, err
+}
+
+// logFailure logs a failed command for the operator: at debug when it was
+// the person's mistake (shown to them, nothing to investigate), else at
+// info, so that the conversation is not interleaved with log lines unless
+// they were asked for.
+func (c *Console) logFailure(ctx context.Context, line string, err error) {
+	level := slog.LevelInfo
+	var n notice
+	if _, mistake := bot.UserMessage(err); mistake || errors.As(err, &n) {
+		level = slog.LevelDebug
+	}
+	c.log.Log(ctx, level, "console command failed", "line_chars", len(line), "err", err)
 }
 
 // handle runs one line: a command or a question.
@@ -114,20 +189,10 @@ func (c *Console) handle(ctx context.Context, line string, out io.Writer) error 
 	case "/help":
 		fmt.Fprintln(out, help)
 	case "/latest":
-		n, source := 0, arg
-		if first, rest, _ := strings.Cut(arg, " "); first != "" {
-			if v, err := strconv.Atoi(first); err == nil {
-				n, source = v, strings.TrimSpace(rest)
-			}
-		}
-		arts, err := c.bot.Latest(ctx, c.who, n, source)
-		if err != nil {
-			return err
-		}
-		WriteArticles(out, arts)
+		return c.latest(ctx, arg, out)
 	case "/search":
 		if arg == "" {
-			return errors.New("usage: /search WORDS")
+			return notice("Usage: /search WORDS")
 		}
 		rs, err := c.bot.Search(ctx, c.who, arg)
 		if err != nil {
@@ -136,27 +201,18 @@ func (c *Console) handle(ctx context.Context, line string, out io.Writer) error 
 		WriteSearch(out, rs)
 	case "/add":
 		if arg == "" {
-			return errors.New("usage: /add PATH [PATH ...]")
+			return notice("Usage: /add PATH|URL...")
 		}
 		rep, err := c.bot.AddPaths(ctx, c.who, strings.Fields(arg))
+		for _, f := range rep.Failures {
+			fmt.Fprintf(out, "failed: %s: %s\n", f.Source, failureReason(f.Err))
+		}
 		if err != nil {
 			return err
-		}
-		for _, f := range rep.Failures {
-			fmt.Fprintf(out, "failed: %s: %v\n", f.Source, f.Err)
 		}
 		fmt.Fprintln(out, rep.Summary())
-		return err
 	case "/remove":
-		id, err := strconv.ParseInt(arg, 10, 64)
-		if err != nil {
-			return errors.New("usage: /remove ID (the #number shown after an article)")
-		}
-		a, err := c.bot.Remove(ctx, c.who, id)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "Removed #%d: %s\n", a.ID, a.Title)
+		return c.remove(ctx, arg, out)
 	case "/feeds":
 		return c.feeds(ctx, arg, out)
 	case "/sources":
@@ -166,14 +222,93 @@ func (c *Console) handle(ctx context.Context, line string, out io.Writer) error 
 		}
 		WriteStats(out, st)
 	default:
-		return fmt.Errorf("unknown command %s: type /help for the list", name)
+		return notice(fmt.Sprintf("Unknown command %s: type /help for the list.", name))
 	}
 	return nil
 }
 
-func (c *Console) ask(ctx context.Context, q string, out io.Writer) error {
-	a, err := c.bot.Ask(ctx, bot.Question{Text: q, Scopes: c.who.Scopes(), History: c.history}, nil)
+// latest runs /latest [N] [SOURCE].
+func (c *Console) latest(ctx context.Context, arg string, out io.Writer) error {
+	n, source := 0, arg
+	if first, rest, _ := strings.Cut(arg, " "); first != "" {
+		if v, err := strconv.Atoi(first); err == nil {
+			n, source = v, strings.TrimSpace(rest)
+		}
+	}
+	arts, err := c.bot.Latest(ctx, c.who, n, source)
 	if err != nil {
+		return err
+	}
+	empty := ""
+	if len(arts) == 0 {
+		st, err := c.bot.Sources(ctx, c.who)
+		if err != nil {
+			return err
+		}
+		outlets, err := c.bot.Outlets(ctx, c.who)
+		if err != nil {
+			return err
+		}
+		empty = NoArticles(st.Articles, source, outlets, "/add PATH|URL")
+	}
+	WriteArticles(out, arts, empty)
+	return nil
+}
+
+// remove runs /remove ID|URL.
+func (c *Console) remove(ctx context.Context, arg string, out io.Writer) error {
+	const usage = notice("Usage: /remove ID|URL (ID: the #number shown after an article)")
+	if arg == "" || strings.ContainsAny(arg, " \t") {
+		return usage
+	}
+	id, err := ResolveArticle(ctx, c.opt.Articles, arg)
+	if errors.Is(err, ErrNotArticleRef) {
+		return usage
+	}
+	if err != nil {
+		return err
+	}
+	a, err := c.bot.Remove(ctx, c.who, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Removed #%d: %s\n", a.ID, a.Title)
+	return nil
+}
+
+// ErrNotArticleRef is returned by ResolveArticle for text that is neither
+// an article id nor a URL (or a URL when no ArticleFinder was given).
+var ErrNotArticleRef = errors.New("neither an article id nor a URL")
+
+// ResolveArticle turns what a person gave remove, an article id or the
+// article's URL, into the article id. With f nil only ids are understood.
+// Returns an error wrapping corpus.ErrNotFound when no article has the URL.
+func ResolveArticle(ctx context.Context, f ArticleFinder, ref string) (int64, error) {
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return id, nil
+	}
+	u, err := corpus.CanonicalURL(ref)
+	if f == nil || err != nil || u == "" {
+		return 0, fmt.Errorf("%q: %w", ref, ErrNotArticleRef)
+	}
+	a, err := f.GetByURL(ctx, u)
+	if err != nil {
+		return 0, err
+	}
+	return a.ID, nil
+}
+
+func (c *Console) ask(ctx context.Context, q string, out io.Writer) error {
+	status := NewStatus(out, c.opt.Terminal)
+	status.Printf("thinking…")
+	a, err := c.bot.Ask(ctx, bot.Question{Text: q, Scopes: c.who.Scopes(), History: c.history}, nil)
+	status.Clear()
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		// Cancelled: Ask still returns a well-formed (extractive) answer,
+		// but the person asked for none.
 		return err
 	}
 	WriteAnswer(out, a)
@@ -187,10 +322,23 @@ func (c *Console) ask(ctx context.Context, q string, out io.Writer) error {
 // bot.UserMessage's for every error of bot and corpus, the error itself for
 // the rest (the console's user is the operator).
 func userMessage(err error) string {
+	var n notice
+	if errors.As(err, &n) {
+		return string(n)
+	}
 	if msg, ok := bot.UserMessage(err); ok {
 		return msg
 	}
 	return "Error: " + err.Error()
+}
+
+// failureReason words why one input of /add failed: bot.UserMessage's
+// words when it knows the error, else the error itself.
+func failureReason(err error) string {
+	if msg, ok := bot.UserMessage(err); ok {
+		return msg
+	}
+	return err.Error()
 }
 
 // feeds runs /feeds [add URL | remove ID | poll].
@@ -203,23 +351,26 @@ func (c *Console) feeds(ctx context.Context, arg string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		WriteFeeds(out, fs)
+		WriteFeeds(out, fs, "/feeds add URL")
 	case "add":
 		if rest == "" {
-			return errors.New("usage: /feeds add URL")
+			return notice("Usage: /feeds add URL")
 		}
 		f, res, err := c.bot.AddFeed(ctx, c.who, rest)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "Following feed #%d: %s\n", f.ID, f.Title)
-		WriteFeedResults(out, []feeds.Result{res})
+		WriteFeedResults(out, []corpus.PollResult{res})
 	case "remove":
 		id, err := strconv.ParseInt(rest, 10, 64)
 		if err != nil {
-			return errors.New("usage: /feeds remove ID (the #number in /feeds)")
+			return notice("Usage: /feeds remove ID (the #number in /feeds)")
 		}
 		f, err := c.bot.RemoveFeed(ctx, c.who, id)
+		if errors.Is(err, corpus.ErrNotFound) {
+			return notice(fmt.Sprintf("No feed #%d: /feeds lists the feeds followed.", id))
+		}
 		if err != nil {
 			return err
 		}
@@ -229,9 +380,12 @@ func (c *Console) feeds(ctx context.Context, arg string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if len(rs) == 0 {
+			fmt.Fprintln(out, "No feeds yet. Follow one with /feeds add URL.")
+		}
 		WriteFeedResults(out, rs)
 	default:
-		return fmt.Errorf("unknown /feeds subcommand %q: use add, remove or poll", sub)
+		return notice(fmt.Sprintf("Unknown /feeds subcommand %q: use add, remove or poll.", sub))
 	}
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/corpus"
-	"github.com/newsbot/newsbot/corpus/feeds"
 )
 
 // WriteAnswer prints an answer and its numbered sources as plain text.
@@ -41,10 +40,11 @@ func writeEntry(w io.Writer, label, title, outlet string, published time.Time, i
 	fmt.Fprintf(w, " #%d\n", id)
 }
 
-// WriteArticles prints a list of articles, newest first as given.
-func WriteArticles(w io.Writer, arts []corpus.Article) {
+// WriteArticles prints a list of articles, newest first as given, or
+// empty when there are none (see NoArticles).
+func WriteArticles(w io.Writer, arts []corpus.Article, empty string) {
 	if len(arts) == 0 {
-		fmt.Fprintln(w, "No articles yet. Add some with /add PATH (console) or `newsbot ingest PATH`.")
+		fmt.Fprintln(w, empty)
 		return
 	}
 	for i, a := range arts {
@@ -53,6 +53,40 @@ func WriteArticles(w io.Writer, arts []corpus.Article) {
 			fmt.Fprintf(w, "   %s\n", a.URL)
 		}
 	}
+}
+
+// maxOutletsNamed bounds the outlets NoArticles names: enough to spot a
+// misspelling, short enough for one line.
+const maxOutletsNamed = 10
+
+// NoArticles says why a listing of the latest articles is empty: the
+// corpus holds no articles yet (howToAdd says how this frontend adds some,
+// e.g. "/add PATH"), or none from source, in which case it names the
+// outlets there are, so that a misspelt name is easy to correct.
+func NoArticles(articles int, source string, outlets []string, howToAdd string) string {
+	switch {
+	case articles == 0:
+		return "No articles yet. Add some with " + howToAdd + "."
+	case source == "":
+		return "No articles."
+	case len(outlets) == 0:
+		return fmt.Sprintf("No articles from %q: no article names its outlet.", source)
+	}
+	named := outlets[:min(len(outlets), maxOutletsNamed)]
+	msg := fmt.Sprintf("No articles from %q. Outlets: %s", source, strings.Join(named, ", "))
+	if more := len(outlets) - len(named); more > 0 {
+		msg += fmt.Sprintf(" and %d more", more)
+	}
+	return msg + "."
+}
+
+// Plural is "1 article" or "2 articles": n and the noun in the right
+// number.
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // WriteSearch prints search results with a short snippet each.
@@ -86,7 +120,7 @@ func snippet(s string, n int) string {
 
 // WriteStats prints what the corpus holds.
 func WriteStats(w io.Writer, st corpus.Stats) {
-	fmt.Fprintf(w, "%d articles (%d passages) from %d outlets\n", st.Articles, st.Passages, st.Outlets)
+	fmt.Fprintf(w, "%s (%s) from %s\n", Plural(st.Articles, "article"), Plural(st.Passages, "passage"), Plural(st.Outlets, "outlet"))
 	if !st.Oldest.IsZero() {
 		fmt.Fprintf(w, "published %s to %s\n", st.Oldest.Format(dateLayout), st.Newest.Format(dateLayout))
 	}
@@ -108,10 +142,12 @@ func meta(outlet string, published time.Time) string {
 	return strings.Join(parts, ", ")
 }
 
-// WriteFeeds prints the feeds followed, with their health.
-func WriteFeeds(w io.Writer, fs []corpus.Feed) {
+// WriteFeeds prints the feeds followed, with their health; howToAdd says
+// how this frontend follows one (e.g. "/feeds add URL") when there are
+// none.
+func WriteFeeds(w io.Writer, fs []corpus.Feed, howToAdd string) {
 	if len(fs) == 0 {
-		fmt.Fprintln(w, "No feeds yet. Follow one with /feeds add URL.")
+		fmt.Fprintf(w, "No feeds yet. Follow one with %s.\n", howToAdd)
 		return
 	}
 	for _, f := range fs {
@@ -119,16 +155,16 @@ func WriteFeeds(w io.Writer, fs []corpus.Feed) {
 		if title == "" {
 			title = f.URL
 		}
-		fmt.Fprintf(w, "#%d %s\n   %s\n   %d articles; last success %s", f.ID, title, f.URL, f.Items, whenOrNever(f.LastSuccess))
+		fmt.Fprintf(w, "#%d %s\n   %s\n   %s; last success %s", f.ID, title, f.URL, Plural(f.Items, "article"), whenOrNever(f.LastSuccess))
 		if f.Failures > 0 {
-			fmt.Fprintf(w, "; %d failures, last error: %s", f.Failures, f.LastError)
+			fmt.Fprintf(w, "; %s, last error: %s", Plural(f.Failures, "failure"), f.LastError)
 		}
 		fmt.Fprintln(w)
 	}
 }
 
 // WriteFeedResults prints what polling did per feed.
-func WriteFeedResults(w io.Writer, rs []feeds.Result) {
+func WriteFeedResults(w io.Writer, rs []corpus.PollResult) {
 	for _, r := range rs {
 		title := r.Feed.Title
 		if title == "" {

@@ -24,7 +24,7 @@ const seedName = "pakistan-taliban-recognition.md"
 
 func cmdChat(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "chat", "chat")
-	if _, err := parseInterspersed(fs, args); err != nil {
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	db, err := openStore(ctx, e)
@@ -40,7 +40,13 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	wait := startPolling(pollCtx, e, poller)
 	defer func() { stopPolling(); wait() }()
-	return console.New(b, operator, e.log).Run(ctx, e.stdin, e.stdout)
+	c := console.New(b, operator, console.Options{
+		Logger:     e.log,
+		Articles:   db,
+		Interrupts: e.interrupts,
+		Terminal:   isTerminal(e.stdout),
+	})
+	return c.Run(ctx, e.stdin, e.stdout)
 }
 
 // loadSeedIfEmpty adds the bundled sample article to an empty database.

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"net/url"
 	"strings"
 	"time"
 
@@ -13,6 +13,8 @@ import (
 	"github.com/newsbot/newsbot/bot/console"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/ingest"
+	"github.com/newsbot/newsbot/corpus/sqlite"
+	"github.com/newsbot/newsbot/corpus/web"
 )
 
 // operator is who runs the CLI: the machine's owner, who sees every scope
@@ -23,20 +25,19 @@ func cmdAsk(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "ask", "ask [--json] [--as-of YYYY-MM-DD] QUESTION")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	asOf := fs.String("as-of", "", "answer as of this date (YYYY-MM-DD); time words such as \"this week\" are relative to it")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
 	question := strings.TrimSpace(strings.Join(pos, " "))
 	if question == "" {
-		fs.Usage()
-		return errors.New("ask: no question given")
+		return fs.fail("no question given")
 	}
 	var when time.Time
 	if *asOf != "" {
 		t, err := time.ParseInLocation("2006-01-02", *asOf, time.UTC)
 		if err != nil {
-			return fmt.Errorf("ask: --as-of %q: want YYYY-MM-DD", *asOf)
+			return fs.fail("--as-of %q: want YYYY-MM-DD", *asOf)
 		}
 		// The end of that day, so articles published on it count as past.
 		when = t.Add(24*time.Hour - time.Second)
@@ -67,13 +68,12 @@ func cmdAsk(ctx context.Context, e *env, args []string) error {
 
 func cmdIngest(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "ingest", "ingest PATH|URL...")
-	paths, err := parseInterspersed(fs, args)
+	paths, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
 	if len(paths) == 0 {
-		fs.Usage()
-		return errors.New("ingest: no path given")
+		return fs.fail("no path given")
 	}
 	db, err := openStore(ctx, e)
 	if err != nil {
@@ -84,29 +84,46 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 	if f := newFetcher(e); f != nil {
 		opt.Fetch = f.Article
 	}
-	progress := isTerminal(e.stderr)
-	if progress {
-		var last time.Time
-		opt.Progress = func(r ingest.Report) {
-			if now := time.Now(); now.Sub(last) >= 200*time.Millisecond {
-				last = now
-				fmt.Fprintf(e.stderr, "\ringesting: %s", r.Summary())
-			}
-		}
-	}
+	status := newStatus(e)
+	opt.Progress = func(r ingest.Report) { status.Printf("ingesting: %s", r.Summary()) }
 	start := time.Now()
 	rep, err := ingest.Paths(ctx, db, paths, opt)
-	if progress {
-		fmt.Fprint(e.stderr, "\r\033[K")
-	}
+	status.Clear()
 	for _, f := range rep.Failures {
 		fmt.Fprintf(e.stdout, "failed: %s: %v\n", f.Source, f.Err)
+		if hint := ingestHint(f); hint != "" {
+			fmt.Fprintf(e.stdout, "  (%s)\n", hint)
+		}
 	}
-	if rep.Failed > len(rep.Failures) {
-		fmt.Fprintf(e.stdout, "... and %d more failures\n", rep.Failed-len(rep.Failures))
+	if more := rep.Failed - len(rep.Failures); more > 0 {
+		fmt.Fprintf(e.stdout, "... and %s more\n", console.Plural(more, "failure"))
 	}
 	fmt.Fprintf(e.stdout, "%s (%.1fs)\n", rep.Summary(), time.Since(start).Seconds())
-	return err
+	if err != nil {
+		return err
+	}
+	if rep.Failed > 0 {
+		// Exit status 1: a script must not take a partial ingest for a
+		// complete one. What failed is listed above.
+		return fmt.Errorf("ingest: %s, listed above", console.Plural(rep.Failed, "failure"))
+	}
+	return nil
+}
+
+// ingestHint says what to do instead, for failures with a better way: a
+// feed given as a page to add.
+func ingestHint(f ingest.Failure) string {
+	if errors.Is(f.Err, web.ErrUnsupportedType) && isURL(f.Source) {
+		return "if it is an RSS, Atom or JSON feed, follow it with `newsbot feeds add " + quoteArg(f.Source) + "`"
+	}
+	return ""
+}
+
+// isURL reports whether an ingest argument is a web address rather than a
+// path.
+func isURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func cmdLatest(ctx context.Context, e *env, args []string) error {
@@ -114,11 +131,11 @@ func cmdLatest(ctx context.Context, e *env, args []string) error {
 	n := fs.Int("n", bot.DefaultLatest, "how many articles")
 	source := fs.String("source", "", "only this outlet")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parseInterspersed(fs, args); err != nil {
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	if *n < 1 {
-		return fmt.Errorf("latest: -n %d: want at least 1", *n)
+		return fs.fail("-n %d: want at least 1", *n)
 	}
 	db, err := openStore(ctx, e)
 	if err != nil {
@@ -126,7 +143,8 @@ func cmdLatest(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	// The CLI is not limited to a chat message's ten entries.
-	arts, err := db.Latest(ctx, corpus.LatestQuery{N: *n, Source: *source, Scopes: allScopes(ctx, db)})
+	scopes := allScopes(ctx, db)
+	arts, err := db.Latest(ctx, corpus.LatestQuery{N: *n, Source: *source, Scopes: scopes})
 	if err != nil {
 		return fmt.Errorf("latest: %w", err)
 	}
@@ -137,63 +155,71 @@ func cmdLatest(ctx context.Context, e *env, args []string) error {
 		}
 		return writeJSON(e, out)
 	}
-	console.WriteArticles(e.stdout, arts)
+	empty := ""
+	if len(arts) == 0 {
+		if empty, err = noArticles(ctx, db, scopes, *source); err != nil {
+			return fmt.Errorf("latest: %w", err)
+		}
+	}
+	console.WriteArticles(e.stdout, arts, empty)
 	return nil
+}
+
+// noArticles says why latest found nothing: an empty corpus, or no article
+// from the outlet asked for (naming those there are).
+func noArticles(ctx context.Context, db *sqlite.DB, scopes []string, source string) (string, error) {
+	st, err := db.Stats(ctx, scopes)
+	if err != nil {
+		return "", err
+	}
+	var outlets []string
+	if source != "" && st.Articles > 0 {
+		if outlets, err = db.Sources(ctx, scopes); err != nil {
+			return "", err
+		}
+	}
+	return console.NoArticles(st.Articles, source, outlets, "`newsbot ingest PATH|URL`"), nil
 }
 
 func cmdRemove(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "remove", "remove ID|URL")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		fs.Usage()
-		return errors.New("remove: give one article id or URL")
+		return fs.fail("give one article id or URL")
 	}
+	ref := pos[0]
 	db, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	id, err := resolveArticle(ctx, db, pos[0])
-	if err != nil {
-		return fmt.Errorf("remove %s: %w", pos[0], err)
+	id, err := console.ResolveArticle(ctx, db, ref)
+	if errors.Is(err, console.ErrNotArticleRef) {
+		return fs.fail("%q is neither an article id nor a URL", ref)
 	}
-	b, _ := newBot(e, db)
-	a, err := b.Remove(ctx, operator, id)
+	var a corpus.Article
+	if err == nil {
+		b, _ := newBot(e, db)
+		a, err = b.Remove(ctx, operator, id)
+	}
+	if errors.Is(err, corpus.ErrNotFound) {
+		// Said in words: the store's own message names its functions.
+		return fmt.Errorf("remove: no article %s (`newsbot latest` shows articles with their id)", ref)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("remove: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "removed article %d: %s\n", a.ID, a.Title)
 	return nil
 }
 
-// urlGetter finds an article by canonical URL.
-type urlGetter interface {
-	GetByURL(ctx context.Context, url string) (*corpus.Article, error)
-}
-
-// resolveArticle turns an id or a URL into an article id.
-func resolveArticle(ctx context.Context, db urlGetter, ref string) (int64, error) {
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		return id, nil
-	}
-	u, err := corpus.CanonicalURL(ref)
-	if err != nil || u == "" {
-		return 0, fmt.Errorf("%q is neither an article id nor a URL", ref)
-	}
-	a, err := db.GetByURL(ctx, u)
-	if err != nil {
-		return 0, err
-	}
-	return a.ID, nil
-}
-
 func cmdStats(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "stats", "stats [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parseInterspersed(fs, args); err != nil {
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	db, err := openStore(ctx, e)

@@ -32,6 +32,7 @@ type config struct {
 	MinConfidence float64
 	LogLevel      slog.Level
 	logLevelSet   bool
+	LogFile       string // where logs go instead of stderr
 
 	DiscordToken      string
 	DiscordGuildIDs   []string
@@ -151,6 +152,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.logLevelSet = true
 	}
+	c.LogFile = strings.TrimSpace(getenv("NEWSBOT_LOG_FILE"))
 	return c, nil
 }
 

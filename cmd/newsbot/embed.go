@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/newsbot/newsbot/bot/console"
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/sqlite"
@@ -172,9 +173,9 @@ func embedMissing(ctx context.Context, e *env, db *sqlite.DB, after int64) {
 	n, err := s.backfill(ctx, after, llm.DefaultEmbedBatch, nil)
 	if err != nil {
 		e.log.Warn("embedding passages failed; run `newsbot embed` to fill them in", "embedded", n, "err", err)
-		fmt.Fprintf(e.stdout, "embedded %d passages; the rest failed (%v): run `newsbot embed`\n", n, err)
+		fmt.Fprintf(e.stdout, "embedded %s; the rest failed (%v): run `newsbot embed`\n", console.Plural(n, "passage"), err)
 	} else if n > 0 {
-		fmt.Fprintf(e.stdout, "embedded %d passages in %.1fs\n", n, time.Since(start).Seconds())
+		fmt.Fprintf(e.stdout, "embedded %s in %.1fs\n", console.Plural(n, "passage"), time.Since(start).Seconds())
 	}
 }
 
@@ -182,11 +183,11 @@ func embedMissing(ctx context.Context, e *env, db *sqlite.DB, after int64) {
 func cmdEmbed(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "embed", "embed [--batch N]")
 	batch := fs.Int("batch", llm.DefaultEmbedBatch, "passages per embeddings request")
-	if _, err := parseInterspersed(fs, args); err != nil {
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	if *batch < 1 {
-		return fmt.Errorf("embed: --batch %d: want at least 1", *batch)
+		return fs.fail("--batch %d: want at least 1", *batch)
 	}
 	if e.cfg.EmbedModel == "" {
 		return errors.New("embed: NEWSBOT_EMBED_MODEL is not set (e.g. text-embedding-3-small, or nomic-embed-text on Ollama)")
@@ -203,16 +204,11 @@ func cmdEmbed(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var progress func(int)
-	if isTerminal(e.stderr) {
-		progress = func(done int) { fmt.Fprintf(e.stderr, "\rembedding: %d/%d passages", done, total) }
-	}
+	status := newStatus(e)
 	start := time.Now()
-	n, err := s.backfill(ctx, 0, *batch, progress)
-	if progress != nil {
-		fmt.Fprint(e.stderr, "\r\033[K")
-	}
-	fmt.Fprintf(e.stdout, "embedded %d passages in %.1fs (model %s)\n", n, time.Since(start).Seconds(), e.cfg.EmbedModel)
+	n, err := s.backfill(ctx, 0, *batch, func(done int) { status.Printf("embedding: %d/%d passages", done, total) })
+	status.Clear()
+	fmt.Fprintf(e.stdout, "embedded %s in %.1fs (model %s)\n", console.Plural(n, "passage"), time.Since(start).Seconds(), e.cfg.EmbedModel)
 	if err != nil {
 		return fmt.Errorf("embed: stopped after %d of %d passages (run it again to go on): %w", n, total, err)
 	}

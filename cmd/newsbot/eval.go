@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,10 +18,6 @@ import (
 	"github.com/newsbot/newsbot/retrieval"
 	"github.com/newsbot/newsbot/retrieval/eval"
 )
-
-// progressEvery spaces the progress line's redraws: often enough to look
-// alive, rarely enough not to slow a fast loop down.
-const progressEvery = 200 * time.Millisecond
 
 const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] [--outcomes FILE] SET
   SET is one of
@@ -54,7 +49,7 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 	cutoffs := fs.String("k", "1,5,10", "cut-offs of the @k metrics, comma-separated")
 	limit := fs.Int("limit", 0, "evaluate only the first N questions (0: all)")
 	outcomes := fs.String("outcomes", "", "also write every question's passages to FILE (JSONL), for error analysis")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
@@ -65,10 +60,10 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 	}
 	ks, err := parseCutoffs(*cutoffs)
 	if err != nil {
-		return fmt.Errorf("eval: -k: %w", err)
+		return fs.fail("-k: %w", err)
 	}
 	if *limit < 0 {
-		return fmt.Errorf("eval: --limit %d: want 0 or more", *limit)
+		return fs.fail("--limit %d: want 0 or more", *limit)
 	}
 
 	var format eval.Format
@@ -90,12 +85,10 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 		}
 	}
 	if n != 1 {
-		fs.Usage()
-		return errors.New("eval: give one of --questions, --realtimeqa or --multihop")
+		return fs.fail("give one of --questions, --realtimeqa or --multihop")
 	}
 	if len(corpusPaths) == 0 {
-		fs.Usage()
-		return errors.New("eval: no corpus given (--corpus, or --gcs for RealTime QA)")
+		return fs.fail("no corpus given (--corpus, or --gcs for RealTime QA)")
 	}
 	f, err := os.Open(setPath)
 	if err != nil {
@@ -121,24 +114,11 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 		}
 	}()
 
-	progress := isTerminal(e.stderr)
-	var last time.Time
-	redraw := func(msg string, args ...any) {
-		if now := time.Now(); now.Sub(last) >= progressEvery {
-			last = now
-			fmt.Fprintf(e.stderr, "\r\033[K"+msg, args...)
-		}
-	}
-	var onIngest func(ingest.Report)
-	if progress {
-		onIngest = func(r ingest.Report) { redraw("ingesting: %s", r.Summary()) }
-	}
+	status := newStatus(e)
 	// Articles are added as the bot adds them: embedded too when hybrid
 	// retrieval is on.
-	ing, err := eval.Ingest(ctx, withEmbeddings(e, db), corpusPaths, onIngest)
-	if progress {
-		fmt.Fprint(e.stderr, "\r\033[K")
-	}
+	ing, err := eval.Ingest(ctx, withEmbeddings(e, db), corpusPaths, func(r ingest.Report) { status.Printf("ingesting: %s", r.Summary()) })
+	status.Clear()
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
@@ -152,13 +132,9 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 		Cutoffs:   ks,
 		AsOf:      ing.Newest,
 	}
-	if progress {
-		runner.Progress = func(done, total int) { redraw("questions: %d/%d", done, total) }
-	}
+	runner.Progress = func(done, total int) { status.Printf("questions: %d/%d", done, total) }
 	rep, outs, err := runner.Evaluate(ctx, format, qs)
-	if progress {
-		fmt.Fprint(e.stderr, "\r\033[K")
-	}
+	status.Clear()
 	if err != nil {
 		return err
 	}

@@ -8,20 +8,29 @@ import (
 
 	"github.com/newsbot/newsbot/bot/console"
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/feeds"
 )
 
-const feedsUsage = "feeds add URL | feeds list | feeds remove URL|ID | feeds poll"
+const feedsUsage = "feeds add URL | list | remove URL|ID | poll"
 
 // cmdFeeds manages the feeds newsbot follows.
 func cmdFeeds(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "feeds", feedsUsage)
-	pos, err := parseInterspersed(fs, args)
+	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		fs.Usage()
-		return errors.New("feeds: say add, list, remove or poll")
+		return fs.fail("say add, list, remove or poll")
+	}
+	sub, rest := pos[0], pos[1:]
+	want := map[string]int{"add": 1, "list": 0, "remove": 1, "poll": 0}
+	n, ok := want[sub]
+	if !ok {
+		return fs.fail("unknown subcommand %q", sub)
+	}
+	if len(rest) != n {
+		return fs.fail("%s takes %s", sub, console.Plural(n, "argument"))
 	}
 	db, err := openStore(ctx, e)
 	if err != nil {
@@ -33,31 +42,36 @@ func cmdFeeds(ctx context.Context, e *env, args []string) error {
 		return errors.New("feeds: the web fetcher could not be set up (see the log)")
 	}
 	p := newPoller(e, db, f)
-	switch sub, rest := pos[0], pos[1:]; sub {
+	switch sub {
 	case "add":
-		if len(rest) != 1 {
-			return fmt.Errorf("usage: newsbot %s", feedsUsage)
-		}
 		feed, err := p.Add(ctx, rest[0], corpus.GlobalScope, "cli")
 		if err != nil {
 			return fmt.Errorf("feeds add: %w", err)
 		}
-		fmt.Fprintf(e.stdout, "following feed %d: %s (%s); `newsbot feeds poll` fetches its items now\n", feed.ID, feed.Title, feed.URL)
+		fmt.Fprintf(e.stdout, "following feed %d: %s (%s)\n", feed.ID, feed.Title, feed.URL)
+		// Polled at once, as the console's and Discord's /feeds add do:
+		// the feed's articles are there when the command returns. The
+		// feed stays followed whatever this first poll gives.
+		res, err := p.PollFeed(ctx, feed.ID)
+		if err != nil {
+			res = corpus.PollResult{Feed: feed, Err: err}
+		}
+		console.WriteFeedResults(e.stdout, []corpus.PollResult{res})
 	case "list":
 		list, err := p.List(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("feeds list: %w", err)
 		}
-		console.WriteFeeds(e.stdout, list)
+		console.WriteFeeds(e.stdout, list, "`newsbot feeds add URL`")
 	case "remove":
-		if len(rest) != 1 {
-			return fmt.Errorf("usage: newsbot %s", feedsUsage)
-		}
 		id, err := resolveFeed(ctx, db, rest[0])
-		if err != nil {
-			return fmt.Errorf("feeds remove %s: %w", rest[0], err)
+		if err == nil {
+			err = p.Remove(ctx, id)
 		}
-		if err := p.Remove(ctx, id); err != nil {
+		if errors.Is(err, corpus.ErrNotFound) {
+			return fmt.Errorf("feeds remove: no feed %s (`newsbot feeds list` shows them)", rest[0])
+		}
+		if err != nil {
 			return fmt.Errorf("feeds remove: %w", err)
 		}
 		fmt.Fprintf(e.stdout, "removed feed %d (its articles stay)\n", id)
@@ -67,11 +81,9 @@ func cmdFeeds(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("feeds poll: %w", err)
 		}
 		if len(results) == 0 {
-			fmt.Fprintln(e.stdout, "no feeds; add one with `newsbot feeds add URL`")
+			fmt.Fprintln(e.stdout, "No feeds yet. Follow one with `newsbot feeds add URL`.")
 		}
 		console.WriteFeedResults(e.stdout, results)
-	default:
-		return fmt.Errorf("feeds: unknown subcommand %q (usage: newsbot %s)", sub, feedsUsage)
 	}
 	return nil
 }
@@ -81,14 +93,15 @@ type feedFinder interface {
 	Feeds(ctx context.Context, scopes []string) ([]corpus.Feed, error)
 }
 
-// resolveFeed turns an id or a URL into a feed id.
+// resolveFeed turns an id or a URL into a feed id. Returns an error
+// wrapping corpus.ErrNotFound when no feed has the URL.
 func resolveFeed(ctx context.Context, db feedFinder, ref string) (int64, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		return id, nil
 	}
 	u, err := corpus.CanonicalURL(ref)
 	if err != nil || u == "" {
-		return 0, fmt.Errorf("%q is neither a feed id nor a URL", ref)
+		return 0, fmt.Errorf("%q is neither a feed id nor a URL: %w", ref, corpus.ErrNotFound)
 	}
 	all, err := db.Feeds(ctx, nil)
 	if err != nil {

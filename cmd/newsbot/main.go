@@ -20,13 +20,14 @@ func main() {
 	// start as the console instead of in Discord.
 	if err := godotenv.Load(); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintln(os.Stderr, "newsbot: reading .env:", err)
-		os.Exit(1)
+		os.Exit(exitFailed)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	// Ctrl-C goes to run rather than cancelling ctx: the console stops only
+	// the answer in progress, every other command stops.
+	interrupts := make(chan os.Signal, 1)
+	signal.Notify(interrupts, os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	err := runInterruptible(ctx, interrupts, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "newsbot:", err)
-		os.Exit(1)
-	}
+	os.Exit(exitStatus(err, os.Stderr))
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/newsbot/newsbot/bot/console"
 )
 
 // cmdRechunk splits the body of every stored article again with the
@@ -14,30 +16,24 @@ import (
 // failure is reported, not returned, and `newsbot embed` finishes the job.
 func cmdRechunk(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "rechunk", "rechunk")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		fs.Usage()
-		return fmt.Errorf("rechunk: unexpected argument %q", pos[0])
+		return fs.fail("unexpected argument %q", pos[0])
 	}
 	db, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	var progress func(done, total int)
-	if isTerminal(e.stderr) {
-		progress = func(done, total int) { fmt.Fprintf(e.stderr, "\rrechunking: %d/%d articles", done, total) }
-	}
+	status := newStatus(e)
 	start := time.Now()
-	st, err := db.Rechunk(ctx, progress)
-	if progress != nil {
-		fmt.Fprint(e.stderr, "\r\033[K")
-	}
-	fmt.Fprintf(e.stdout, "rechunk: %d of %d articles re-split (%d -> %d passages) in %.1fs\n",
-		st.Resplit, st.Articles, st.PassagesBefore, st.PassagesAfter, time.Since(start).Seconds())
+	st, err := db.Rechunk(ctx, func(done, total int) { status.Printf("rechunking: %d/%d articles", done, total) })
+	status.Clear()
+	fmt.Fprintf(e.stdout, "rechunk: %d of %s re-split (%d -> %s) in %.1fs\n",
+		st.Resplit, console.Plural(st.Articles, "article"), st.PassagesBefore, console.Plural(st.PassagesAfter, "passage"), time.Since(start).Seconds())
 	if err != nil {
 		return fmt.Errorf("rechunk: stopped (run it again to go on): %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/newsbot/newsbot/bot"
+	"github.com/newsbot/newsbot/bot/console"
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/corpus/feeds"
 	"github.com/newsbot/newsbot/corpus/sqlite"
@@ -52,10 +53,21 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	log    *slog.Logger
+	// interrupts delivers Ctrl-C to the console, which stops only the
+	// answer in progress; nil when ctx alone stops the program.
+	interrupts <-chan os.Signal
 }
 
 // run is the whole program: main only adds the process's environment.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+// Cancelling ctx stops any command.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return runInterruptible(ctx, nil, args, getenv, stdin, stdout, stderr)
+}
+
+// runInterruptible is run with Ctrl-C delivered on interrupts (nil: none):
+// the console cancels the answer in progress with it, every other command
+// stops.
+func runInterruptible(ctx context.Context, interrupts <-chan os.Signal, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
@@ -63,15 +75,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	// Secrets never reach the log or the error main prints (redact.go).
 	redact := newRedactor(secretsOf(cfg)...)
 	defer func() { err = redact.Err(err) }()
-	fs := flag.NewFlagSet("newsbot", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	fs := flag.NewFlagSet(programName, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "database file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
 			return nil
 		}
-		return err
+		return &usageError{err: err, usage: usage}
 	}
 	fs.Visit(func(f *flag.Flag) { cfg.dbFlag = cfg.dbFlag || f.Name == "db" })
 	cmd, rest := "chat", fs.Args()
@@ -81,25 +94,62 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(rest) > 0 {
 		cmd, rest = rest[0], rest[1:]
 	}
-	level := slog.LevelWarn // one-shot commands print results, not logs
-	if cmd == "chat" || cmd == "serve" {
+	if cmd == "help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	c, ok := commands()[cmd]
+	if !ok {
+		return &usageError{err: fmt.Errorf("unknown command %q; `%s help` lists the commands", cmd, programName)}
+	}
+	log, closeLog, err := newLogger(cfg, cmd, stderr, redact)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	e := &env{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr, log: log}
+	if cmd == "chat" {
+		e.interrupts = interrupts
+	} else if interrupts != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-interrupts:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	if err := c(ctx, e, rest); !errors.Is(err, errHelpShown) {
+		return err
+	}
+	return nil
+}
+
+// newLogger returns the log of a command: to NEWSBOT_LOG_FILE, else
+// stderr. Its level is NEWSBOT_LOG_LEVEL, else info for serve (an operator
+// watches a bot's activity) and warn for the rest: the console's
+// conversation and a command's results are not interleaved with routine
+// log lines. The returned function closes the log file.
+func newLogger(cfg config, cmd string, stderr io.Writer, redact redactor) (*slog.Logger, func(), error) {
+	level := slog.LevelWarn
+	if cmd == "serve" {
 		level = slog.LevelInfo
 	}
 	if cfg.logLevelSet {
 		level = cfg.LogLevel
 	}
-	e := &env{cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr,
-		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: redact.Attr}))}
-
-	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(stdout, usage)
-		return nil
+	out, closeLog := stderr, func() {}
+	if cfg.LogFile != "" {
+		f, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("NEWSBOT_LOG_FILE: %w", err)
+		}
+		out, closeLog = f, func() { f.Close() }
 	}
-	if c, ok := commands()[cmd]; ok {
-		return c(ctx, e, rest)
-	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+	return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level, ReplaceAttr: redact.Attr})), closeLog, nil
 }
 
 // command runs one subcommand with its arguments.
@@ -200,39 +250,12 @@ func newFetcher(e *env) *web.Fetcher {
 	return f
 }
 
+// newStatus returns the progress line of a long command, on stderr so that
+// stdout holds only results, drawn only on a terminal.
+func newStatus(e *env) *console.Status { return console.NewStatus(e.stderr, isTerminal(e.stderr)) }
+
 // isTerminal reports whether w is a terminal, for progress lines.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// newFlags returns a flag set for a subcommand that reports to stderr.
-func newFlags(e *env, name, synopsis string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: newsbot %s\n", synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseInterspersed parses flags that may come after positional arguments
-// ("ask 'question' --json"), which the flag package alone does not allow.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,9 +155,12 @@ func TestRunIngestReportsFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out := mustRun(t, nil, "-db", filepath.Join(t.TempDir(), "x.db"), "ingest", dir)
+	out, err := runCmd(t, nil, "", "-db", filepath.Join(t.TempDir(), "x.db"), "ingest", dir)
 	if !strings.Contains(out, "added 1, duplicates 0, failed 2") || strings.Count(out, "failed: ") != 2 {
 		t.Errorf("ingest printed %q; want 1 added and 2 listed failures", out)
+	}
+	if exitStatus(err, io.Discard) != exitFailed {
+		t.Errorf("ingest with failures returned %v; want exit status %d", err, exitFailed)
 	}
 }
 
@@ -210,9 +214,9 @@ func TestChatLoadsSeed(t *testing.T) {
 		"was empty, so newsbot loaded its sample article",
 		"No language model configured",
 		"Russia is the only country",
-		"1 articles (",
+		"1 article (1 passage) from 1 outlet",
 		"There is no article #99 here.",
-		"unknown command /bogus",
+		"Unknown command /bogus",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("chat output lacks %q:\n%s", want, out)

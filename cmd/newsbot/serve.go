@@ -17,7 +17,7 @@ import (
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "serve")
-	if _, err := parseInterspersed(fs, args); err != nil {
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	if e.cfg.DiscordToken == "" {
@@ -68,7 +68,7 @@ const invitePermissions = discordgo.PermissionViewChannel |
 // token.
 func cmdInvite(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "invite", "invite")
-	if _, err := parseInterspersed(fs, args); err != nil {
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	app := e.cfg.DiscordAppID

@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -390,9 +391,9 @@ func (p *Poller) build(ctx context.Context, f corpus.Feed, it item) (corpus.Arti
 				a.URL = page.URL
 			}
 			a.Body = page.Body
-			a.Title = firstNonEmpty(oneLine(a.Title), page.Title)
-			a.Author = firstNonEmpty(a.Author, page.Author)
-			a.Source = firstNonEmpty(a.Source, page.Source) // the feed's title, else a host
+			a.Title = cmp.Or(oneLine(a.Title), page.Title)
+			a.Author = cmp.Or(strings.TrimSpace(a.Author), page.Author)
+			a.Source = cmp.Or(strings.TrimSpace(a.Source), page.Source) // the feed's title, else a host
 			if a.PublishedAt.IsZero() {
 				a.PublishedAt = page.PublishedAt
 			}
@@ -421,15 +422,6 @@ func permanent(err error) bool {
 	}
 	return errors.Is(err, corpus.ErrInvalid) || errors.Is(err, web.ErrRefused) ||
 		errors.Is(err, web.ErrUnsupportedType) || errors.Is(err, web.ErrTooLarge)
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // skipped are elements whose content is not text a reader sees.

@@ -21,6 +21,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -382,8 +383,8 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, req Request) (*Response, *
 			URL:          u.String(),
 			Status:       hresp.StatusCode,
 			NotModified:  true,
-			ETag:         firstNonEmpty(hresp.Header.Get("ETag"), req.ETag),
-			LastModified: firstNonEmpty(hresp.Header.Get("Last-Modified"), req.LastModified),
+			ETag:         cmp.Or(hresp.Header.Get("ETag"), req.ETag),
+			LastModified: cmp.Or(hresp.Header.Get("Last-Modified"), req.LastModified),
 		}, nil, nil
 	}
 	if hresp.StatusCode < 200 || hresp.StatusCode > 299 {
@@ -499,15 +500,6 @@ func decodeText(body []byte, contentType string) ([]byte, string) {
 		return bytes.ToValidUTF8(body, []byte("\uFFFD")), name
 	}
 	return out, name
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // Compile-time check that *net.Resolver is a Resolver.
