@@ -50,7 +50,7 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 }
 
 // loadSeedIfEmpty adds the bundled sample article to an empty database.
-func loadSeedIfEmpty(ctx context.Context, e *env, db *sqlite.DB) error {
+func loadSeedIfEmpty(ctx context.Context, e *env, db store) error {
 	st, err := db.Stats(ctx, allScopes(ctx, db))
 	if err != nil {
 		return fmt.Errorf("check database: %w", err)

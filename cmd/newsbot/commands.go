@@ -167,7 +167,7 @@ func cmdLatest(ctx context.Context, e *env, args []string) error {
 
 // noArticles says why latest found nothing: an empty corpus, or no article
 // from the outlet asked for (naming those there are).
-func noArticles(ctx context.Context, db *sqlite.DB, scopes []string, source string) (string, error) {
+func noArticles(ctx context.Context, db store, scopes []string, source string) (string, error) {
 	st, err := db.Stats(ctx, scopes)
 	if err != nil {
 		return "", err

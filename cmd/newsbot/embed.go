@@ -41,7 +41,7 @@ func newEmbedder(e *env) *llm.EmbedClient {
 
 // hybrid returns the retrieval options of hybrid retrieval over db, or nil
 // when it is off.
-func hybrid(e *env, db *sqlite.DB) *retrieval.Vectors {
+func hybrid(e *env, db store) *retrieval.Vectors {
 	emb := newEmbedder(e)
 	if emb == nil {
 		return nil
@@ -56,19 +56,19 @@ func embedText(title, text string) string { return title + "\n\n" + text }
 // embeddingStore is the store with each added or updated article's
 // passages embedded after the write.
 type embeddingStore struct {
-	*sqlite.DB
+	store
 	emb *llm.EmbedClient // nil: hybrid retrieval off, writes pass through
 	e   *env
 }
 
 // withEmbeddings wraps db for the bot and the feed poller.
-func withEmbeddings(e *env, db *sqlite.DB) *embeddingStore {
-	return &embeddingStore{DB: db, emb: newEmbedder(e), e: e}
+func withEmbeddings(e *env, db store) *embeddingStore {
+	return &embeddingStore{store: db, emb: newEmbedder(e), e: e}
 }
 
 // Add stores a and embeds its passages; see sqlite.DB.Add.
 func (s *embeddingStore) Add(ctx context.Context, a *corpus.Article) error {
-	if err := s.DB.Add(ctx, a); err != nil {
+	if err := s.store.Add(ctx, a); err != nil {
 		return err
 	}
 	s.embed(ctx, a)
@@ -78,7 +78,7 @@ func (s *embeddingStore) Add(ctx context.Context, a *corpus.Article) error {
 // Update replaces a's content and embeds its new passages; see
 // sqlite.DB.Update.
 func (s *embeddingStore) Update(ctx context.Context, a *corpus.Article) error {
-	if err := s.DB.Update(ctx, a); err != nil {
+	if err := s.store.Update(ctx, a); err != nil {
 		return err
 	}
 	s.embed(ctx, a)
@@ -113,7 +113,7 @@ func (s *embeddingStore) save(ctx context.Context, texts []string, id func(i int
 	for i, v := range vecs {
 		m[id(i)] = v
 	}
-	return s.DB.SaveVectors(ctx, s.emb.Model(), m)
+	return s.store.SaveVectors(ctx, s.emb.Model(), m)
 }
 
 // backfill embeds the passages with an id above after that lack a vector of
@@ -122,7 +122,7 @@ func (s *embeddingStore) save(ctx context.Context, texts []string, id func(i int
 func (s *embeddingStore) backfill(ctx context.Context, after int64, batch int, progress func(done int)) (int, error) {
 	done := 0
 	for {
-		ps, err := s.DB.PassagesWithoutVectors(ctx, s.emb.Model(), after, batch)
+		ps, err := s.store.PassagesWithoutVectors(ctx, s.emb.Model(), after, batch)
 		if err != nil || len(ps) == 0 {
 			return done, err
 		}
@@ -167,7 +167,7 @@ func embedAdded(ctx context.Context, e *env, ingest func() error) error {
 // vector of the configured model, and prints how many. A failure is
 // reported, not returned: the articles are stored either way, and `newsbot
 // embed` fills in the rest.
-func embedMissing(ctx context.Context, e *env, db *sqlite.DB, after int64) {
+func embedMissing(ctx context.Context, e *env, db store, after int64) {
 	s := withEmbeddings(e, db)
 	start := time.Now()
 	n, err := s.backfill(ctx, after, llm.DefaultEmbedBatch, nil)

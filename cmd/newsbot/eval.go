@@ -30,7 +30,7 @@ const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] [--outcomes FILE] SE
 // retrieval when NEWSBOT_EMBED_MODEL is set (embed.go) and the refusal
 // floor of NEWSBOT_MIN_CONFIDENCE. eval calls it so that its figures are
 // those of the bot's answers; newBot must build its retriever with it too.
-func newRetriever(e *env, db *sqlite.DB) *retrieval.Retriever {
+func newRetriever(e *env, db store) *retrieval.Retriever {
 	return retrieval.New(db, retrieval.Options{Vectors: hybrid(e, db), MinConfidence: e.cfg.MinConfidence})
 }
 
@@ -155,7 +155,7 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 // temporary directory; cleanup closes it and removes the directory. A
 // database from NEWSBOT_DB is not used: eval must not fill the bot's own
 // corpus with a benchmark unless asked to explicitly.
-func evalStore(ctx context.Context, e *env) (db *sqlite.DB, cleanup func() error, err error) {
+func evalStore(ctx context.Context, e *env) (db store, cleanup func() error, err error) {
 	if e.cfg.dbFlag {
 		db, err := openStore(ctx, e)
 		if err != nil {

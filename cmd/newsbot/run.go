@@ -191,7 +191,7 @@ func openStore(ctx context.Context, e *env) (*sqlite.DB, error) {
 // poller (nil when the fetcher could not be set up) is the bot's, so
 // polling in the background and a moderator's first poll never run twice
 // for one feed.
-func newBot(e *env, db *sqlite.DB) (*bot.Bot, *feeds.Poller) {
+func newBot(e *env, db store) (*bot.Bot, *feeds.Poller) {
 	var model bot.Model
 	if e.cfg.hasLLM() {
 		model = llm.New(llm.Config{
@@ -214,7 +214,7 @@ func newBot(e *env, db *sqlite.DB) (*bot.Bot, *feeds.Poller) {
 }
 
 // newPoller returns the feed poller over the store and the fetcher.
-func newPoller(e *env, db *sqlite.DB, f *web.Fetcher) *feeds.Poller {
+func newPoller(e *env, db store, f *web.Fetcher) *feeds.Poller {
 	return feeds.New(withEmbeddings(e, db), f, feeds.Options{Interval: e.cfg.FeedInterval, Logger: e.log})
 }
 
