@@ -2,10 +2,14 @@ package index
 
 import "math"
 
-// slabSize is the size of the shared allocations that compacted and loaded
-// postings live in: large enough that few exist, small enough that the
-// unused end of the last one costs little.
-const slabSize = 16 << 20
+// slabSize is the largest of the shared allocations that compacted and
+// loaded postings live in: large enough that few exist, small enough that
+// the unused end of the last one costs little. The first slabs are small
+// (from minSlab, doubling) so a small index stays small.
+const (
+	slabSize = 16 << 20
+	minSlab  = 64 << 10
+)
 
 // slab hands out pieces of large byte and block allocations. Each piece is
 // capped at its length, so an append to one list copies that list out and
@@ -28,7 +32,7 @@ func (sl *slab) takeBytes(n int) []byte {
 		return make([]byte, n)
 	}
 	if len(sl.bytes)+n > cap(sl.bytes) {
-		sl.bytes = make([]byte, 0, slabSize)
+		sl.bytes = make([]byte, 0, max(n, min(slabSize, max(minSlab, 2*cap(sl.bytes)))))
 	}
 	start := len(sl.bytes)
 	sl.bytes = sl.bytes[:start+n]
@@ -49,7 +53,7 @@ func (sl *slab) takeBlocks(n int) []block {
 		return make([]block, n)
 	}
 	if len(sl.blocks)+n > cap(sl.blocks) {
-		sl.blocks = make([]block, 0, per)
+		sl.blocks = make([]block, 0, max(n, min(per, max(minSlab/16, 2*cap(sl.blocks)))))
 	}
 	start := len(sl.blocks)
 	sl.blocks = sl.blocks[:start+n]

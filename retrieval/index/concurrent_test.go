@@ -1,0 +1,46 @@
+package index_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/newsbot/newsbot/retrieval/index"
+)
+
+// TestConcurrentSearchAndPut runs searches while articles are put,
+// replaced and removed (compactions included); run it with -race.
+func TestConcurrentSearchAndPut(t *testing.T) {
+	x, g := buildRandom(t, 9, 200)
+	queries := make([]index.Query, 50)
+	for i := range queries {
+		queries[i] = g.query()
+	}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Go(func() {
+			for i := range 300 {
+				if _, err := x.Search(ctx, queries[(i+w)%len(queries)]); err != nil {
+					t.Error(err)
+					return
+				}
+				_ = x.Len()
+				x.DocFreq([]string{"t1", "t2"})
+			}
+		})
+	}
+	for id := range int64(300) {
+		if err := x.Put(g.article(200 + id)); err != nil {
+			t.Fatal(err)
+		}
+		x.Remove(id)
+		if id%50 == 0 {
+			x.Compact()
+		}
+	}
+	wg.Wait()
+	if st := x.Stats(); st.Articles != 200 || st.Passages != x.Len() {
+		t.Errorf("Stats() = %+v; want 200 articles", st)
+	}
+}
