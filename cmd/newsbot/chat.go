@@ -9,7 +9,6 @@ import (
 	"github.com/newsbot/newsbot/bot/console"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/ingest"
-	"github.com/newsbot/newsbot/corpus/sqlite"
 )
 
 // seedArticle is the sample article newsbot ships (the project's seed, with
@@ -36,7 +35,12 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	describeSetup(e)
-	b, poller := newBot(e, db)
+	idx, stopIndex, err := serveIndex(ctx, e, db)
+	if err != nil {
+		return err
+	}
+	defer stopIndex()
+	b, poller := newBot(e, db, idx)
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	wait := startPolling(pollCtx, e, poller)
 	defer func() { stopPolling(); wait() }()

@@ -13,7 +13,6 @@ import (
 	"github.com/newsbot/newsbot/bot/console"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/ingest"
-	"github.com/newsbot/newsbot/corpus/sqlite"
 	"github.com/newsbot/newsbot/corpus/web"
 )
 
@@ -54,11 +53,15 @@ func cmdAsk(ctx context.Context, e *env, args []string) error {
 		// --json output stays one object.
 		fmt.Fprintf(e.stderr, "newsbot: the database %s holds no articles; add some with `newsbot ingest PATH`, or run `newsbot` once to load the sample article.\n", e.cfg.DB)
 	}
-	b, _ := newBot(e, db)
+	idx := newCorpusIndex(e, db)
+	b, _ := newBot(e, db, idx)
 	a, err := b.Ask(ctx, bot.Question{Text: question, AsOf: when, Scopes: scopes}, nil)
 	if err != nil {
 		return fmt.Errorf("ask: %w", err)
 	}
+	// After the answer is printed (below): the next ask starts from the
+	// snapshot instead of building the index again.
+	defer idx.saveIfStale(e)
 	if *asJSON {
 		return writeJSON(e, console.AnswerJSON(a))
 	}
@@ -202,7 +205,7 @@ func cmdRemove(ctx context.Context, e *env, args []string) error {
 	}
 	var a corpus.Article
 	if err == nil {
-		b, _ := newBot(e, db)
+		b, _ := newBot(e, db, newCorpusIndex(e, db)) // never searched: the index is not opened
 		a, err = b.Remove(ctx, operator, id)
 	}
 	if errors.Is(err, corpus.ErrNotFound) {

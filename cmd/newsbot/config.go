@@ -25,6 +25,9 @@ const defaultDB = "newsbot.db"
 type config struct {
 	DB            string
 	dbFlag        bool // DB came from -db: eval then uses it instead of a temporary store
+	// IndexSnapshot is the index's snapshot file: NEWSBOT_INDEX_SNAPSHOT,
+	// else the database path with ".index" appended; "off" for none.
+	IndexSnapshot string
 	OpenAIKey     string
 	OpenAIBaseURL string
 	ChatModel     string
@@ -68,6 +71,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.DB == "" {
 		c.DB = defaultDB
 	}
+	c.IndexSnapshot = strings.TrimSpace(getenv("NEWSBOT_INDEX_SNAPSHOT"))
 	if v := getenv("NEWSBOT_LLM_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -158,6 +162,18 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 // hasLLM reports whether an OpenAI-compatible endpoint is configured: a key
 // (OpenAI itself) or a base URL (a local server that needs no key).
+// indexSnapshot is the snapshot file of the database's index ("" for none):
+// beside the database unless NEWSBOT_INDEX_SNAPSHOT says otherwise.
+func (c config) indexSnapshot() string {
+	switch c.IndexSnapshot {
+	case "off":
+		return ""
+	case "":
+		return c.DB + ".index"
+	}
+	return c.IndexSnapshot
+}
+
 func (c config) hasLLM() bool { return c.OpenAIKey != "" || c.OpenAIBaseURL != "" }
 
 // model is the chat model name to use.

@@ -46,7 +46,14 @@ func hybrid(e *env, db store) *retrieval.Vectors {
 	if emb == nil {
 		return nil
 	}
-	return &retrieval.Vectors{Embedder: emb, Index: sqlite.NewVectorIndex(db, emb.Model()), Logger: e.log}
+	// The vector index reads the SQLite store's vectors; the store
+	// interface has no vector search of its own yet.
+	sq, ok := db.(*sqlite.DB)
+	if !ok {
+		e.log.Warn("hybrid retrieval needs the SQLite store; answering lexically")
+		return nil
+	}
+	return &retrieval.Vectors{Embedder: emb, Index: sqlite.NewVectorIndex(sq, emb.Model()), Logger: e.log}
 }
 
 // embedText is what is embedded for a passage: the headline says what the

@@ -30,8 +30,8 @@ const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] [--outcomes FILE] SE
 // retrieval when NEWSBOT_EMBED_MODEL is set (embed.go) and the refusal
 // floor of NEWSBOT_MIN_CONFIDENCE. eval calls it so that its figures are
 // those of the bot's answers; newBot must build its retriever with it too.
-func newRetriever(e *env, db store) *retrieval.Retriever {
-	return retrieval.New(db, retrieval.Options{Vectors: hybrid(e, db), MinConfidence: e.cfg.MinConfidence})
+func newRetriever(e *env, db store, idx *corpusIndex) *retrieval.Retriever {
+	return retrieval.New(idx, db, retrieval.Options{Vectors: hybrid(e, db), MinConfidence: e.cfg.MinConfidence})
 }
 
 func cmdEval(ctx context.Context, e *env, args []string) (err error) {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/newsbot/newsbot/bot/console"
 	"github.com/newsbot/newsbot/corpus"
-	"github.com/newsbot/newsbot/corpus/feeds"
 )
 
 const feedsUsage = "feeds add URL | list | remove URL|ID | poll"

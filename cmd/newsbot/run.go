@@ -15,7 +15,6 @@ import (
 	"github.com/newsbot/newsbot/bot/console"
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/corpus/feeds"
-	"github.com/newsbot/newsbot/corpus/sqlite"
 	"github.com/newsbot/newsbot/corpus/web"
 )
 
@@ -177,21 +176,12 @@ func commands() map[string]command {
 	}
 }
 
-// openStore opens the database named by the configuration.
-func openStore(ctx context.Context, e *env) (*sqlite.DB, error) {
-	db, err := sqlite.Open(ctx, e.cfg.DB)
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", e.cfg.DB, err)
-	}
-	return db, nil
-}
-
 // newBot wires the bot: the store, lexical retrieval, the fetcher and feed
 // poller and, when configured, the LLM and hybrid retrieval (embed.go). The
 // poller (nil when the fetcher could not be set up) is the bot's, so
 // polling in the background and a moderator's first poll never run twice
 // for one feed.
-func newBot(e *env, db store) (*bot.Bot, *feeds.Poller) {
+func newBot(e *env, db store, idx *corpusIndex) (*bot.Bot, *feeds.Poller) {
 	var model bot.Model
 	if e.cfg.hasLLM() {
 		model = llm.New(llm.Config{
@@ -202,7 +192,7 @@ func newBot(e *env, db store) (*bot.Bot, *feeds.Poller) {
 			Logger:  e.log,
 		})
 	}
-	r := newRetriever(e, db)
+	r := newRetriever(e, db, idx)
 	fetcher := newFetcher(e)
 	b := bot.New(r, model, withEmbeddings(e, db), bot.Options{MinConfidence: e.cfg.MinConfidence, Fetcher: fetcher, MaxInputBytes: e.cfg.MaxInputBytes, Logger: e.log})
 	if fetcher == nil {

@@ -34,7 +34,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if !e.cfg.hasLLM() {
 		e.log.Warn("no language model configured: answers are extractive; set OPENAI_API_KEY or OPENAI_BASE_URL to compose them")
 	}
-	b, poller := newBot(e, db)
+	idx, stopIndex, err := serveIndex(ctx, e, db)
+	if err != nil {
+		return err
+	}
+	defer stopIndex()
+	b, poller := newBot(e, db, idx)
 	fe, err := discord.New(b, discord.Config{
 		Token:          e.cfg.DiscordToken,
 		GuildIDs:       e.cfg.DiscordGuildIDs,

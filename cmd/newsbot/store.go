@@ -110,15 +110,22 @@ func (c *corpusIndex) DocFreq(terms []string) (map[string]int, int) {
 	return c.live.DocFreq(terms)
 }
 
-// follow keeps the opened index current until ctx ends, and writes its
-// snapshot on the way out; the returned function waits for that.
-func (c *corpusIndex) follow(ctx context.Context) (wait func()) {
+// serveIndex opens the index of a serving process (chat, serve) at start,
+// not at the first question, and keeps it current with the change log
+// until stop is called; stop also writes the snapshot if it is behind.
+func serveIndex(ctx context.Context, e *env, st store) (_ *corpusIndex, stop func(), err error) {
+	idx := newCorpusIndex(e, st)
+	live, err := idx.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.live.Follow(ctx, followInterval, snapshotEvery)
+		live.Follow(ctx, followInterval, snapshotEvery)
 	}()
-	return func() { <-done }
+	return idx, func() { cancel(); <-done }, nil
 }
 
 // saveIfStale writes the snapshot after a one-shot command that opened

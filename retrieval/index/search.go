@@ -9,20 +9,11 @@ import (
 	"github.com/newsbot/newsbot/corpus"
 )
 
-// Query asks the index for passages: corpus.SearchQuery with analysed,
-// weighted terms in place of an FTS5 expression.
-type Query struct {
-	// Terms are analysed terms (corpus.Terms) with their weights; a term
-	// given twice counts once with the sum of its weights, and terms with a
-	// weight <= 0 are ignored. No terms means no hits.
-	Terms []corpus.QueryTerm
-	// Published limits the articles by their published time.
-	Published corpus.Published
-	// Scopes lists the scopes that may be returned; empty means GlobalScope only.
-	Scopes []string
-	// K is the maximum number of hits; <= 0 means corpus.DefaultSearchK.
-	K int
-}
+// Query asks the index for passages: analysed terms with their weights
+// (a term given twice counts once with the sum of its weights, terms with a
+// weight <= 0 are ignored, no terms means no hits), the scopes and the
+// published-time filter.
+type Query = corpus.SearchQuery
 
 // ctxCheckEvery is how many candidates a search scores between looks at
 // its context: often enough to stop within a fraction of a millisecond.
