@@ -24,12 +24,14 @@ import (
 // alive, rarely enough not to slow a fast loop down.
 const progressEvery = 200 * time.Millisecond
 
-const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] [--outcomes FILE] SET
+const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] [--parallel N] [--outcomes FILE] SET
   SET is one of
     --questions FILE.jsonl --corpus PATH...   newsbot's generic question format
     --realtimeqa QUESTIONS.jsonl --gcs GCS.jsonl.gz
     --multihop MultiHopRAG.json --corpus corpus.json
-  The corpus goes into a temporary database unless -db is given (newsbot -db F eval ...).`
+  The corpus goes into a temporary database unless -db is given (newsbot -db F eval ...).
+  Besides the metrics it reports the ingest rate and each question's Retrieve time
+  (p50, p90, p99, max, mean); --corpus BIG.jsonl.gz adds distractors to any set.`
 
 // newRetriever is the bot's retrieval configuration: lexical search, hybrid
 // retrieval when NEWSBOT_EMBED_MODEL is set (embed.go) and the refusal
@@ -54,6 +56,7 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 	cutoffs := fs.String("k", "1,5,10", "cut-offs of the @k metrics, comma-separated")
 	limit := fs.Int("limit", 0, "evaluate only the first N questions (0: all)")
 	outcomes := fs.String("outcomes", "", "also write every question's passages to FILE (JSONL), for error analysis")
+	parallel := fs.Int("parallel", 1, "questions retrieved at once; 1 keeps each question's time its own")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -69,6 +72,9 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 	}
 	if *limit < 0 {
 		return fmt.Errorf("eval: --limit %d: want 0 or more", *limit)
+	}
+	if *parallel < 1 {
+		return fmt.Errorf("eval: --parallel %d: want 1 or more", *parallel)
 	}
 
 	var format eval.Format
@@ -151,6 +157,7 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 		Floor:     e.cfg.MinConfidence, // as bot.New reads it: 0 means the default
 		Cutoffs:   ks,
 		AsOf:      ing.Newest,
+		Workers:   *parallel,
 	}
 	if progress {
 		runner.Progress = func(done, total int) { redraw("questions: %d/%d", done, total) }
@@ -168,6 +175,7 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 		}
 	}
 	rep.Articles, rep.Duplicates, rep.Failed = ing.Added, ing.Duplicates, ing.Failed
+	rep.Ingest = ing.Speed()
 	rep.Seconds = time.Since(start).Seconds()
 	if *asJSON {
 		return writeJSON(e, rep)
