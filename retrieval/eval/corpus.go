@@ -12,7 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
+	"unicode"
 
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/ingest"
@@ -38,6 +40,23 @@ type IngestReport struct {
 	// Newest is the latest publication time of the articles read (added
 	// or duplicate): the moment a question without a date is asked.
 	Newest time.Time
+	// Passages and Words count the passages and the body words of the
+	// articles added (duplicates excluded).
+	Passages, Words int
+	// Elapsed is the wall time of the whole ingest: reading, preparing
+	// and storing.
+	Elapsed time.Duration
+}
+
+// Speed is the ingest's size and rate, or nil when it added nothing.
+func (rep IngestReport) Speed() *IngestSpeed {
+	if rep.Added == 0 {
+		return nil
+	}
+	return &IngestSpeed{
+		Articles: rep.Added, Duplicates: rep.Duplicates, Passages: rep.Passages, Words: rep.Words,
+		Seconds: rep.Elapsed.Seconds(),
+	}
 }
 
 // merge adds the counts of r to the report.
@@ -52,19 +71,46 @@ func (rep *IngestReport) merge(r ingest.Report) {
 	}
 }
 
-// newestAdder notes the newest publication time of the articles it is
+// countingAdder notes the newest publication time of the articles it is
 // given, duplicates included, so a store reused with -db sees the same
-// default question time as a fresh one.
-type newestAdder struct {
+// default question time as a fresh one; and it counts the passages and
+// words of the articles stored, which ingest.Report does not.
+// The lock makes it safe for an ingest that adds from several goroutines.
+type countingAdder struct {
 	Adder
-	newest *time.Time
+	mu  *sync.Mutex
+	rep *IngestReport
 }
 
-func (n newestAdder) Add(ctx context.Context, a *corpus.Article) error {
-	if a.PublishedAt.After(*n.newest) {
-		*n.newest = a.PublishedAt
+func (c countingAdder) Add(ctx context.Context, a *corpus.Article) error {
+	words := countWords(a.Body)
+	c.mu.Lock()
+	if a.PublishedAt.After(c.rep.Newest) {
+		c.rep.Newest = a.PublishedAt
 	}
-	return n.Adder.Add(ctx, a)
+	c.mu.Unlock()
+	if err := c.Adder.Add(ctx, a); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.rep.Passages += len(a.Passages)
+	c.rep.Words += words
+	c.mu.Unlock()
+	return nil
+}
+
+// countWords counts the runs of non-space bytes of s, as strings.Fields
+// would without building the slice: it runs once per stored article.
+func countWords(s string) int {
+	n, inWord := 0, false
+	for _, r := range s {
+		space := unicode.IsSpace(r)
+		if !space && !inWord {
+			n++
+		}
+		inWord = !space
+	}
+	return n
 }
 
 // Ingest adds the articles of paths to store, globally visible: a RealTime
@@ -73,14 +119,15 @@ func (n newestAdder) Add(ctx context.Context, a *corpus.Article) error {
 // hears the running totals. The error is non-nil only when ingesting stops
 // (a path that does not exist or cannot be opened, ctx done, a store
 // failure): a benchmark run on part of its corpus would mislead.
-func Ingest(ctx context.Context, store Adder, paths []string, progress func(ingest.Report)) (IngestReport, error) {
-	var rep IngestReport
+func Ingest(ctx context.Context, store Adder, paths []string, progress func(ingest.Report)) (rep IngestReport, err error) {
 	for _, p := range paths {
 		if _, err := os.Stat(p); err != nil {
 			return rep, fmt.Errorf("corpus: %w", err)
 		}
 	}
-	store = newestAdder{Adder: store, newest: &rep.Newest}
+	start := time.Now()
+	defer func() { rep.Elapsed = time.Since(start) }()
+	store = countingAdder{Adder: store, mu: new(sync.Mutex), rep: &rep}
 	for _, p := range paths {
 		done := rep.Report
 		opt := ingest.Options{AddedBy: addedBy, Scope: corpus.GlobalScope}

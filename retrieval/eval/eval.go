@@ -11,7 +11,6 @@ package eval
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -42,8 +41,9 @@ type Runner struct {
 	Cutoffs []int
 	// AsOf is when a question without a date is asked; zero means now.
 	AsOf time.Time
-	// Workers is how many questions are retrieved at once; <= 0 means
-	// GOMAXPROCS (retrieval is CPU-bound in the store).
+	// Workers is how many questions are retrieved at once; <= 0 means 1.
+	// One at a time is the default so that each question's time
+	// (Outcome.Elapsed) is its own and not shared with the others.
 	Workers int
 	// Progress, if not nil, is called after each question with the number
 	// done; calls are serialised.
@@ -69,6 +69,8 @@ type Outcome struct {
 	AsOf       time.Time
 	Confidence float64
 	Refused    bool // retrieval.Refuses with the Runner's floor
+	// Elapsed is the wall time of the question's Retrieve call.
+	Elapsed time.Duration
 }
 
 // Record is one Outcome as the eval command's --outcomes file holds it.
@@ -82,6 +84,7 @@ type Record struct {
 	GoldURLs   []string `json:"gold_urls,omitempty"`
 	Confidence float64  `json:"confidence"`
 	Refused    bool     `json:"refused"`
+	RetrieveMS float64  `json:"retrieve_ms"`
 	Hits       []Hit    `json:"hits"`
 }
 
@@ -91,6 +94,7 @@ func (o Outcome) Record() Record {
 		ID: o.Question.ID, Question: o.Question.Text, Answers: o.Question.Answers,
 		Choices: o.Question.Choices, Correct: o.Question.Correct, GoldURLs: o.Question.GoldURLs,
 		Confidence: o.Confidence, Refused: o.Refused, Hits: o.Hits,
+		RetrieveMS: ms(o.Elapsed),
 	}
 	if r.Hits == nil {
 		r.Hits = []Hit{} // "hits": [] for a question nothing matched
@@ -106,10 +110,7 @@ func (o Outcome) Record() Record {
 // retrieval error.
 func (r Runner) Run(ctx context.Context, qs []Question) ([]Outcome, error) {
 	k := max(minPassages, slices.Max(r.cutoffs()))
-	workers := r.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
+	workers := r.workers()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -164,21 +165,26 @@ func (r Runner) one(ctx context.Context, q Question, k int) (Outcome, error) {
 	if asOf.IsZero() {
 		asOf = r.AsOf
 	}
+	start := time.Now()
 	res, err := r.Retriever.Retrieve(ctx, retrieval.Request{
 		Question: q.Text,
 		AsOf:     asOf,
 		Scopes:   []string{corpus.GlobalScope},
 		K:        k,
 	})
+	elapsed := time.Since(start)
 	if err != nil {
 		return Outcome{}, err
 	}
-	o := Outcome{Question: q, AsOf: asOf, Confidence: res.Confidence, Refused: retrieval.Refuses(res, r.Floor)}
+	o := Outcome{Question: q, AsOf: asOf, Confidence: res.Confidence, Refused: retrieval.Refuses(res, r.Floor), Elapsed: elapsed}
 	for _, h := range res.Hits {
 		o.Hits = append(o.Hits, Hit{URL: h.Article.URL, Title: h.Article.Title, Text: h.Passage.Text})
 	}
 	return o, nil
 }
+
+// workers is how many questions Run retrieves at once.
+func (r Runner) workers() int { return max(r.Workers, 1) }
 
 func (r Runner) cutoffs() []int {
 	if len(r.Cutoffs) == 0 {

@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -114,12 +118,47 @@ func TestRunnerGeneric(t *testing.T) {
 	if obj["mrr@10"] != 0.6667 || obj["answerable"] != 2.0 || obj["format"] != "generic" {
 		t.Errorf("report JSON = %s", b)
 	}
+	// Speed: every question timed, three at once, no ingest in Evaluate.
+	lat, ok := obj["retrieve_ms"].(map[string]any)
+	if !ok {
+		t.Fatalf("report JSON has no retrieve_ms object: %s", b)
+	}
+	var prev float64
+	for _, k := range []string{"p50", "p90", "p99", "max"} {
+		v, ok := lat[k].(float64)
+		if !ok || v < prev {
+			t.Errorf("retrieve_ms.%s = %v; want a number >= the previous percentile %v", k, lat[k], prev)
+		}
+		prev = v
+	}
+	if m, ok := lat["mean"].(float64); !ok || m < 0 || m > prev {
+		t.Errorf("retrieve_ms.mean = %v; want a number in [0, max]", lat["mean"])
+	}
+	if obj["parallel"] != 3.0 {
+		t.Errorf("parallel = %v; want 3", obj["parallel"])
+	}
+	if q, ok := obj["questions_per_s"].(float64); !ok || q <= 0 {
+		t.Errorf("questions_per_s = %v; want > 0", obj["questions_per_s"])
+	}
+	if _, ok := obj["ingest"]; ok {
+		t.Errorf("report JSON has ingest figures although Evaluate ingested nothing: %s", b)
+	}
+	for _, o := range outs {
+		if o.Elapsed <= 0 || o.Record().RetrieveMS != ms(o.Elapsed) {
+			t.Errorf("%s: Elapsed %v, record retrieve_ms %v; want the time of its Retrieve call", o.Question.ID, o.Elapsed, o.Record().RetrieveMS)
+		}
+	}
 	var table strings.Builder
 	if err := rep.WriteTable(&table); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(table.String(), "refused_unanswerable  0.5000          2") {
-		t.Errorf("table:\n%s", table.String())
+	for _, want := range []string{"refused_unanswerable  0.5000          2", "retrieve:  p50 ", "with 3 at once"} {
+		if !strings.Contains(table.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, table.String())
+		}
+	}
+	if strings.Contains(table.String(), "ingest:") {
+		t.Errorf("table has an ingest line although nothing was ingested:\n%s", table.String())
 	}
 }
 
@@ -258,5 +297,152 @@ func TestEvaluateFixtures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// concurrencyRetriever records how many Retrieve calls overlap.
+type concurrencyRetriever struct {
+	mu            sync.Mutex
+	inFlight, max int
+}
+
+func (c *concurrencyRetriever) Retrieve(ctx context.Context, req retrieval.Request) (retrieval.Result, error) {
+	c.mu.Lock()
+	c.inFlight++
+	c.max = max(c.max, c.inFlight)
+	c.mu.Unlock()
+	runtime.Gosched() // give another worker, if any, the chance to overlap
+	c.mu.Lock()
+	c.inFlight--
+	c.mu.Unlock()
+	return retrieval.Result{}, nil
+}
+
+// By default questions are retrieved one at a time, so each question's
+// time is its own.
+func TestRunnerOneAtATimeByDefault(t *testing.T) {
+	qs := make([]Question, 200)
+	for i := range qs {
+		qs[i] = Question{ID: strconv.Itoa(i), Text: "q"}
+	}
+	c := &concurrencyRetriever{}
+	rep, outs, err := Runner{Retriever: c}.Evaluate(context.Background(), Generic, qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.max != 1 || rep.Parallel != 1 {
+		t.Errorf("default Runner: %d calls at once, Parallel %d; want 1 and 1", c.max, rep.Parallel)
+	}
+	if len(outs) != len(qs) || rep.QuestionsPerS <= 0 {
+		t.Errorf("%d outcomes, %v questions/s; want %d and > 0", len(outs), rep.QuestionsPerS, len(qs))
+	}
+}
+
+func TestLatencyOf(t *testing.T) {
+	msd := func(v ...int) []Outcome {
+		outs := make([]Outcome, len(v))
+		for i, x := range v {
+			outs[i].Elapsed = time.Duration(x) * time.Millisecond
+		}
+		return outs
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = 100 - i // unsorted on purpose
+	}
+	fifty := make([]int, 50)
+	for i := range fifty {
+		fifty[i] = i + 1
+	}
+	d := func(x float64) time.Duration { return time.Duration(x * float64(time.Millisecond)) }
+	for _, tc := range []struct {
+		name string
+		outs []Outcome
+		want Latency
+	}{
+		{"none", nil, Latency{}},
+		{"one", msd(7), Latency{P50: d(7), P90: d(7), P99: d(7), Max: d(7), Mean: d(7)}},
+		{"1..100", msd(hundred...), Latency{P50: d(50), P90: d(90), P99: d(99), Max: d(100), Mean: d(50.5)}},
+		// Nearest rank: with 50 questions the 99th percentile is the slowest.
+		{"1..50", msd(fifty...), Latency{P50: d(25), P90: d(45), P99: d(50), Max: d(50), Mean: d(25.5)}},
+		{"skewed", msd(1, 1, 1, 1, 1, 1, 1, 1, 1, 91), Latency{P50: d(1), P90: d(1), P99: d(91), Max: d(91), Mean: d(10)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := LatencyOf(tc.outs); got != tc.want {
+				t.Errorf("LatencyOf = %+v; want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestIngestSpeed(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	path := filepath.Join("testdata", "articles.jsonl")
+	rep, err := Ingest(ctx, db, []string{path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the ingest should have counted, from the same reader.
+	var passages, words int
+	err = corpus.ReadPath(ctx, path, func(a corpus.Article) error {
+		passages += len(a.Passages)
+		words += len(strings.Fields(a.Body))
+		return nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Speed()
+	if s == nil {
+		t.Fatal("Speed() = nil after adding articles")
+	}
+	if s.Articles != 3 || s.Duplicates != 0 || s.Passages != passages || s.Words != words || s.Seconds <= 0 {
+		t.Errorf("Speed() = %+v; want 3 articles, %d passages, %d words, seconds > 0", *s, passages, words)
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]float64
+	if err := json.Unmarshal(b, &obj); err != nil {
+		t.Fatalf("IngestSpeed JSON %s: %v", b, err)
+	}
+	for _, k := range []string{"articles", "duplicates", "passages", "words", "seconds", "articles_per_s", "passages_per_s", "words_per_s"} {
+		if _, ok := obj[k]; !ok {
+			t.Errorf("IngestSpeed JSON lacks %q: %s", k, b)
+		}
+	}
+	for count, rate := range map[string]string{"articles": "articles_per_s", "passages": "passages_per_s", "words": "words_per_s"} {
+		if want := obj[count] / s.Seconds; obj[rate] <= 0 || math.Abs(obj[rate]-want) > 0.05+want*1e-6 {
+			t.Errorf("%s = %v; want %s/seconds = %v", rate, obj[rate], count, want)
+		}
+	}
+
+	// The same corpus again: all duplicates, nothing added, no speed.
+	again, err := Ingest(ctx, db, []string{path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Duplicates != 3 || again.Passages != 0 || again.Words != 0 || again.Speed() != nil {
+		t.Errorf("second Ingest = %s, %d passages, %d words, speed %v; want 3 duplicates and no speed",
+			again.Summary(), again.Passages, again.Words, again.Speed())
+	}
+
+	rpt := Report{Format: Generic, Ingest: s}
+	var table strings.Builder
+	if err := rpt.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("ingest:    3 articles, %d passages, %d words in ", passages, words); !strings.Contains(table.String(), want) {
+		t.Errorf("table lacks %q:\n%s", want, table.String())
+	}
+}
+
+func TestCountWords(t *testing.T) {
+	for _, s := range []string{"", "one", "  two words ", "tabs\tand\nlines\u00a0nbsp", "élan vital — ok"} {
+		if got, want := countWords(s), len(strings.Fields(s)); got != want {
+			t.Errorf("countWords(%q) = %d; want %d", s, got, want)
+		}
 	}
 }
