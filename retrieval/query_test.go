@@ -7,7 +7,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/newsbot/newsbot/corpus"
 )
 
 func TestQueryTermsFor(t *testing.T) {

@@ -3,6 +3,7 @@ package retrieval
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/retrieval/index"
@@ -22,6 +23,9 @@ var (
 	_ Searcher = (*memStore)(nil)
 	_ Hydrator = (*memStore)(nil)
 )
+
+// day is midnight UTC of a date.
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 // mustOpenMem returns an empty memStore.
 func mustOpenMem(tb testing.TB) *memStore {

@@ -25,6 +25,7 @@ import (
 	"github.com/newsbot/newsbot/corpus/web"
 	"github.com/newsbot/newsbot/internal/discordtest"
 	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/index"
 )
 
 const (
@@ -83,7 +84,11 @@ func start(t *testing.T, o options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	core := bot.New(retrieval.New(db, retrieval.Options{}), o.model, db, bot.Options{Fetcher: fetcher})
+	idx, err := index.OpenLive(ctx, db, index.LiveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core := bot.New(retrieval.New(idx, db, retrieval.Options{}), o.model, db, bot.Options{Fetcher: fetcher})
 	core.SetFeeds(feeds.New(db, fetcher, feeds.Options{}))
 	if o.userRate == 0 {
 		o.userRate = 1000 // tests ask many questions; TestRateLimitAndRetry sets its own

@@ -28,7 +28,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/parse"
 )
 
 func main() {
@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errors.New("-o: no output file given")
 	}
-	end, err := corpus.ParseDate(*endFlag)
+	end, err := parse.ParseDate(*endFlag)
 	if err != nil {
 		return fmt.Errorf("-end: %w", err)
 	}

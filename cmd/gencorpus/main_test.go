@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/parse"
 )
 
 // fixture is a data folder of invented articles laid out like the shared
@@ -43,7 +44,7 @@ func mustGen(t *testing.T, args ...string) {
 func checkCorpus(t *testing.T, path string, n int, end time.Time) []string {
 	t.Helper()
 	var arts []corpus.Article
-	err := corpus.ReadPath(context.Background(), path, func(a corpus.Article) error {
+	err := parse.Reader{}.ReadPath(context.Background(), path, func(a corpus.Article) error {
 		arts = append(arts, a)
 		return nil
 	}, func(src string, err error) { t.Errorf("read %s: %v", src, err) })

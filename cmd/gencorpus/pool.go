@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/parse"
 	"github.com/newsbot/newsbot/retrieval/eval"
 )
 
@@ -98,7 +99,7 @@ func loadPool(ctx context.Context, dir string) (*pool, error) {
 	}
 	for _, path := range reuters {
 		// ReadPath hands over prepared articles: Body is normalised.
-		err := corpus.ReadPath(ctx, path, func(a corpus.Article) error {
+		err := parse.Reader{}.ReadPath(ctx, path, func(a corpus.Article) error {
 			p.add(a.Body)
 			return nil
 		}, nil)

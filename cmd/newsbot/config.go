@@ -23,8 +23,8 @@ const defaultDB = "newsbot.db"
 // config is every setting newsbot reads from the environment. Only run
 // reads the environment (through getenv), so tests pass their own.
 type config struct {
-	DB            string
-	dbFlag        bool // DB came from -db: eval then uses it instead of a temporary store
+	DB     string
+	dbFlag bool // DB came from -db: eval then uses it instead of a temporary store
 	// IndexSnapshot is the index's snapshot file: NEWSBOT_INDEX_SNAPSHOT,
 	// else the database path with ".index" appended; "off" for none.
 	IndexSnapshot string

@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/parse"
 	"github.com/newsbot/newsbot/corpus/sqlite"
 	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/index"
 )
 
 // fakeRetriever answers each question with fixed hits and records requests.
@@ -283,7 +285,11 @@ func TestEvaluateFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := Runner{Retriever: retrieval.New(db, retrieval.Options{}), AsOf: ing.Newest}
+			idx, err := index.OpenLive(ctx, db, index.LiveOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := Runner{Retriever: retrieval.New(idx, db, retrieval.Options{}), AsOf: ing.Newest}
 			rep, outs, err := r.Evaluate(ctx, tc.format, qs)
 			if err != nil {
 				t.Fatal(err)
@@ -385,7 +391,7 @@ func TestIngestSpeed(t *testing.T) {
 	}
 	// What the ingest should have counted, from the same reader.
 	var passages, words int
-	err = corpus.ReadPath(ctx, path, func(a corpus.Article) error {
+	err = parse.Reader{}.ReadPath(ctx, path, func(a corpus.Article) error {
 		passages += len(a.Passages)
 		words += len(strings.Fields(a.Body))
 		return nil

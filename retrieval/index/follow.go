@@ -126,6 +126,7 @@ type Live struct {
 	path string // snapshot file; "" for none
 	log  *slog.Logger
 
+	catchMu sync.Mutex   // one catch-up at a time, so Seq only moves forward
 	saveMu  sync.Mutex   // one snapshot write at a time
 	savedAt atomic.Int64 // Seq of the last snapshot written or read
 }
@@ -152,7 +153,7 @@ func OpenLive(ctx context.Context, st Store, opt LiveOptions) (*Live, error) {
 	if x, err := l.load(ctx, opt.Options); err == nil {
 		l.Index = x
 		l.savedAt.Store(x.Seq())
-		n, err := CatchUp(ctx, x, st)
+		n, err := CatchUp(ctx, x, st) // before anyone else can see x
 		if err != nil {
 			return nil, err
 		}
@@ -194,9 +195,31 @@ func (l *Live) load(ctx context.Context, opt Options) (*Index, error) {
 	return x, nil
 }
 
-// Follow applies the change log every interval until ctx ends, so what
-// another process (a CLI ingest, another bot) commits is searchable here
-// within about interval. Errors are logged and retried at the next tick.
+// Search catches up with the change log, then searches: whatever was
+// committed before the question, by this process or another (a CLI
+// ingest), is found. Catching up when nothing changed is one indexed read
+// of the log. If it fails the question is answered from the index as it
+// is, and the failure logged.
+func (l *Live) Search(ctx context.Context, q Query) ([]corpus.Hit, error) {
+	if err := l.Refresh(ctx); err != nil && ctx.Err() == nil {
+		l.log.WarnContext(ctx, "index catch-up failed; searching the index as it is", "err", err)
+	}
+	return l.Index.Search(ctx, q)
+}
+
+// Refresh applies the changes logged since the index last caught up.
+func (l *Live) Refresh(ctx context.Context) error {
+	l.catchMu.Lock()
+	defer l.catchMu.Unlock()
+	_, err := CatchUp(ctx, l.Index, l.st)
+	return err
+}
+
+// Follow applies the change log every interval until ctx ends. Search
+// catches up by itself; following keeps that catch-up small (a bulk
+// ingest by another process is applied in the background, not by the
+// next question) and the snapshot current. Errors are logged and retried
+// at the next tick.
 // Every saveEvery changes it writes a new snapshot, and a last one when
 // ctx ends if anything changed.
 func (l *Live) Follow(ctx context.Context, interval time.Duration, saveEvery int64) {
@@ -213,7 +236,7 @@ func (l *Live) Follow(ctx context.Context, interval time.Duration, saveEvery int
 			return
 		case <-t.C:
 		}
-		if _, err := CatchUp(ctx, l.Index, l.st); err != nil && ctx.Err() == nil {
+		if err := l.Refresh(ctx); err != nil && ctx.Err() == nil {
 			l.log.WarnContext(ctx, "index catch-up failed; retrying", "err", err)
 		}
 		if l.path != "" && saveEvery > 0 && l.Seq()-l.savedAt.Load() >= saveEvery && l.saveMu.TryLock() {
