@@ -82,6 +82,21 @@ func (s *embeddingStore) Add(ctx context.Context, a *corpus.Article) error {
 	return nil
 }
 
+// AddBatch stores as in one transaction and embeds the passages of those
+// stored; see sqlite.DB.AddBatch.
+func (s *embeddingStore) AddBatch(ctx context.Context, as []*corpus.Article) ([]error, error) {
+	errs, err := s.store.AddBatch(ctx, as)
+	if err != nil || s.emb == nil {
+		return errs, err
+	}
+	for i, a := range as {
+		if errs[i] == nil {
+			s.embed(ctx, a)
+		}
+	}
+	return errs, nil
+}
+
 // Update replaces a's content and embeds its new passages; see
 // sqlite.DB.Update.
 func (s *embeddingStore) Update(ctx context.Context, a *corpus.Article) error {

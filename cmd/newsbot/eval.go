@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -139,7 +140,7 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	indexOpen := &eval.IndexOpen{Passages: live.Len(), Seconds: time.Since(opened).Seconds()}
+	indexOpen := &eval.IndexOpen{Passages: live.Len(), Seconds: math.Round(time.Since(opened).Seconds()*1000) / 1000}
 
 	runner := eval.Runner{
 		Retriever: newRetriever(e, db, idx),

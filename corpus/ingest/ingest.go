@@ -26,6 +26,25 @@ type Adder interface {
 	Add(ctx context.Context, a *corpus.Article) error
 }
 
+// BatchAdder is an Adder that can also store many articles in one
+// transaction; ingest then reads files in batches, which is what makes bulk
+// ingest fast (a commit costs far more than an article's rows). errs[i] is
+// as[i]'s error as Add would return it; err means nothing was stored.
+type BatchAdder interface {
+	Adder
+	AddBatch(ctx context.Context, as []*corpus.Article) (errs []error, err error)
+}
+
+// A batch is written when it holds batchArticles articles or batchBytes of
+// text: big enough that commits are a small part of the time, small enough
+// that a bot serving from the same database waits a fraction of a second
+// for the write lock, and that a crash loses little (a batch is all or
+// nothing, and a re-run skips what was stored as duplicates).
+const (
+	batchArticles = 500
+	batchBytes    = 4 << 20
+)
+
 // Options says who adds the articles and where they are visible.
 type Options struct {
 	AddedBy string // e.g. "cli", "discord:<user id>"
@@ -92,62 +111,69 @@ func (r Report) Summary() string {
 // a store failure other than a duplicate).
 func Paths(ctx context.Context, store Adder, paths []string, opt Options) (Report, error) {
 	var rep Report
+	ins := newInserter(ctx, store, opt, &rep)
+	err := ins.close(ins.paths(paths))
+	return rep, err
+}
+
+// paths is the body of Paths.
+func (ins *inserter) paths(paths []string) error {
+	ctx, opt := ins.ctx, ins.opt
 	rd := parse.Reader{MaxBytes: opt.MaxBytes}
 	for _, p := range paths {
 		if scheme, ok := urlScheme(p); ok && (opt.Fetch == nil || !isHTTP(scheme)) {
 			// "file:///etc/passwd" is not a path to look for on disk, and
 			// a web page cannot be read without a fetcher.
-			rep.fail(p, corpus.Invalidf(corpus.ErrUnsupported, "addresses starting %s:// cannot be added (give a file path, or an http or https address)", scheme))
-			report(opt, rep)
+			ins.fail(p, corpus.Invalidf(corpus.ErrUnsupported, "addresses starting %s:// cannot be added (give a file path, or an http or https address)", scheme))
 			continue
 		}
 		if opt.Fetch != nil && isURL(p) {
 			a, err := opt.Fetch(ctx, p)
 			if err != nil {
 				if ctx.Err() != nil {
-					return rep, fmt.Errorf("ingest %s: %w", p, ctx.Err())
+					return fmt.Errorf("ingest %s: %w", p, ctx.Err())
 				}
-				rep.fail(p, err)
-				report(opt, rep)
+				ins.fail(p, err)
 				continue
 			}
-			if err := add(ctx, store, a, p, opt, &rep); err != nil {
-				return rep, fmt.Errorf("ingest %s: %w", p, err)
+			if err := ins.add(a, p); err != nil {
+				return fmt.Errorf("ingest %s: %w", p, err)
 			}
 			continue
 		}
 		err := rd.ReadPath(ctx, p, func(a corpus.Article) error {
-			return add(ctx, store, a, p, opt, &rep)
+			return ins.add(a, p)
 		}, func(src string, err error) {
-			rep.fail(src, err)
-			report(opt, rep)
+			ins.fail(src, err)
 		})
 		if err != nil {
 			if ctx.Err() != nil || isStoreErr(err) {
-				return rep, fmt.Errorf("ingest %s: %w", p, err)
+				return fmt.Errorf("ingest %s: %w", p, err)
 			}
-			rep.fail(p, err)
+			ins.fail(p, err)
 		}
 	}
-	return rep, nil
+	return nil
 }
 
 // Reader ingests one upload whose format comes from name's extension.
 func Reader(ctx context.Context, store Adder, name string, r io.Reader, opt Options) (Report, error) {
 	var rep Report
+	ins := newInserter(ctx, store, opt, &rep)
 	err := parse.Reader{MaxBytes: opt.MaxBytes}.Read(ctx, name, r, func(a corpus.Article) error {
-		return add(ctx, store, a, name, opt, &rep)
+		return ins.add(a, name)
 	}, func(src string, err error) {
-		rep.fail(src, err)
-		report(opt, rep)
+		ins.fail(src, err)
 	})
-	if err != nil {
-		if ctx.Err() != nil || isStoreErr(err) {
-			return rep, fmt.Errorf("ingest %s: %w", name, err)
-		}
-		rep.fail(name, err)
+	if err != nil && ctx.Err() == nil && !isStoreErr(err) {
+		ins.fail(name, err)
+		err = nil
 	}
-	return rep, nil
+	if err != nil {
+		err = fmt.Errorf("ingest %s: %w", name, err)
+	}
+	err = ins.close(err)
+	return rep, err
 }
 
 // Article adds one article built in code (pasted text, a fetched page).
@@ -187,12 +213,17 @@ func add(ctx context.Context, store Adder, a corpus.Article, source string, opt 
 		report(opt, *rep)
 		return nil
 	}
-	err := store.Add(ctx, &a)
+	return counted(ctx, opt, rep, &a, source, store.Add(ctx, &a))
+}
+
+// counted counts the outcome err of adding a, calling OnAdded for an
+// article stored; it returns a storeError when ingest must stop.
+func counted(ctx context.Context, opt Options, rep *Report, a *corpus.Article, source string, err error) error {
 	switch {
 	case err == nil:
 		rep.Added++
 		if opt.OnAdded != nil {
-			if err := opt.OnAdded(ctx, a); err != nil {
+			if err := opt.OnAdded(ctx, *a); err != nil {
 				return storeError{fmt.Errorf("after adding %q: %w", a.Title, err)}
 			}
 		}
@@ -202,7 +233,7 @@ func add(ctx context.Context, store Adder, a corpus.Article, source string, opt 
 	case errors.Is(err, corpus.ErrDuplicate):
 		rep.Duplicates++
 	case errors.Is(err, corpus.ErrInvalid):
-		rep.fail(describe(source, a), err)
+		rep.fail(describe(source, *a), err)
 	default:
 		return storeError{fmt.Errorf("add %q: %w", a.Title, err)}
 	}

@@ -99,6 +99,41 @@ func (c countingAdder) Add(ctx context.Context, a *corpus.Article) error {
 	return nil
 }
 
+// AddBatch is Add for many articles: in one transaction when the store
+// can (ingest.BatchAdder), else one by one.
+func (c countingAdder) AddBatch(ctx context.Context, as []*corpus.Article) ([]error, error) {
+	words := make([]int, len(as))
+	c.mu.Lock()
+	for i, a := range as {
+		words[i] = countWords(a.Body)
+		if a.PublishedAt.After(c.rep.Newest) {
+			c.rep.Newest = a.PublishedAt
+		}
+	}
+	c.mu.Unlock()
+	var errs []error
+	if b, ok := c.Adder.(ingest.BatchAdder); ok {
+		var err error
+		if errs, err = b.AddBatch(ctx, as); err != nil {
+			return nil, err
+		}
+	} else {
+		errs = make([]error, len(as))
+		for i, a := range as {
+			errs[i] = c.Adder.Add(ctx, a)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, a := range as {
+		if errs[i] == nil {
+			c.rep.Passages += len(a.Passages)
+			c.rep.Words += words[i]
+		}
+	}
+	return errs, nil
+}
+
 // countWords counts the runs of non-space bytes of s, as strings.Fields
 // would without building the slice: it runs once per stored article.
 func countWords(s string) int {
