@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/newsbot/newsbot/corpus"
@@ -13,7 +14,7 @@ import (
 // goroutine of their own while the reader prepares the next batch (reading
 // and preparing text on one core, analysing and writing it on the others).
 // The Report is updated under mu; Progress and OnAdded are called from the
-// writing goroutine.
+// writing goroutines, under mu.
 type inserter struct {
 	ctx   context.Context
 	store Adder
@@ -40,15 +41,19 @@ func newInserter(ctx context.Context, store Adder, opt Options, rep *Report) *in
 	ins := &inserter{ctx: ctx, store: store, opt: opt, rep: rep}
 	if b, ok := store.(BatchAdder); ok {
 		ins.batch = b
-		ins.jobs = make(chan []pendingArticle, 1) // one batch written while the next is read
+		ins.jobs = make(chan []pendingArticle, 1) // one batch waits while the reader goes on
 		ins.done = make(chan struct{})
-		go ins.write()
+		var wg sync.WaitGroup
+		for range writers {
+			wg.Go(ins.write)
+		}
+		go func() { wg.Wait(); close(ins.done) }()
 	}
 	return ins
 }
 
-// add queues a (prepared by the reader) for its batch, or adds it at once
-// without batches. Its error stops the reader: a store failure.
+// add queues a (as read, unprepared) for its batch, or prepares and adds
+// it at once without batches. Its error stops the reader: a store failure.
 func (ins *inserter) add(a corpus.Article, source string) error {
 	if ins.batch == nil {
 		ins.mu.Lock()
@@ -59,12 +64,6 @@ func (ins *inserter) add(a corpus.Article, source string) error {
 		a.AddedBy = ins.opt.AddedBy
 	}
 	a.Scope = ins.opt.Scope
-	// The reader prepared a already; preparing again fills in the scope
-	// (global when empty) and costs little next to the analysis.
-	if err := corpus.Prepare(&a); err != nil {
-		ins.fail(describe(source, a), err)
-		return nil
-	}
 	ins.pending = append(ins.pending, pendingArticle{a: &a, source: source})
 	ins.size += len(a.Body)
 	if len(ins.pending) >= batchArticles || ins.size >= batchBytes {
@@ -107,24 +106,58 @@ func (ins *inserter) writeErr() error {
 	return ins.werr
 }
 
+// writers is how many batches are in the store's hands at once: one is
+// prepared and analysed (on every core) while the other holds the write
+// transaction, so the single writer connection is rarely idle.
+const writers = 2
+
 // write stores the batches until jobs is closed or a batch fails.
 func (ins *inserter) write() {
-	defer close(ins.done)
 	for batch := range ins.jobs {
+		if ins.writeErr() != nil {
+			continue // drain: another writer failed
+		}
 		if err := ins.writeBatch(batch); err != nil {
 			ins.mu.Lock()
-			ins.werr = err
+			if ins.werr == nil {
+				ins.werr = err
+			}
 			ins.mu.Unlock()
-			return
 		}
 	}
 }
 
-// writeBatch adds one batch and counts each article's outcome.
+// writeBatch prepares one batch on every core, adds the articles that
+// could be prepared and counts each article's outcome.
 func (ins *inserter) writeBatch(batch []pendingArticle) error {
-	as := make([]*corpus.Article, len(batch))
+	prepErrs := make([]error, len(batch))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(batch)) {
+		wg.Go(func() {
+			for i := range next {
+				prepErrs[i] = corpus.Prepare(batch[i].a)
+			}
+		})
+	}
+	for i := range batch {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	var as []*corpus.Article
+	var ok []pendingArticle
 	for i, p := range batch {
-		as[i] = p.a
+		if prepErrs[i] != nil {
+			ins.fail(describe(p.source, *p.a), prepErrs[i])
+			continue
+		}
+		as = append(as, p.a)
+		ok = append(ok, p)
+	}
+	if len(as) == 0 {
+		return nil
 	}
 	errs, err := ins.batch.AddBatch(ins.ctx, as)
 	if err != nil {
@@ -132,7 +165,7 @@ func (ins *inserter) writeBatch(batch []pendingArticle) error {
 	}
 	ins.mu.Lock()
 	defer ins.mu.Unlock()
-	for i, p := range batch {
+	for i, p := range ok {
 		if err := counted(ins.ctx, ins.opt, ins.rep, p.a, p.source, errs[i]); err != nil {
 			return err
 		}

@@ -119,7 +119,7 @@ func Paths(ctx context.Context, store Adder, paths []string, opt Options) (Repor
 // paths is the body of Paths.
 func (ins *inserter) paths(paths []string) error {
 	ctx, opt := ins.ctx, ins.opt
-	rd := parse.Reader{MaxBytes: opt.MaxBytes}
+	rd := parse.Reader{MaxBytes: opt.MaxBytes, Raw: true} // the inserter prepares
 	for _, p := range paths {
 		if scheme, ok := urlScheme(p); ok && (opt.Fetch == nil || !isHTTP(scheme)) {
 			// "file:///etc/passwd" is not a path to look for on disk, and
@@ -160,7 +160,7 @@ func (ins *inserter) paths(paths []string) error {
 func Reader(ctx context.Context, store Adder, name string, r io.Reader, opt Options) (Report, error) {
 	var rep Report
 	ins := newInserter(ctx, store, opt, &rep)
-	err := parse.Reader{MaxBytes: opt.MaxBytes}.Read(ctx, name, r, func(a corpus.Article) error {
+	err := parse.Reader{MaxBytes: opt.MaxBytes, Raw: true}.Read(ctx, name, r, func(a corpus.Article) error {
 		return ins.add(a, name)
 	}, func(src string, err error) {
 		ins.fail(src, err)

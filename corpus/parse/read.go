@@ -81,6 +81,10 @@ type Reader struct {
 	// jsonl line, one json record. Bigger input is refused with an error
 	// wrapping corpus.ErrTooLarge. <= 0 means corpus.DefaultMaxBytes.
 	MaxBytes int64
+	// Raw hands the articles over unprepared: the caller runs
+	// corpus.Prepare itself (bulk ingest does, on every core) and counts
+	// its errors.
+	Raw bool
 }
 
 // maxBytes is the effective limit of one article's input.
@@ -210,7 +214,7 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, fn func(cor
 		defer zr.Close()
 		r = zr
 	}
-	e := emitter{ctx: ctx, fn: fn, onErr: onErr, maxBytes: rd.maxBytes()}
+	e := emitter{ctx: ctx, fn: fn, onErr: onErr, maxBytes: rd.maxBytes(), raw: rd.Raw}
 	switch f {
 	case formatJSON:
 		return e.readJSON(name, &limitReader{r: r, n: maxJSONBytes})
@@ -259,13 +263,20 @@ type emitter struct {
 	fn       func(corpus.Article) error
 	onErr    func(string, error)
 	maxBytes int64 // one article's input (Reader.MaxBytes)
+	raw      bool  // Reader.Raw: hand articles over unprepared
 }
 
-// emit prepares a and calls fn with it; it returns only ctx's and fn's
-// errors.
+// emit prepares a (unless raw) and calls fn with it; it returns only
+// ctx's and fn's errors.
 func (e emitter) emit(source string, a corpus.Article) error {
 	if err := e.ctx.Err(); err != nil {
 		return fmt.Errorf("read %s: %w", source, err)
+	}
+	if e.raw {
+		if err := e.fn(a); err != nil {
+			return fmt.Errorf("read %s: %w", source, err)
+		}
+		return nil
 	}
 	if err := corpus.Prepare(&a); err != nil {
 		e.onErr(source, err)
