@@ -25,6 +25,7 @@ import (
 	"github.com/newsbot/newsbot/corpus/sqlite"
 	"github.com/newsbot/newsbot/corpus/web"
 	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/index"
 )
 
 // synthWords is the vocabulary of the synthetic corpus: common news words,
@@ -213,7 +214,11 @@ func TestAnswersDuringIngestAndPoll(t *testing.T) {
 	if _, err := ingest.Paths(ctx, serve, []string{seedFile}, ingest.Options{AddedBy: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	b := bot.New(retrieval.New(serve, retrieval.Options{}), nil, serve, bot.Options{})
+	live, err := index.OpenLive(ctx, serve, index.LiveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bot.New(retrieval.New(live, serve, retrieval.Options{}), nil, serve, bot.Options{})
 
 	// Phase 1: a large ingest through a second handle.
 	other, err := sqlite.Open(ctx, path)

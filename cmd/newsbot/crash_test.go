@@ -5,7 +5,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +16,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/newsbot/newsbot/corpus/sqlite"
+	"github.com/newsbot/newsbot/retrieval/index"
 )
 
 var crashSeed = flag.Uint64("crash.seed", 0, "seed of TestCrashDuringIngest's kill delays; 0 picks one (and logs it)")
@@ -26,10 +28,10 @@ const (
 	// crashKills is how many times the ingest is killed.
 	crashKills = 5
 	// killWindow bounds the random delay between the ingest's first new
-	// article and the kill: at about 1,400 articles a second (~300-word
-	// passages, 2 cores), each kill lands within the next ~2,800 articles,
-	// so five kills never reach the end of the 18,678.
-	killWindow = 2 * time.Second
+	// article and the kill: bulk ingest commits batches of 500 articles at
+	// a few thousand articles a second, so each kill lands within the next
+	// ~2,000 articles and five kills never reach the end of the 18,678.
+	killWindow = 600 * time.Millisecond
 )
 
 // TestCrashDuringIngest builds newsbot, ingests Reuters-21578 into one
@@ -58,6 +60,11 @@ func TestCrashDuringIngest(t *testing.T) {
 	t.Logf("kill delays seeded with %d (rerun with -crash.seed=%d)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0))
 
+	// A snapshot of the index as it was before the kills: each restart
+	// reads it and catches up with the change log (checkIndex).
+	if out, err := exec.Command(bin, "-db", db, "ask", "anything").CombinedOutput(); err != nil {
+		t.Fatalf("ask: %v\n%s", err, out)
+	}
 	total := time.Now()
 	for k := 1; k <= crashKills; k++ {
 		cycle := time.Now()
@@ -90,6 +97,7 @@ func TestCrashDuringIngest(t *testing.T) {
 
 		checkStart := time.Now()
 		st := checkStore(t, db)
+		checkIndex(t, db, st)
 		t.Logf("kill %d: %v after start (%v after its first new article, delay %v); articles %d before, %d seen committed, %d after the kill, passages %d; checks %v; cycle %v",
 			k, killedAt.Round(time.Millisecond), (killedAt - firstWrite).Round(time.Millisecond), delay.Round(time.Millisecond),
 			before, seen, st.articles, st.passages, time.Since(checkStart).Round(time.Millisecond), time.Since(cycle).Round(time.Millisecond))
@@ -127,10 +135,11 @@ func TestCrashDuringIngest(t *testing.T) {
 // fails if the process exits first.
 func watchIngest(db string, before int, delay time.Duration, exited <-chan error) (seen int, firstWrite time.Duration, err error) {
 	start := time.Now()
-	var conn *sql.DB
+	ctx := context.Background()
+	var store *sqlite.DB
 	defer func() {
-		if conn != nil {
-			conn.Close()
+		if store != nil {
+			store.Close()
 		}
 	}()
 	var deadline time.Time
@@ -140,21 +149,21 @@ func watchIngest(db string, before int, delay time.Duration, exited <-chan error
 			return seen, firstWrite, fmt.Errorf("ingest exited before the kill: %v", err)
 		case <-time.After(10 * time.Millisecond):
 		}
-		if conn == nil {
+		if store == nil {
 			if _, err := os.Stat(db); err != nil {
 				continue // not created yet
 			}
-			if conn, err = sql.Open("sqlite", db+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)"); err != nil {
+			// Open migrates under the write lock, so it is safe beside the
+			// ingest creating the same file.
+			if store, err = sqlite.Open(ctx, db); err != nil {
 				return seen, firstWrite, err
 			}
 		}
-		var n int
-		if err := conn.QueryRow(`SELECT count(*) FROM articles`).Scan(&n); err != nil {
-			if strings.Contains(err.Error(), "no such table") {
-				continue // migrations not applied yet
-			}
+		st, err := store.Stats(ctx, nil) // the ingest adds global articles
+		if err != nil {
 			return seen, firstWrite, fmt.Errorf("count articles while ingesting: %w", err)
 		}
+		n := st.Articles
 		seen = max(seen, n)
 		if deadline.IsZero() && n > before {
 			firstWrite = time.Since(start)
@@ -178,70 +187,44 @@ func articleCount(t *testing.T, db string) int {
 type storeCounts struct{ articles, passages int }
 
 // checkStore opens db as the next process would after a crash and checks
-// that nothing half-written is visible.
+// that nothing half-written is visible (sqlite.DB.Check).
 func checkStore(t *testing.T, db string) storeCounts {
 	t.Helper()
-	conn, err := sql.Open("sqlite", db+"?_pragma=busy_timeout(10000)")
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	ctx := context.Background()
-
-	rows, err := conn.QueryContext(ctx, `PRAGMA integrity_check`)
+	defer store.Close()
+	if err := store.Check(ctx); err != nil {
+		t.Errorf("store after the kill: %v", err)
+	}
+	st, err := store.Stats(ctx, allScopes(ctx, store))
 	if err != nil {
-		t.Fatalf("integrity_check: %v", err)
+		t.Fatal(err)
 	}
-	var results []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		results = append(results, s)
-	}
-	rows.Close()
-	if len(results) != 1 || results[0] != "ok" {
-		t.Errorf("PRAGMA integrity_check = %q; want ok", results)
-	}
-	// FTS5's own check of its index structures.
-	if _, err := conn.ExecContext(ctx, `INSERT INTO passages_fts(passages_fts, rank) VALUES ('integrity-check', 0)`); err != nil {
-		t.Errorf("FTS5 integrity-check: %v", err)
-	}
+	return storeCounts{articles: st.Articles, passages: st.Passages}
+}
 
-	var c storeCounts
-	for _, q := range []struct {
-		what, query string
-		dest        *int
-	}{
-		{"articles", `SELECT count(*) FROM articles`, &c.articles},
-		{"passages", `SELECT count(*) FROM passages`, &c.passages},
-	} {
-		if err := conn.QueryRowContext(ctx, q.query).Scan(q.dest); err != nil {
-			t.Fatalf("count %s: %v", q.what, err)
-		}
+// checkIndex opens the index of db as a restarted bot does, from the
+// snapshot beside it caught up with the change log, and checks that it
+// holds exactly the articles and passages the store holds: none the store
+// lost, none missing.
+func checkIndex(t *testing.T, db string, st storeCounts) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, q := range []struct{ what, query string }{
-		{"articles without passages", `SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.article_id = a.id)`},
-		{"articles without a body", `SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM article_bodies b WHERE b.article_id = a.id)`},
-		{"articles whose passages are not numbered 0..n-1", `SELECT count(*) FROM (SELECT article_id FROM passages GROUP BY article_id HAVING min(seq) != 0 OR max(seq) != count(*) - 1)`},
-		{"articles whose passage count differs from their index rows", `SELECT count(*) FROM (
-			SELECT p.article_id FROM passages p LEFT JOIN passages_fts_docsize d ON d.id = p.id
-			GROUP BY p.article_id HAVING count(*) != count(d.id))`},
-		{"index rows without a passage", `SELECT count(*) FROM passages_fts_docsize d WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.id = d.id)`},
-		{"passages of no article", `SELECT count(*) FROM passages p WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = p.article_id)`},
-		{"articles stored twice (same text in a scope)", `SELECT count(*) FROM (SELECT 1 FROM articles GROUP BY hash, scope HAVING count(*) > 1)`},
-		{"articles stored twice (same URL in a scope)", `SELECT count(*) FROM (SELECT 1 FROM articles WHERE url IS NOT NULL GROUP BY url, scope HAVING count(*) > 1)`},
-	} {
-		var n int
-		if err := conn.QueryRowContext(ctx, q.query).Scan(&n); err != nil {
-			t.Fatalf("%s: %v", q.what, err)
-		}
-		if n != 0 {
-			t.Errorf("%d %s", n, q.what)
-		}
+	defer store.Close()
+	live, err := index.OpenLive(ctx, store, index.LiveOptions{Snapshot: db + ".index"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return c
+	if got := live.Stats(); got.Articles != st.articles || live.Len() != st.passages {
+		t.Errorf("index after restart holds %d articles, %d passages; the store %d, %d", got.Articles, live.Len(), st.articles, st.passages)
+	}
 }
 
 func lastLine(s string) string {

@@ -20,6 +20,7 @@ import (
 	"github.com/newsbot/newsbot/corpus/ingest"
 	"github.com/newsbot/newsbot/corpus/sqlite"
 	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/index"
 )
 
 // reutersDir is the shared Reuters-21578 data set, beside the project.
@@ -97,7 +98,11 @@ func BenchmarkReuters(b *testing.B) {
 		b.ReportMetric(float64(dbSize(path))/(1<<20), "db-MiB")
 
 		questions := titleQuestions(ctx, b, db, 1000)
-		r := retrieval.New(db, retrieval.Options{})
+		live, err := index.OpenLive(ctx, db, index.LiveOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := retrieval.New(live, db, retrieval.Options{})
 		lat := make([]time.Duration, 0, len(questions))
 		found := 0
 		for _, q := range questions {

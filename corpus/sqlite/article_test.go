@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -392,5 +393,20 @@ func TestAddPrepared(t *testing.T) {
 	}
 	if err := db.Add(ctx, b); !errors.Is(err, corpus.ErrDuplicate) {
 		t.Errorf("Add(same story in a server) = %v; want ErrDuplicate", err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	mustAdd(t, db, article("Harvest", corpus.GlobalScope, day(1), "Wheat harvest was strong.", "Prices fell."))
+	if err := db.Check(ctx); err != nil {
+		t.Fatalf("Check(sound database) = %v", err)
+	}
+	if _, err := db.write.Exec(`UPDATE passages SET seq = 5 WHERE seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Check(ctx); err == nil || !strings.Contains(err.Error(), "not numbered") {
+		t.Errorf("Check(gap in passages) = %v; want it reported", err)
 	}
 }

@@ -252,3 +252,50 @@ func (db *DB) Hydrate(ctx context.Context, hits []corpus.Hit) (_ []corpus.Hit, e
 	}
 	return out, nil
 }
+
+// Check verifies the database's integrity and newsbot's invariants:
+// SQLite's integrity_check, every article with its body and passages
+// numbered 0..n-1, every passage with its analysed terms and its article,
+// every article in the change log, nothing stored twice in a scope. It
+// returns an error listing every problem found (nil when all hold); the
+// crash tests call it after killing a writer.
+func (db *DB) Check(ctx context.Context) (err error) {
+	defer wrap(&err, "sqlite.Check")
+	rows, err := db.read.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return err
+	}
+	var problems []error
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		if s != "ok" {
+			problems = append(problems, fmt.Errorf("integrity_check: %s", s))
+		}
+	}
+	if err := errors.Join(rows.Close(), rows.Err()); err != nil {
+		return err
+	}
+	for _, q := range []struct{ what, query string }{
+		{"articles without passages", `SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.article_id = a.id)`},
+		{"articles without a body", `SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM article_bodies b WHERE b.article_id = a.id)`},
+		{"articles whose passages are not numbered 0..n-1", `SELECT count(*) FROM (SELECT article_id FROM passages GROUP BY article_id HAVING min(seq) != 0 OR max(seq) != count(*) - 1)`},
+		{"passages without analysed terms", `SELECT count(*) FROM passages WHERE terms IS NULL`},
+		{"passages of no article", `SELECT count(*) FROM passages p WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = p.article_id)`},
+		{"articles missing from the change log", `SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.article_id = a.id AND c.op = 'add')`},
+		{"articles stored twice (same text in a scope)", `SELECT count(*) FROM (SELECT 1 FROM articles GROUP BY hash, scope HAVING count(*) > 1)`},
+		{"articles stored twice (same URL in a scope)", `SELECT count(*) FROM (SELECT 1 FROM articles WHERE url IS NOT NULL GROUP BY url, scope HAVING count(*) > 1)`},
+	} {
+		var n int
+		if err := db.read.QueryRowContext(ctx, q.query).Scan(&n); err != nil {
+			return fmt.Errorf("%s: %w", q.what, err)
+		}
+		if n != 0 {
+			problems = append(problems, fmt.Errorf("%d %s", n, q.what))
+		}
+	}
+	return errors.Join(problems...)
+}
