@@ -297,12 +297,20 @@ func (v *Vectors) scopeID(s string) uint32 {
 // vectors returns no hits. If the refresh fails the index is searched as
 // it is, and the failure logged.
 func (v *Vectors) Search(ctx context.Context, vec []float32, k int, scopes []string, pub corpus.Published) ([]corpus.Hit, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := v.Refresh(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil, err
 		}
 		v.log.WarnContext(ctx, "vector index refresh failed; searching it as it is", "model", v.model, "err", err)
 	}
+	return v.search(vec, k, scopes, pub)
+}
+
+// search is Search without the refresh.
+func (v *Vectors) search(vec []float32, k int, scopes []string, pub corpus.Published) ([]corpus.Hit, error) {
 	if k <= 0 {
 		k = corpus.DefaultSearchK
 	}
