@@ -219,6 +219,15 @@ func TestVectorRows(t *testing.T) {
 	if got, err := db.ArticleVectors(ctx, testModel, []int64{a.ID, b.ID}); err != nil || fmt.Sprint(rowPassages(got)) != fmt.Sprint([]int64{b.Passages[0].ID}) {
 		t.Errorf("ArticleVectors after Update = %v, %v; want only b's passage %d", rowPassages(got), err, b.Passages[0].ID)
 	}
+	// More ids than one IN list binds.
+	many := make([]int64, 2*maxInArgs+10)
+	for i := range many {
+		many[i] = int64(10000 + i)
+	}
+	many[maxInArgs+5] = b.ID
+	if got, err := db.ArticleVectors(ctx, testModel, many); err != nil || fmt.Sprint(rowPassages(got)) != fmt.Sprint([]int64{b.Passages[0].ID}) {
+		t.Errorf("ArticleVectors(%d ids) = %v, %v; want b's passage %d", len(many), rowPassages(got), err, b.Passages[0].ID)
+	}
 	if got, err := db.ArticleVectors(ctx, testModel, nil); err != nil || len(got) != 0 {
 		t.Errorf("ArticleVectors(none) = %v, %v; want nothing", got, err)
 	}
