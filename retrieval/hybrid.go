@@ -30,11 +30,13 @@ type Embedder interface {
 }
 
 // VectorSearcher finds the passages nearest to a vector;
-// corpus/sqlite.VectorIndex is one.
+// retrieval/index.Vectors is one.
 type VectorSearcher interface {
 	// Search returns up to k passages, best first, with Score the cosine
 	// similarity, from articles in scopes (GlobalScope when empty) that
-	// pass pub, like Searcher.Search.
+	// pass pub, like Searcher.Search. Hits need carry only ids, the
+	// article's scope and published time, and the score: the Hydrator
+	// fills in the rest.
 	Search(ctx context.Context, vec []float32, k int, scopes []string, pub corpus.Published) ([]corpus.Hit, error)
 }
 

@@ -9,8 +9,8 @@ import (
 	"github.com/newsbot/newsbot/bot/console"
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/corpus"
-	"github.com/newsbot/newsbot/corpus/sqlite"
 	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/index"
 )
 
 // Hybrid retrieval wiring: with NEWSBOT_EMBED_MODEL set, passages are
@@ -40,20 +40,15 @@ func newEmbedder(e *env) *llm.EmbedClient {
 }
 
 // hybrid returns the retrieval options of hybrid retrieval over db, or nil
-// when it is off.
+// when it is off. The vector index loads the model's vectors at the first
+// question and follows the change log from there, as the lexical index
+// does.
 func hybrid(e *env, db store) *retrieval.Vectors {
 	emb := newEmbedder(e)
 	if emb == nil {
 		return nil
 	}
-	// The vector index reads the SQLite store's vectors; the store
-	// interface has no vector search of its own yet.
-	sq, ok := db.(*sqlite.DB)
-	if !ok {
-		e.log.Warn("hybrid retrieval needs the SQLite store; answering lexically")
-		return nil
-	}
-	return &retrieval.Vectors{Embedder: emb, Index: sqlite.NewVectorIndex(sq, emb.Model()), Logger: e.log}
+	return &retrieval.Vectors{Embedder: emb, Index: index.NewVectors(db, emb.Model(), e.log), Logger: e.log}
 }
 
 // embedText is what is embedded for a passage: the headline says what the

@@ -36,8 +36,10 @@ type store interface {
 	Close() error
 }
 
-// vectorStore is the store's side of hybrid retrieval (embed.go).
+// vectorStore is the store's side of hybrid retrieval (embed.go): the
+// backfill's writes and reads, and the rows the vector index loads.
 type vectorStore interface {
+	index.VectorReader
 	SaveVectors(ctx context.Context, model string, vecs map[int64][]float32) error
 	PassagesWithoutVectors(ctx context.Context, model string, afterID int64, limit int) ([]sqlite.PassageText, error)
 	CountPassagesWithoutVectors(ctx context.Context, model string, afterID int64) (int, error)

@@ -1,0 +1,43 @@
+package corpus
+
+import (
+	"math"
+	"time"
+)
+
+// VectorRow is one stored passage embedding as the in-memory vector index
+// loads it: int8 codes with a per-vector scale (component i is about
+// Scale*Codes[i]), and the scope and published time of the passage's
+// article for the search filters.
+type VectorRow struct {
+	// Seq grows with every vector saved (saving a passage's vector again
+	// gives it a new Seq), so a reader pages through the vectors saved
+	// since it last looked by passing the highest Seq it has seen.
+	Seq         int64
+	PassageID   int64
+	ArticleID   int64
+	Scope       string
+	PublishedAt time.Time // zero when unknown
+	Scale       float32
+	Codes       []int8
+}
+
+// Quantize writes v as int8 codes into code (len(v) long) and returns the
+// scale: v[i] ~= scale * code[i], with scale = max|v[i]| / 127. A zero
+// vector has scale 0. Stored vectors and the questions compared with them
+// are quantised alike, so their dot products are on one scale.
+func Quantize(v []float32, code []int8) float32 {
+	var m float32
+	for _, x := range v {
+		m = max(m, float32(math.Abs(float64(x))))
+	}
+	if m == 0 {
+		clear(code)
+		return 0
+	}
+	scale := m / 127
+	for i, x := range v {
+		code[i] = int8(math.Round(float64(x / scale)))
+	}
+	return scale
+}
