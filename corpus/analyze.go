@@ -1,8 +1,8 @@
 package corpus
 
 import (
-	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kljensen/snowball/english"
 	"golang.org/x/text/unicode/norm"
@@ -23,8 +23,9 @@ const maxTermLen = 40
 // what makes terms safe to quote in an FTS5 expression.
 func Terms(text string) []string {
 	var out []string
-	forEachWord(text, func(w string) {
-		out = append(out, stemWord(w))
+	folded := appendFold(nil, text)
+	forEachWord(folded, func(start, end int) {
+		out = append(out, stemWord(string(folded[start:end])))
 	})
 	return out
 }
@@ -34,7 +35,9 @@ func Terms(text string) []string {
 func QueryTerms(text string) []string {
 	seen := make(map[string]bool)
 	var out []string
-	forEachWord(text, func(w string) {
+	folded := appendFold(nil, text)
+	forEachWord(folded, func(start, end int) {
+		w := string(folded[start:end])
 		if english.IsStopWord(w) {
 			return
 		}
@@ -72,46 +75,121 @@ func isASCII(s string) bool {
 	return true
 }
 
-// forEachWord folds text and calls fn for every word in it. A possessive
-// "'s" is dropped so "Pakistan's" yields "pakistan".
-func forEachWord(text string, fn func(string)) {
-	folded := fold(text)
-	var b strings.Builder
-	flush := func() {
-		if b.Len() > 0 && b.Len() <= maxTermLen {
-			fn(b.String())
+// forEachWord calls fn for every word of folded text (see appendFold): the
+// runs of letters and digits of at most maxTermLen bytes, given as their
+// start and end in folded. A possessive "'s" is dropped so "Pakistan's"
+// yields "pakistan". Words are spans, not copies, because folded text is
+// valid UTF-8 and a word is a run of whole runes.
+func forEachWord(folded []byte, fn func(start, end int)) {
+	start := 0 // of the current word
+	flush := func(end int) {
+		if n := end - start; n > 0 && n <= maxTermLen {
+			fn(start, end)
 		}
-		b.Reset()
 	}
-	rs := []rune(folded)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
+	for i := 0; i < len(folded); {
+		c := folded[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case 'a' <= c && c <= 'z', '0' <= c && c <= '9', 'A' <= c && c <= 'Z':
+				i++
+				continue
+			case c == '\'' && isPossessiveS(folded[i+1:]):
+				flush(i)
+				i += 2
+			default:
+				flush(i)
+				i++
+			}
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRune(folded[i:])
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
-		case (r == '\'' || r == '\u2019') && i+1 < len(rs) && rs[i+1] == 's' &&
-			(i+2 == len(rs) || !(unicode.IsLetter(rs[i+2]) || unicode.IsDigit(rs[i+2]))):
-			// possessive: skip the apostrophe and the s
-			i++
-			flush()
+			i += size
+			continue
+		case r == '\u2019' && isPossessiveS(folded[i+size:]):
+			flush(i)
+			i += size + 1
 		default:
-			flush()
+			flush(i)
+			i += size
 		}
+		start = i
 	}
-	flush()
+	flush(len(folded))
+}
+
+// isPossessiveS reports whether rest, the text after an apostrophe, is an
+// "s" that ends a word.
+func isPossessiveS(rest []byte) bool {
+	if len(rest) == 0 || rest[0] != 's' {
+		return false
+	}
+	if len(rest) == 1 {
+		return true
+	}
+	r, _ := utf8.DecodeRune(rest[1:])
+	return !(unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
 // fold lower-cases text and removes diacritics (é -> e) so accented and
 // unaccented spellings of a name match.
 func fold(s string) string {
-	d := norm.NFKD.String(s)
-	var b strings.Builder
-	b.Grow(len(d))
+	return string(appendFold(nil, s))
+}
+
+// appendFold appends s folded to dst: the runes of the compatibility
+// decomposition (NFKD) of s that are not nonspacing marks (Mn), each lower
+// cased. Invalid UTF-8 becomes U+FFFD.
+//
+// Text is mostly ASCII, which NFKD leaves alone, and every ASCII character
+// is a starter, so no decomposition or reordering of combining marks
+// crosses it: NFKD of s is the ASCII runs as they are with NFKD of each
+// run of non-ASCII bytes between them. Only those runs go through norm.
+// Invalid UTF-8 is the exception: norm reads a bad byte together with what
+// follows it, so text holding one is folded whole, the slow way.
+func appendFold(dst []byte, s string) []byte {
+	base := len(dst)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] >= utf8.RuneSelf {
+			j++
+		}
+		if !utf8.ValidString(s[i:j]) {
+			return appendFoldRunes(dst[:base], norm.NFKD.String(s))
+		}
+		dst = appendFoldRunes(dst, norm.NFKD.String(s[i:j]))
+		i = j
+	}
+	return dst
+}
+
+// appendFoldRunes appends the runes of decomposed text d to dst without
+// nonspacing marks, lower-cased.
+func appendFoldRunes(dst []byte, d string) []byte {
 	for _, r := range d {
+		if r < utf8.RuneSelf {
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			dst = append(dst, byte(r))
+			continue
+		}
 		if unicode.Is(unicode.Mn, r) {
 			continue
 		}
-		b.WriteRune(unicode.ToLower(r))
+		dst = utf8.AppendRune(dst, unicode.ToLower(r))
 	}
-	return b.String()
+	return dst
 }

@@ -21,12 +21,53 @@ type Analyzer struct {
 	stems map[string]string
 }
 
-// Terms is corpus.Terms, cached.
+// Terms is corpus.Terms, cached. All the words of text are looked up under
+// one read lock, not one lock each, because with several cores analysing
+// at once the lock's shared counter costs more than a lookup; only the
+// words missing from the cache are stemmed, then added under one write
+// lock.
 func (a *Analyzer) Terms(text string) []string {
-	var out []string
-	forEachWord(text, func(w string) {
-		out = append(out, a.stem(w))
+	folded := appendFold(make([]byte, 0, len(text)+16), text)
+	// spans holds the start and end in folded of each word; news text
+	// has a word every six or seven bytes, so it seldom grows.
+	spans := make([]int, 0, len(folded)/3+2)
+	forEachWord(folded, func(start, end int) {
+		spans = append(spans, start, end)
 	})
+	if len(spans) == 0 {
+		return nil
+	}
+	out := make([]string, len(spans)/2)
+	var missed []int // indexes in out of the words not in the cache
+	a.mu.RLock()
+	for i := range out {
+		w := folded[spans[2*i]:spans[2*i+1]]
+		if s, ok := a.stems[string(w)]; ok { // no allocation: Go converts in the index expression
+			out[i] = s
+		} else {
+			missed = append(missed, i)
+		}
+	}
+	a.mu.RUnlock()
+	if len(missed) == 0 {
+		return out
+	}
+	words := make([]string, len(missed))
+	for j, i := range missed {
+		words[j] = string(folded[spans[2*i]:spans[2*i+1]])
+		out[i] = stemWord(words[j])
+	}
+	a.mu.Lock()
+	if a.stems == nil {
+		a.stems = make(map[string]string)
+	}
+	for j, i := range missed {
+		if len(a.stems) >= maxCachedStems {
+			break
+		}
+		a.stems[words[j]] = out[i]
+	}
+	a.mu.Unlock()
 	return out
 }
 
@@ -34,7 +75,9 @@ func (a *Analyzer) Terms(text string) []string {
 func (a *Analyzer) QueryTerms(text string) []string {
 	seen := make(map[string]bool)
 	var out []string
-	forEachWord(text, func(w string) {
+	folded := appendFold(nil, text)
+	forEachWord(folded, func(start, end int) {
+		w := string(folded[start:end])
 		if english.IsStopWord(w) {
 			return
 		}

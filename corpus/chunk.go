@@ -92,10 +92,21 @@ func Sentences(text string) []string {
 func appendSentences(out []string, p string) []string {
 	start := 0
 	for i := 0; i < len(p); {
-		r, size := utf8.DecodeRuneInString(p[i:])
-		i += size
-		if r != '.' && r != '!' && r != '?' && r != '…' {
-			continue
+		var r rune
+		if c := p[i]; c < utf8.RuneSelf {
+			// ASCII, most of the text: no rune to decode
+			i++
+			if c != '.' && c != '!' && c != '?' {
+				continue
+			}
+			r = rune(c)
+		} else {
+			var size int
+			r, size = utf8.DecodeRuneInString(p[i:])
+			i += size
+			if r != '…' {
+				continue
+			}
 		}
 		end := i // just past the terminator run and its closers
 		for end < len(p) {
@@ -288,6 +299,10 @@ func abs(n int) int {
 func paragraphPieces(para string) []piece {
 	var out []piece
 	for _, s := range appendSentences(nil, para) {
+		if n, ok := singleSpaced(s); ok && n <= maxWords {
+			out = append(out, piece{text: s, words: n})
+			continue
+		}
 		words := strings.Fields(s)
 		if len(words) <= maxWords {
 			out = append(out, piece{text: strings.Join(words, " "), words: len(words)})
@@ -304,6 +319,36 @@ func paragraphPieces(para string) []piece {
 		out[0].paraHead = true
 	}
 	return out
+}
+
+// singleSpaced reports whether s is already its words joined by single
+// spaces (as NormalizeText leaves text), and counts them: then s is its
+// own strings.Join(strings.Fields(s), " "), with no slice to build.
+func singleSpaced(s string) (words int, ok bool) {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return 0, false
+	}
+	words = 1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c == ' ' {
+				if s[i-1] == ' ' {
+					return 0, false
+				}
+				words++
+			} else if asciiSpace(c) {
+				return 0, false
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			return 0, false
+		}
+		i += size - 1
+	}
+	return words, true
 }
 
 // joinPieces joins pieces with a space inside a paragraph and a blank line

@@ -56,29 +56,75 @@ func NormalizeText(s string) string {
 	lines := strings.Split(s, "\n")
 	wrapped, width := looksHardWrapped(lines)
 
-	var paras []string
-	var cur []string
-	flush := func() {
-		if len(cur) > 0 {
-			if p := strings.Join(strings.Fields(strings.Join(cur, " ")), " "); p != "" {
-				paras = append(paras, p)
-			}
-			cur = cur[:0]
-		}
-	}
+	out := make([]byte, 0, len(s))
+	para := -1 // start in out of the paragraph being built, -1 if none
 	for i, line := range lines {
 		trimmed := strings.TrimSpace(line)
 		if trimmed == "" {
-			flush()
+			para = -1
 			continue
 		}
-		if i > 0 && len(cur) > 0 && startsParagraph(lines[i-1], line, wrapped, width) {
-			flush()
+		if para >= 0 && i > 0 && startsParagraph(lines[i-1], line, wrapped, width) {
+			para = -1
 		}
-		cur = append(cur, trimmed)
+		if para < 0 {
+			// A trimmed non-blank line has a word, so every paragraph
+			// started here is non-empty.
+			if len(out) > 0 {
+				out = append(out, "\n\n"...)
+			}
+			para = len(out)
+		}
+		out = appendFields(out, trimmed, para)
 	}
-	flush()
-	return strings.Join(paras, "\n\n")
+	return string(out)
+}
+
+// appendFields appends the words of s (strings.Fields) to dst, each
+// preceded by a space when dst is longer than base: with base the start of
+// a line being built, it is strings.Join(strings.Fields(s), " ") without
+// the slice, and lines appended in turn are joined by one space.
+func appendFields(dst []byte, s string, base int) []byte {
+	for i := 0; i < len(s); {
+		// skip spaces
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if asciiSpace(c) {
+				i++
+				continue
+			}
+		} else if r, size := utf8.DecodeRuneInString(s[i:]); unicode.IsSpace(r) {
+			i += size
+			continue
+		}
+		j := i
+		for j < len(s) {
+			c := s[j]
+			if c < utf8.RuneSelf {
+				if asciiSpace(c) {
+					break
+				}
+				j++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[j:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			j += size
+		}
+		if len(dst) > base {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, s[i:j]...)
+		i = j
+	}
+	return dst
+}
+
+// asciiSpace is unicode.IsSpace for an ASCII byte.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // startsParagraph reports whether line begins a new paragraph after prev,
@@ -144,16 +190,30 @@ const closers = "\"')]}’”»›"
 // line endings become "\n", paragraph separators "\n\n", other spaces
 // " ", invisible or control characters disappear, and the result is NFC.
 func cleanRunes(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for i, r := range s {
+	ascii := true
+	for i := 0; i < len(s); {
+		if c := s[i]; c >= ' ' && c < 0x7F {
+			// printable ASCII, nearly all text: copied as a run
+			j := i + 1
+			for j < len(s) && s[j] >= ' ' && s[j] < 0x7F {
+				j++
+			}
+			b.WriteString(s[i:j])
+			i = j
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == '\n' || r == '\t':
 			b.WriteRune(r)
 		case r == '\r':
 			if i+1 < len(s) && s[i+1] == '\n' {
-				continue // the \n that follows is the line break
+				break // the \n that follows is the line break
 			}
 			b.WriteByte('\n')
 		case r == '\v' || r == '\f' || r == '\u0085' || r == '\u2028':
@@ -166,7 +226,12 @@ func cleanRunes(s string) string {
 			b.WriteByte(' ')
 		default:
 			b.WriteRune(r)
+			ascii = false
 		}
+		i += size
+	}
+	if ascii {
+		return b.String() // ASCII is NFC
 	}
 	// NFC last: dropping a control character can bring a combining mark
 	// next to a new base character.
@@ -179,37 +244,95 @@ func cleanRunes(s string) string {
 // pull-quote, which would otherwise be indexed twice and skew ranking.
 // The kept paragraphs are joined with "\n\n".
 func DedupParagraphs(body string) string {
-	fold := cases.Fold()
+	var fold *cases.Caser // made on the first paragraph that is not ASCII
 	seen := make(map[string]bool)
-	var out []string
+	out := make([]byte, 0, len(body))
+	var key []byte
 	for _, p := range splitParagraphs(body) {
-		key := fold.String(strings.Join(strings.Fields(p), " "))
-		if key == "" || seen[key] {
+		key = appendFields(key[:0], p, 0)
+		var k string
+		if foldsAsASCII(key) {
+			// Case folding maps ASCII to ASCII lower case and leaves
+			// punctuation alone, so this is what the caser would give,
+			// without its cost.
+			for i, c := range key {
+				if 'A' <= c && c <= 'Z' {
+					key[i] = c + 'a' - 'A'
+				}
+			}
+			k = string(key)
+		} else {
+			if fold == nil {
+				c := cases.Fold()
+				fold = &c
+			}
+			k = fold.String(string(key))
+		}
+		if k == "" || seen[k] {
 			continue
 		}
-		seen[key] = true
-		out = append(out, p)
+		seen[k] = true
+		if len(out) > 0 {
+			out = append(out, "\n\n"...)
+		}
+		out = append(out, p...)
 	}
-	return strings.Join(out, "\n\n")
+	return string(out)
+}
+
+// foldsAsASCII reports whether case folding b only lower-cases its ASCII
+// letters: b holds nothing but ASCII and General Punctuation from U+2010 to
+// U+205E (dashes, curly quotes, bullets, ellipsis), which has no case and
+// is common in news text. Other text goes through the caser.
+func foldsAsASCII(b []byte) bool {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r < 0x2010 || r > 0x205E {
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 // splitParagraphs splits text at blank lines (lines holding only spaces)
-// and returns the trimmed, non-empty paragraphs.
+// and returns the trimmed, non-empty paragraphs, with "\r\n" read as "\n".
+// A paragraph is a slice of text (of a copy without "\r\n" if text has
+// one), not a join of its lines, so splitting costs no copying.
 func splitParagraphs(text string) []string {
-	var out []string
-	var cur []string
-	flush := func() {
-		if p := strings.TrimSpace(strings.Join(cur, "\n")); p != "" {
-			out = append(out, p)
-		}
-		cur = cur[:0]
+	if strings.Contains(text, "\r\n") {
+		text = strings.ReplaceAll(text, "\r\n", "\n")
 	}
-	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
-		if strings.TrimSpace(line) == "" {
-			flush()
-			continue
+	var out []string
+	start, end := -1, 0 // the current paragraph's lines are text[start:end]
+	flush := func() {
+		if start >= 0 {
+			if p := strings.TrimSpace(text[start:end]); p != "" {
+				out = append(out, p)
+			}
 		}
-		cur = append(cur, line)
+		start = -1
+	}
+	for i := 0; i <= len(text); {
+		j := strings.IndexByte(text[i:], '\n')
+		if j < 0 {
+			j = len(text)
+		} else {
+			j += i
+		}
+		if strings.TrimSpace(text[i:j]) == "" {
+			flush()
+		} else {
+			if start < 0 {
+				start = i
+			}
+			end = j
+		}
+		i = j + 1
 	}
 	flush()
 	return out

@@ -201,15 +201,27 @@ func canonicalQuery(q string) string {
 // the same story with different whitespace, punctuation, quotes or line
 // wrapping hashes the same. Stores use it to refuse duplicate articles.
 func ContentHash(body string) string {
-	h := sha256.New()
-	var buf [4]byte
-	for _, r := range fold(body) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			n := utf8.EncodeRune(buf[:], r)
-			h.Write(buf[:n])
+	folded := appendFold(make([]byte, 0, len(body)+16), body)
+	// Keep the letters and digits, in place: the kept prefix never
+	// overtakes the reading position.
+	kept := folded[:0]
+	for i := 0; i < len(folded); {
+		c := folded[i]
+		if c < utf8.RuneSelf {
+			if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || 'A' <= c && c <= 'Z' {
+				kept = append(kept, c)
+			}
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRune(folded[i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			kept = append(kept, folded[i:i+size]...)
+		}
+		i += size
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(kept)
+	return hex.EncodeToString(sum[:])
 }
 
 // truncate shortens s to at most n bytes at a rune boundary, marking the cut
