@@ -118,22 +118,19 @@ func frontMatter(text string) (map[string]string, string, error) {
 }
 
 // yamlText is a front matter value as text: a scalar as written (dates
-// stay text for ParseDate), a list of scalars joined with commas ("authors:
+// stay text for ParseDate), a list's scalars joined with commas ("authors:
 // [Ann, Bob]"), a mapping by its "name" key (Hugo's author objects).
+// Lists and mappings are read one level deep, so aliases cannot multiply
+// the work (a "billion laughs" block stays a few lines of reading).
 func yamlText(n *yaml.Node) string {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
+	n = unalias(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
-		if n.ShortTag() == "!!null" {
-			return ""
-		}
-		return strings.TrimSpace(n.Value)
+		return yamlScalar(n)
 	case yaml.SequenceNode:
 		var vals []string
 		for _, c := range n.Content {
-			if v := yamlText(c); v != "" {
+			if v := yamlScalar(unalias(c)); v != "" {
 				vals = append(vals, v)
 			}
 		}
@@ -141,11 +138,29 @@ func yamlText(n *yaml.Node) string {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if strings.EqualFold(n.Content[i].Value, "name") {
-				return yamlText(n.Content[i+1])
+				return yamlScalar(unalias(n.Content[i+1]))
 			}
 		}
 	}
 	return ""
+}
+
+// yamlScalar is n's text on one line if n is a scalar other than null,
+// else "": a title, a name or a link has no line breaks, though a quoted
+// or folded YAML string may.
+func yamlScalar(n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		return ""
+	}
+	return strings.Join(strings.Fields(n.Value), " ")
+}
+
+// unalias is the node an alias stands for, or n itself.
+func unalias(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
 }
 
 // markdownBlocks parses src (CommonMark with GitHub's tables and

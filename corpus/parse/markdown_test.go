@@ -189,3 +189,28 @@ func TestParseMarkdownBadFrontMatter(t *testing.T) {
 	}
 	checkProblems(t, "Read(bad.md)", c.problems, [][2]string{{"bad.md", "front matter (between the --- lines) is not valid YAML: line 2: mapping values are not allowed"}})
 }
+
+// FuzzParseMarkdown feeds the Markdown reader arbitrary text: it must not
+// panic, and it may refuse only front matter, as invalid input.
+func FuzzParseMarkdown(f *testing.F) {
+	for _, s := range []string{
+		"---\ntitle: \"a: b\"\nauthors: [x, {name: y}]\ndate: &d 2024-01-02\nz: *d\n---\n# T\n\nText.",
+		"# T\n\n1. a\n   - b\n     2) c\n\n| x | y |\n|---|---|\n| `1` | ![i](j) |\n\n<div>\nx\n</div>\n\n[r]: /u\n> [t][r] &amp; \\* <br> ~~s~~",
+		"T\n===\n\n```\ncode\n```\n\n    indented\n* * *\n<https://a.example>",
+		"---\nkey: [unclosed\n---\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		a, err := parseMarkdown(in, func(error) {})
+		if err != nil {
+			if !errors.Is(err, corpus.ErrInvalid) || !strings.Contains(err.Error(), "front matter") {
+				t.Fatalf("parseMarkdown(%q) = %v; want only a corpus.ErrInvalid about front matter", in, err)
+			}
+			return
+		}
+		if strings.Contains(a.Title, "\n") {
+			t.Fatalf("parseMarkdown(%q) title %q has a line break", in, a.Title)
+		}
+	})
+}
