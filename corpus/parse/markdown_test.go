@@ -214,3 +214,21 @@ func FuzzParseMarkdown(f *testing.F) {
 		}
 	})
 }
+
+// TestParseMarkdownTooLong checks that text past the Markdown bounds (on
+// which goldmark's parsing is quadratic) is read as plain text.
+func TestParseMarkdownTooLong(t *testing.T) {
+	tests := []struct{ name, in string }{
+		{"one long paragraph", "# Title\n\n" + strings.Repeat("[a](", 200_000)},
+		{"deep nesting", "# Title\n\n" + strings.Repeat(">", 200_000) + " x"},
+		{"too large", "# Title\n\n" + strings.Repeat("Some **text** here.\n\n", 60_000)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := parseMarkdown(tt.in, func(error) {})
+			if err != nil || a.Title != "# Title" || a.Body != corpus.NormalizeText(strings.TrimPrefix(tt.in, "# Title\n\n")) {
+				t.Errorf("parseMarkdown(%s) = title %q, %d bytes of body, %v; want the text as is", tt.name, a.Title, len(a.Body), err)
+			}
+		})
+	}
+}
