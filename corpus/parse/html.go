@@ -378,3 +378,14 @@ func dropLeadParagraphs(body, title string, bylines bool) string {
 		body = rest
 	}
 }
+
+// firstNonEmpty returns the first of vals that is not blank, trimmed: page
+// metadata often pads its values, which cmp.Or would keep.
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -238,7 +238,11 @@ func (rd Reader) Read(ctx context.Context, name string, r io.Reader, fn func(cor
 		if f == formatText {
 			a = parseText(text)
 		} else {
-			a = parseMarkdown(text, func(err error) { onErr(name, err) })
+			a, err = parseMarkdown(text, func(err error) { onErr(name, err) })
+			if err != nil {
+				onErr(name, err)
+				return nil
+			}
 		}
 	case formatHTML:
 		a, err = ParseHTML(data, "")

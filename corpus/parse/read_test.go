@@ -427,6 +427,7 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Add(uint8(3), []byte(`{"body": "x", "date": 1e400, "author": [null, 1, {"name": 2}]}`))
 	f.Add(uint8(1), []byte("---\ntitle: x\n"))
+	f.Add(uint8(1), []byte("---\nauthor: [a, {name: b}]\ndate: &d 2024-01-02\nx: *d\n---\n1. a\n   - b\n\n| x | y |\n|---|---|\n| `1` | ![i](j) |\n<div>\n\n[r]: /u\n> [t][r] &amp; \\* <br>"))
 	f.Add(uint8(2), []byte("<p>"))
 	f.Add(uint8(9), []byte(`{"title": "t", "body": "gzipped line"}`))
 	f.Add(uint8(128+5), []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"))
