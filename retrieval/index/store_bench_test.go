@@ -115,7 +115,7 @@ func benchQueries(b *testing.B, db *sqlite.DB, n int) []index.Query {
 	b.Helper()
 	ctx := context.Background()
 	var qs []index.Query
-	for after := int64(0); len(qs) < n; after += 997 {
+	for after := int64(0); len(qs) < n; after += 199 {
 		page, err := db.ScanIndexed(ctx, after, 1)
 		if err != nil {
 			b.Fatal(err)
