@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -69,7 +70,7 @@ func BenchmarkBuild(b *testing.B) {
 		x = nil
 		runtime.GC()
 		var err error
-		x, err = index.Build(ctx, db, index.Options{})
+		x, err = index.Build(ctx, benchStore(b, db), index.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -133,4 +134,42 @@ func benchQueries(b *testing.B, db *sqlite.DB, n int) []index.Query {
 		}
 	}
 	return qs
+}
+
+// benchRepeatEnv makes BenchmarkBuild read the database that many times
+// over, with shifted ids, to measure an index several times its size.
+const benchRepeatEnv = "NEWSBOT_BENCH_REPEAT"
+
+func benchStore(b *testing.B, db *sqlite.DB) index.Store {
+	n, _ := strconv.Atoi(os.Getenv(benchRepeatEnv))
+	if n <= 1 {
+		return db
+	}
+	return &repeatStore{DB: db, times: int64(n), span: 1 << 40}
+}
+
+// repeatStore scans its database times times, the ids of the k-th copy
+// shifted by k*span, and has no changes to catch up with.
+type repeatStore struct {
+	*sqlite.DB
+	times, span int64
+}
+
+func (r *repeatStore) Changes(context.Context, int64, int) ([]corpus.Change, error) { return nil, nil }
+
+func (r *repeatStore) ScanIndexed(ctx context.Context, after int64, limit int) ([]corpus.IndexedArticle, error) {
+	for rep := after / r.span; rep < r.times; rep++ {
+		page, err := r.DB.ScanIndexed(ctx, after-rep*r.span, limit)
+		if err != nil || len(page) > 0 {
+			for i := range page {
+				page[i].ArticleID += rep * r.span
+				for j := range page[i].Passages {
+					page[i].Passages[j].ID += rep * r.span
+				}
+			}
+			return page, err
+		}
+		after = (rep + 1) * r.span
+	}
+	return nil, nil
 }
