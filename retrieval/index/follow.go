@@ -44,37 +44,6 @@ const (
 	changePage = 1000 // change-log entries per catch-up page
 )
 
-// Build reads every article of st into a new index. It notes the change
-// log's position before it starts and catches up from there at the end, so
-// articles added, changed or removed while it scanned are applied too
-// (applying a change twice is harmless: a change is applied by reading the
-// article as it is now).
-func Build(ctx context.Context, st Store, opt Options) (*Index, error) {
-	seq, err := st.LastSeq(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("build index: %w", err)
-	}
-	x := New(opt)
-	for after := int64(0); ; {
-		page, err := st.ScanIndexed(ctx, after, scanPage)
-		if err != nil {
-			return nil, fmt.Errorf("build index: %w", err)
-		}
-		if len(page) == 0 {
-			break
-		}
-		if err := x.PutBatch(page); err != nil {
-			return nil, fmt.Errorf("build index: %w", err)
-		}
-		after = page[len(page)-1].ArticleID
-	}
-	x.SetSeq(seq)
-	if _, err := CatchUp(ctx, x, st); err != nil {
-		return nil, err
-	}
-	return x, nil
-}
-
 // CatchUp applies the change log after x.Seq() to x and returns how many
 // changes it applied. Each page of changes is applied as the current state
 // of the articles it names: an article the store still holds is put (its

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -148,10 +149,21 @@ func (s *state) kill(articleID int64) {
 }
 
 // builder holds the scratch space of adding documents: term frequencies of
-// the document being added, by term id, and the ids it touched.
+// the document being added, by term id, the ids it touched, and the term
+// ids of the article being added.
 type builder struct {
-	tt, tb  []uint32
-	touched []uint32
+	tt, tb      []uint32
+	touched     []uint32
+	title, body []uint32
+}
+
+// grow makes room for term ids below n.
+func (b *builder) grow(n int) {
+	if n > len(b.tt) {
+		n = max(2*len(b.tt), n, 1024)
+		b.tt = append(b.tt, make([]uint32, n-len(b.tt))...)
+		b.tb = append(b.tb, make([]uint32, n-len(b.tb))...)
+	}
 }
 
 // add appends one article's passages; the caller holds the locks and has
@@ -160,6 +172,24 @@ func (s *state) add(a *corpus.IndexedArticle, opt Options, b *builder) {
 	if len(a.Passages) == 0 {
 		return
 	}
+	b.title = b.title[:0]
+	for _, t := range a.TitleTerms {
+		b.title = append(b.title, s.term(t))
+	}
+	first := s.addArticle(a)
+	for i := range a.Passages {
+		b.body = b.body[:0]
+		for _, t := range a.Passages[i].Terms {
+			b.body = append(b.body, s.term(t))
+		}
+		b.grow(len(s.terms))
+		s.addPassage(first+uint32(i), b.title, b.body, opt, b)
+	}
+}
+
+// addArticle appends the per-document fields of a's passages (all but the
+// postings) and returns the doc number of the first.
+func (s *state) addArticle(a *corpus.IndexedArticle) uint32 {
 	sid, ok := s.scopeID[a.Scope]
 	if !ok {
 		sid = uint32(len(s.scopes))
@@ -173,54 +203,55 @@ func (s *state) add(a *corpus.IndexedArticle, opt Options, b *builder) {
 	first := uint32(s.ndocs())
 	s.articles[a.ArticleID] = span{first: first, n: uint32(len(a.Passages))}
 	for _, p := range a.Passages {
-		doc := uint32(s.ndocs())
 		d := uint32(min(len(a.TitleTerms)+len(p.Terms), math.MaxUint32))
 		s.pid = append(s.pid, p.ID)
 		s.aid = append(s.aid, a.ArticleID)
 		s.pub = append(s.pub, pub)
 		s.scope = append(s.scope, sid)
 		s.dlen = append(s.dlen, d)
-		if int(doc>>6) >= len(s.dead) {
+		if int(uint32(s.ndocs()-1)>>6) >= len(s.dead) {
 			s.dead = append(s.dead, 0)
 		}
 		s.total += uint64(d)
-
-		for _, t := range a.TitleTerms {
-			id := s.term(t, b)
-			if b.tt[id] == 0 && b.tb[id] == 0 {
-				b.touched = append(b.touched, id)
-			}
-			b.tt[id]++
-		}
-		for _, t := range p.Terms {
-			id := s.term(t, b)
-			if b.tt[id] == 0 && b.tb[id] == 0 {
-				b.touched = append(b.touched, id)
-			}
-			b.tb[id]++
-		}
-		for _, id := range b.touched {
-			tt, tb := b.tt[id], b.tb[id]
-			s.lists[id].add(doc, tt, tb, opt.weighted(tt, tb), d)
-			b.tt[id], b.tb[id] = 0, 0
-		}
-		b.touched = b.touched[:0]
 	}
+	return first
 }
 
-// term returns the id of t, adding it to the dictionary when new.
-func (s *state) term(t string, b *builder) uint32 {
+// addPassage appends the postings of document doc, whose title and body
+// hold the given term ids; b must have room for every id.
+func (s *state) addPassage(doc uint32, title, body []uint32, opt Options, b *builder) {
+	d := s.dlen[doc]
+	for _, id := range title {
+		if b.tt[id] == 0 && b.tb[id] == 0 {
+			b.touched = append(b.touched, id)
+		}
+		b.tt[id]++
+	}
+	for _, id := range body {
+		if b.tt[id] == 0 && b.tb[id] == 0 {
+			b.touched = append(b.touched, id)
+		}
+		b.tb[id]++
+	}
+	for _, id := range b.touched {
+		tt, tb := b.tt[id], b.tb[id]
+		s.lists[id].add(doc, tt, tb, opt.weighted(tt, tb), d)
+		b.tt[id], b.tb[id] = 0, 0
+	}
+	b.touched = b.touched[:0]
+}
+
+// term returns the id of t, adding it to the dictionary when new. A new
+// term is copied: t is usually a piece of a passage's whole term string,
+// which the dictionary must not keep alive.
+func (s *state) term(t string) uint32 {
 	id, ok := s.termID[t]
 	if !ok {
+		t = strings.Clone(t)
 		id = uint32(len(s.terms))
 		s.termID[t] = id
 		s.terms = append(s.terms, t)
 		s.lists = append(s.lists, plist{})
-	}
-	if int(id) >= len(b.tt) {
-		n := max(2*len(b.tt), int(id)+1, 1024)
-		b.tt = append(b.tt, make([]uint32, n-len(b.tt))...)
-		b.tb = append(b.tb, make([]uint32, n-len(b.tb))...)
 	}
 	return id
 }
