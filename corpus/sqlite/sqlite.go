@@ -48,11 +48,11 @@ const (
 	// instead of contending for SQLite's write lock.
 	writerConns = 1
 	// mmapSize lets readers use the OS page cache directly instead of
-	// copying pages into a private cache per connection: a search touches
-	// pages all over the passage and article tables, and cold connections
-	// were 2-3 times slower without it. 1 GiB covers a one-machine corpus;
-	// SQLite maps only what the file holds.
-	mmapSize = 1 << 30
+	// copying pages into a private cache per connection. Search no longer
+	// runs here (a question reads a few passages by id), and every page a
+	// process touches through the map counts in its resident memory, so
+	// the map is kept small: 64 MiB holds the hot indexes.
+	mmapSize = 64 << 20
 	// writerCacheKiB is the page cache of the writer: the duplicate checks
 	// of bulk ingest look up the URL and hash indexes for every article,
 	// and they stay in memory.
