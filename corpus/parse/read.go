@@ -115,7 +115,7 @@ func (rd Reader) ReadPath(ctx context.Context, path string, fn func(corpus.Artic
 	info, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		// Said once, in words: the path is the failure's source already.
-		return corpus.Invalidf(corpus.ErrInvalid, "no such file or directory")
+		return fs.ErrNotExist
 	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
