@@ -32,7 +32,11 @@ func Terms(text string) []string {
 
 // QueryTerms is Terms without English stop words and without repeats, in
 // first-seen order: the terms of a question worth searching for.
-func QueryTerms(text string) []string {
+func QueryTerms(text string) []string { return queryTerms(text, stemWord) }
+
+// queryTerms is QueryTerms with the stemmer given (an Analyzer's cache or
+// none).
+func queryTerms(text string, stem func(string) string) []string {
 	seen := make(map[string]bool)
 	var out []string
 	folded := appendFold(nil, text)
@@ -41,7 +45,7 @@ func QueryTerms(text string) []string {
 		if english.IsStopWord(w) {
 			return
 		}
-		t := stemWord(w)
+		t := stem(w)
 		if t == "" || seen[t] {
 			return
 		}

@@ -2,8 +2,6 @@ package corpus
 
 import (
 	"sync"
-
-	"github.com/kljensen/snowball/english"
 )
 
 // maxCachedStems bounds an Analyzer's cache: a news corpus keeps coining
@@ -72,24 +70,7 @@ func (a *Analyzer) Terms(text string) []string {
 }
 
 // QueryTerms is corpus.QueryTerms, cached.
-func (a *Analyzer) QueryTerms(text string) []string {
-	seen := make(map[string]bool)
-	var out []string
-	folded := appendFold(nil, text)
-	forEachWord(folded, func(start, end int) {
-		w := string(folded[start:end])
-		if english.IsStopWord(w) {
-			return
-		}
-		t := a.stem(w)
-		if t == "" || seen[t] {
-			return
-		}
-		seen[t] = true
-		out = append(out, t)
-	})
-	return out
-}
+func (a *Analyzer) QueryTerms(text string) []string { return queryTerms(text, a.stem) }
 
 // stem is stemWord through the cache.
 func (a *Analyzer) stem(w string) string {
