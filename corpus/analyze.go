@@ -20,7 +20,7 @@ const maxTermLen = 40
 // whatever their inflection ("recognised" and "recognise" meet).
 //
 // Every returned term consists only of lower-case letters and digits, which is
-// what makes terms safe to quote in an FTS5 expression.
+// what keeps any user input out of query syntax wherever terms go.
 func Terms(text string) []string {
 	var out []string
 	folded := appendFold(nil, text)
