@@ -97,6 +97,7 @@ type Live struct {
 
 	catchMu sync.Mutex   // one catch-up at a time, so Seq only moves forward
 	saveMu  sync.Mutex   // one snapshot write at a time
+	saving  atomic.Bool  // a snapshot is being written: it holds the writers' lock
 	savedAt atomic.Int64 // Seq of the last snapshot written or read
 }
 
@@ -170,6 +171,13 @@ func (l *Live) load(ctx context.Context, opt Options) (*Index, error) {
 // of the log. If it fails the question is answered from the index as it
 // is, and the failure logged.
 func (l *Live) Search(ctx context.Context, q Query) ([]corpus.Hit, error) {
+	if l.saving.Load() {
+		// Writing a snapshot holds the index's writers' lock for up to a
+		// second or two on a big index; the question does not wait for it
+		// and is answered from the index as it is (the follower applies
+		// the changes right after).
+		return l.Index.Search(ctx, q)
+	}
 	if err := l.Refresh(ctx); err != nil && ctx.Err() == nil {
 		l.log.WarnContext(ctx, "index catch-up failed; searching the index as it is", "err", err)
 	}
@@ -234,6 +242,8 @@ func (l *Live) Save() (err error) {
 	}
 	l.saveMu.Lock()
 	defer l.saveMu.Unlock()
+	l.saving.Store(true)
+	defer l.saving.Store(false)
 	tmp, err := os.CreateTemp(filepath.Dir(l.path), filepath.Base(l.path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("write index snapshot: %w", err)
