@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -163,12 +164,19 @@ func (ins *inserter) writeBatch(batch []pendingArticle) error {
 	if err != nil {
 		return storeError{fmt.Errorf("add %d articles: %w", len(as), err)}
 	}
+	// The batch is committed: every article is counted and handed to
+	// OnAdded (the audit trail) even if one of those calls fails, so a
+	// failure stops the ingest without leaving stored articles unrecorded.
 	ins.mu.Lock()
 	defer ins.mu.Unlock()
+	var stop []error
 	for i, p := range ok {
 		if err := counted(ins.ctx, ins.opt, ins.rep, p.a, p.source, errs[i]); err != nil {
-			return err
+			stop = append(stop, err)
 		}
+	}
+	if len(stop) > 0 {
+		return storeError{errors.Join(stop...)}
 	}
 	return nil
 }

@@ -223,7 +223,9 @@ func counted(ctx context.Context, opt Options, rep *Report, a *corpus.Article, s
 	case err == nil:
 		rep.Added++
 		if opt.OnAdded != nil {
-			if err := opt.OnAdded(ctx, *a); err != nil {
+			// The article is stored: its audit record is written even if
+			// the caller has given up meanwhile.
+			if err := opt.OnAdded(context.WithoutCancel(ctx), *a); err != nil {
 				return storeError{fmt.Errorf("after adding %q: %w", a.Title, err)}
 			}
 		}

@@ -216,7 +216,7 @@ func (db *DB) insertArticle(ctx context.Context, tx *sql.Tx, a *corpus.Article, 
 // logChange appends a change-log entry in tx, so the change and its entry
 // commit together.
 func (db *DB) logChange(ctx context.Context, tx *sql.Tx, articleID int64, op corpus.ChangeOp) error {
-	if _, err := tx.StmtContext(ctx, db.addStmts.change).ExecContext(ctx, articleID, string(op), db.Now().Unix()); err != nil {
+	if _, err := tx.StmtContext(ctx, db.addStmts.change).ExecContext(ctx, articleID, string(op), db.Now().UnixNano()); err != nil {
 		return fmt.Errorf("log change: %w", err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/newsbot/newsbot/corpus"
 )
@@ -116,11 +117,11 @@ func (db *DB) Changes(ctx context.Context, after int64, limit int) (_ []corpus.C
 	var out []corpus.Change
 	for rows.Next() {
 		var c corpus.Change
-		var at sql.NullInt64
+		var at int64
 		if err := rows.Scan(&c.Seq, &c.ArticleID, &c.Op, &at); err != nil {
 			return nil, err
 		}
-		c.At = timeOrZero(at)
+		c.At = time.Unix(0, at).UTC()
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -138,20 +139,24 @@ func (db *DB) IndexedArticles(ctx context.Context, ids []int64) (_ []corpus.Inde
 		args[i] = id
 	}
 	in := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
-	return db.indexed(ctx, `a.id IN (`+in+`) ORDER BY a.id`, args...)
+	return db.indexed(ctx, false, `a.id IN (`+in+`) ORDER BY a.id`, args...)
 }
 
 // ScanIndexed returns what the index holds of up to limit articles with an
 // id above after, in id order: the pages of a full index build.
 func (db *DB) ScanIndexed(ctx context.Context, after int64, limit int) (_ []corpus.IndexedArticle, err error) {
 	defer wrap(&err, "sqlite.ScanIndexed(%d)", after)
-	return db.indexed(ctx, `a.id > ? ORDER BY a.id LIMIT ?`, after, limit)
+	return db.indexed(ctx, true, `a.id > ? ORDER BY a.id LIMIT ?`, after, limit)
 }
 
 // indexed reads articles matching where (which orders them by id) and
 // their passages' terms in one read transaction, so an article is never
-// seen without its passages.
-func (db *DB) indexed(ctx context.Context, where string, args ...any) ([]corpus.IndexedArticle, error) {
+// seen without its passages. dense says the articles are consecutive (a
+// page of a scan): their passages are then read with one range scan;
+// otherwise (the articles of a catch-up, maybe far apart) by their ids, so
+// that an old article updated beside a new one does not read every
+// passage in between.
+func (db *DB) indexed(ctx context.Context, dense bool, where string, args ...any) ([]corpus.IndexedArticle, error) {
 	tx, err := db.read.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -185,8 +190,18 @@ func (db *DB) indexed(ctx context.Context, where string, args ...any) ([]corpus.
 	}
 	// The articles come in id order: one range scan of passages'
 	// (article_id, seq) index covers them.
-	rows, err = tx.QueryContext(ctx, `SELECT article_id, id, coalesce(terms, '') FROM passages
-		WHERE article_id BETWEEN ? AND ? ORDER BY article_id, seq`, out[0].ArticleID, out[len(out)-1].ArticleID)
+	if dense {
+		rows, err = tx.QueryContext(ctx, `SELECT article_id, id, coalesce(terms, '') FROM passages
+			WHERE article_id BETWEEN ? AND ? ORDER BY article_id, seq`, out[0].ArticleID, out[len(out)-1].ArticleID)
+	} else {
+		ids := make([]any, len(out))
+		for i, a := range out {
+			ids[i] = a.ArticleID
+		}
+		in := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+		rows, err = tx.QueryContext(ctx, `SELECT article_id, id, coalesce(terms, '') FROM passages
+			WHERE article_id IN (`+in+`) ORDER BY article_id, seq`, ids...)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -83,7 +83,7 @@ func (d *dict) resolve(page []corpus.IndexedArticle) resolved {
 // appends the postings. The index is compacted at the end, which packs the
 // postings into few allocations.
 func Build(ctx context.Context, st Store, opt Options) (*Index, error) {
-	seq, err := st.LastSeq(ctx)
+	seq, mark, err := position(ctx, st)
 	if err != nil {
 		return nil, fmt.Errorf("build index: %w", err)
 	}
@@ -139,7 +139,7 @@ func Build(ctx context.Context, st Store, opt Options) (*Index, error) {
 	s.termID, s.terms = d.termID, d.terms
 	s.lists = append(s.lists, make([]plist, len(s.terms)-len(s.lists))...)
 	x.compact()
-	x.SetSeq(seq)
+	x.SetSeq(seq, mark)
 	if _, err := CatchUp(ctx, x, st); err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func (sl *slab) takeBlocks(n int) []block {
 // recomputed with opt's weights.
 func (s *state) compacted(opt Options) *state {
 	ns := newState()
-	ns.seq = s.seq
+	ns.seq, ns.mark = s.seq, s.mark
 	live := s.ndocs() - s.ndead
 	remap := make([]uint32, s.ndocs())
 	ns.pid = make([]int64, 0, live)

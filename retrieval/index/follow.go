@@ -44,6 +44,32 @@ const (
 	changePage = 1000 // change-log entries per catch-up page
 )
 
+// changeMark is the fingerprint of a change-log entry the index keeps with
+// its position: a store rebuilt, replaced or restored from a backup gives
+// the same sequence number to another change, which the mark tells apart.
+func changeMark(c corpus.Change) string {
+	return fmt.Sprintf("%d %d %s %d", c.Seq, c.ArticleID, c.Op, c.At.UnixNano())
+}
+
+// position returns the store's last change-log sequence and its mark.
+func position(ctx context.Context, src Source) (int64, string, error) {
+	seq, err := src.LastSeq(ctx)
+	if err != nil || seq == 0 {
+		return seq, "", err
+	}
+	mark, err := markAt(ctx, src, seq)
+	return seq, mark, err
+}
+
+// markAt returns the mark of the change at seq in src, "" if there is none.
+func markAt(ctx context.Context, src Source, seq int64) (string, error) {
+	cs, err := src.Changes(ctx, seq-1, 1)
+	if err != nil || len(cs) == 0 || cs[0].Seq != seq {
+		return "", err
+	}
+	return changeMark(cs[0]), nil
+}
+
 // CatchUp applies the change log after x.Seq() to x and returns how many
 // changes it applied. Each page of changes is applied as the current state
 // of the articles it names: an article the store still holds is put (its
@@ -81,7 +107,8 @@ func CatchUp(ctx context.Context, x *Index, src Source) (int, error) {
 		if err := x.PutBatch(current); err != nil {
 			return applied, fmt.Errorf("catch up index: %w", err)
 		}
-		x.SetSeq(changes[len(changes)-1].Seq)
+		last := changes[len(changes)-1]
+		x.SetSeq(last.Seq, changeMark(last))
 		applied += len(changes)
 	}
 }
@@ -119,6 +146,7 @@ func OpenLive(ctx context.Context, st Store, opt LiveOptions) (*Live, error) {
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
+	l.removeTemps()
 	start := time.Now()
 	if x, err := l.load(ctx, opt.Options); err == nil {
 		l.Index = x
@@ -141,6 +169,20 @@ func OpenLive(ctx context.Context, st Store, opt LiveOptions) (*Live, error) {
 	return l, nil
 }
 
+// removeTemps deletes the temporary files of snapshot writes that a crash
+// or a kill interrupted: each is as big as the index.
+func (l *Live) removeTemps() {
+	if l.path == "" {
+		return
+	}
+	temps, _ := filepath.Glob(l.path + ".tmp*")
+	for _, t := range temps {
+		if err := os.Remove(t); err != nil {
+			l.log.Warn("leftover index snapshot not removed", "file", t, "err", err)
+		}
+	}
+}
+
 // load reads the snapshot and checks it against the store.
 func (l *Live) load(ctx context.Context, opt Options) (*Index, error) {
 	if l.path == "" {
@@ -161,6 +203,15 @@ func (l *Live) load(ctx context.Context, opt Options) (*Index, error) {
 	}
 	if x.Seq() > last {
 		return nil, fmt.Errorf("snapshot at change %d is ahead of the store's %d: %w", x.Seq(), last, ErrSnapshot)
+	}
+	if x.Seq() > 0 {
+		mark, err := markAt(ctx, l.st, x.Seq())
+		if err != nil {
+			return nil, err
+		}
+		if mark != x.Mark() {
+			return nil, fmt.Errorf("snapshot taken of another database (or an earlier state of this one): change %d differs: %w", x.Seq(), ErrSnapshot)
+		}
 	}
 	return x, nil
 }
@@ -202,9 +253,12 @@ func (l *Live) Refresh(ctx context.Context) error {
 func (l *Live) Follow(ctx context.Context, interval time.Duration, saveEvery int64) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var saving sync.WaitGroup // a background Save still writing
+	defer saving.Wait()
 	for {
 		select {
 		case <-ctx.Done():
+			saving.Wait()
 			if l.Stale() {
 				if err := l.Save(); err != nil {
 					l.log.Warn("index snapshot not written", "err", err)
@@ -220,11 +274,11 @@ func (l *Live) Follow(ctx context.Context, interval time.Duration, saveEvery int
 			// In the background: the next catch-up waits only for the
 			// snapshot's read of the index, not for the disk.
 			l.saveMu.Unlock()
-			go func() {
+			saving.Go(func() {
 				if err := l.Save(); err != nil {
 					l.log.Warn("index snapshot not written", "err", err)
 				}
-			}()
+			})
 		}
 	}
 }
@@ -244,7 +298,7 @@ func (l *Live) Save() (err error) {
 	defer l.saveMu.Unlock()
 	l.saving.Store(true)
 	defer l.saving.Store(false)
-	tmp, err := os.CreateTemp(filepath.Dir(l.path), filepath.Base(l.path)+".tmp*")
+	tmp, err := os.CreateTemp(filepath.Dir(l.path), filepath.Base(l.path)+".tmp*") // see removeTemps
 	if err != nil {
 		return fmt.Errorf("write index snapshot: %w", err)
 	}

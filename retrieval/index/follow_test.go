@@ -133,6 +133,21 @@ func TestLiveFollowsTheStore(t *testing.T) {
 	if fresh.Len() != 0 {
 		t.Errorf("index of an empty store opened from another store's snapshot holds %d passages; want 0", fresh.Len())
 	}
+	// So is one of another store that has as many changes: the change at
+	// the snapshot's position is not the same.
+	festival := addArticle(t, other, "Harvest festival", "The harvest festival drew large crowds to the square.")
+	addArticle(t, other, "Council vote", "The council voted on the budget.")
+	swapped, err := index.OpenLive(ctx, other, index.LiveOptions{Snapshot: snap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := found(t, swapped.Index, "harvest festival"); !slices.Equal(got, []int64{festival.ID}) {
+		t.Errorf("index of another store opened over this store's snapshot finds %v; want [%d]", got, festival.ID)
+	}
+	if got := found(t, swapped.Index, "Riverton bridge"); len(got) != 0 {
+		t.Errorf("index of another store finds the snapshot's bridge story: %v", got)
+	}
+
 	// A damaged one is rebuilt.
 	if err := os.WriteFile(snap, []byte("NBINDEX\ngarbage"), 0o644); err != nil {
 		t.Fatal(err)

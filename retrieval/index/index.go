@@ -109,7 +109,8 @@ type state struct {
 	terms  []string // by term id
 	lists  []plist  // by term id
 
-	seq int64
+	seq  int64
+	mark string // fingerprint of the change at seq (see SetSeq)
 }
 
 // span is the doc numbers of an article's passages: a Put appends them
@@ -346,12 +347,25 @@ func (x *Index) Seq() int64 {
 	return x.s.seq
 }
 
-// SetSeq records that the index reflects the change log up to seq; the
-// snapshot keeps it, so a reader knows where to resume.
-func (x *Index) SetSeq(seq int64) {
+// SetSeq records that the index reflects the change log up to seq, whose
+// entry has the fingerprint mark (any string the caller can recompute from
+// the store, "" when seq is 0); the snapshot keeps both, so a reader knows
+// where to resume and can check that the store it resumes from is the one
+// the snapshot was taken of. It waits for a snapshot being written, so a
+// snapshot's position never runs ahead of its contents.
+func (x *Index) SetSeq(seq int64, mark string) {
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.s.seq = seq
+	x.s.seq, x.s.mark = seq, mark
+}
+
+// Mark returns the fingerprint SetSeq recorded with Seq.
+func (x *Index) Mark() string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.s.mark
 }
 
 // DocFreq returns, for each term, the number of passages holding it (title

@@ -21,7 +21,7 @@ const snapshotMagic = "NBINDEX\n"
 
 // snapshotVersion changes with every change of the format; a reader
 // rejects every other version.
-const snapshotVersion = 1
+const snapshotVersion = 2 // 2: the mark of the change at seq
 
 // readChunk bounds what a reader allocates ahead of the data it has
 // actually read, so a damaged length cannot make it allocate gigabytes.
@@ -34,7 +34,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // searches do not.
 //
 // Format, little-endian: magic, version u32, then the payload: options
-// (4 f64), seq i64, documents (count, then the pid, aid, pub, scope, dlen
+// (4 f64), seq i64, mark (string), documents (count, then the pid, aid, pub, scope, dlen
 // arrays and the dead bitset), scopes, articles, terms (name and list
 // header each), every list's blocks, every list's bytes; then the CRC of
 // the payload.
@@ -53,6 +53,7 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 		e.u64(math.Float64bits(f))
 	}
 	e.u64(uint64(s.seq))
+	e.str(s.mark)
 	e.u64(uint64(s.ndocs()))
 	e.u64(uint64(s.ndead))
 	e.u64(s.total)
@@ -308,6 +309,9 @@ func (d *decoder) state() (*state, Options, error) {
 		return nil, opt, err
 	}
 	s.seq = int64(seq)
+	if s.mark, err = d.str(); err != nil {
+		return nil, opt, err
+	}
 	ndocs, err := d.count(maxDocs, "documents")
 	if err != nil {
 		return nil, opt, err

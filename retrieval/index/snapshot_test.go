@@ -27,7 +27,7 @@ func buildRandom(t testing.TB, seed uint64, n int) (*index.Index, *gen) {
 			x.Remove(id - 2)
 		}
 	}
-	x.SetSeq(42)
+	x.SetSeq(42, "42 7 add 1700000000")
 	return x, g
 }
 
@@ -48,7 +48,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			}
 			ys, xs := y.Stats(), x.Stats()
 			ys.Bytes, xs.Bytes = 0, 0 // capacities differ
-			if y.Seq() != 42 || y.Len() != x.Len() || ys != xs {
+			if y.Seq() != 42 || y.Mark() != x.Mark() || y.Len() != x.Len() || ys != xs {
 				t.Fatalf("n=%d: loaded seq %d len %d stats %+v; want 42, %d, %+v", n, y.Seq(), y.Len(), y.Stats(), x.Len(), x.Stats())
 			}
 			ref := x

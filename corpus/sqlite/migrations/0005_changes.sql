@@ -24,8 +24,11 @@ CREATE TABLE changes (
 	seq        INTEGER PRIMARY KEY AUTOINCREMENT,
 	article_id INTEGER NOT NULL,
 	op         TEXT NOT NULL,         -- 'add', 'update' or 'remove'
-	at         INTEGER NOT NULL       -- unix seconds, UTC
+	-- unix nanoseconds, UTC: with the sequence number and the article
+	-- it tells this database's change from another database's change of
+	-- the same number (an index snapshot checks it, see retrieval/index)
+	at         INTEGER NOT NULL
 );
 -- The articles stored before the log existed, as if added now, so a reader
 -- starting from sequence 0 sees the whole corpus.
-INSERT INTO changes(article_id, op, at) SELECT id, 'add', added_at FROM articles ORDER BY id;
+INSERT INTO changes(article_id, op, at) SELECT id, 'add', added_at * 1000000000 + abs(random() % 1000000000) FROM articles ORDER BY id;
