@@ -29,9 +29,6 @@ func checkSameText(t *testing.T, an *Analyzer, text string) {
 	if got, want := ContentHash(text), refContentHash(text); got != want {
 		t.Fatalf("ContentHash(%q) = %s; want %s", text, got, want)
 	}
-	if got, want := CheckText([]byte(text)), refCheckText([]byte(text)); !sameError(got, want) {
-		t.Fatalf("CheckText(%q) = %v; want %v", text, got, want)
-	}
 	norm := NormalizeText(text)
 	if want := refNormalizeText(text); norm != want {
 		t.Fatalf("NormalizeText(%q) = %q; want %q", text, norm, want)

@@ -4,7 +4,6 @@ package corpus
 // kept as the reference the fast ones must equal byte for byte.
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -554,14 +553,14 @@ func refJoinPieces(ps []refPiece) string {
 // sentence of its body, cut at a word boundary near 100 characters.
 //
 // refPrepare returns an error wrapping ErrInvalid when the body is empty or
-// binary (see refCheckText), or the URL is not an http(s) URL. Calling it again on its result changes nothing.
+// binary (see CheckText), or the URL is not an http(s) URL. Calling it again on its result changes nothing.
 func refPrepare(a *Article) error {
 	if a == nil {
 		return invalidf("prepare article: nil article")
 	}
 	// Readers check raw bytes before decoding them; this catches binary
 	// data that came as a string (a JSON field, pasted text).
-	if err := refCheckText([]byte(a.Body)); err != nil {
+	if err := CheckText([]byte(a.Body)); err != nil { // unchanged: no copy needed
 		return fmt.Errorf("prepare article %q: %w", truncate(refOneLine(a.Title), 100), err)
 	}
 	a.Body = refDedupParagraphs(refNormalizeText(a.Body))
@@ -623,45 +622,6 @@ func refDeriveTitle(body string) string {
 		t = string([]rune(t)[:maxDerivedTitleRunes-1])
 	}
 	return strings.TrimRight(t, ",;:-–— ") + "…"
-}
-
-// From text.go.
-
-// refCheckText returns an *InputError of kind ErrNotText when data is binary
-// rather than text: it holds a NUL byte, or a high share of bytes that are
-// neither UTF-8 nor plain text (control characters), as an image, an
-// archive or a PDF renamed .txt does. Data starting with a UTF-16 byte
-// order mark is not checked here (its NULs are text); check it after
-// decoding.
-func refCheckText(data []byte) error {
-	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
-		return nil
-	}
-	if bytes.IndexByte(data, 0) >= 0 {
-		return Invalidf(ErrNotText, "it contains NUL bytes, so it is binary data (an image, archive or PDF?), not text")
-	}
-	var invalid, control, n int
-	for i := 0; i < len(data); {
-		r, size := utf8.DecodeRune(data[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			invalid++
-		case r < 0x20 && r != '\t' && r != '\n' && r != '\r' && r != '\f' && r != '\v', r == 0x7F:
-			control++
-		}
-		i += size
-		n++
-	}
-	if n == 0 {
-		return nil
-	}
-	if float64(invalid) > maxInvalidShare*float64(n) {
-		return Invalidf(ErrNotText, "%d%% of it is not valid text, so it is binary data, not text", invalid*100/n)
-	}
-	if float64(control) > maxControlShare*float64(n) {
-		return Invalidf(ErrNotText, "%d%% of it is control characters, so it is binary data, not text", control*100/n)
-	}
-	return nil
 }
 
 // From url.go.
