@@ -22,7 +22,8 @@ type resolved struct {
 	nterms int // size of the dictionary once this page is resolved
 }
 
-// dict numbers the distinct terms of a build.
+// dict numbers distinct terms: an index's, and a build's while its reader
+// goroutine owns it.
 type dict struct {
 	termID map[string]uint32
 	terms  []string
@@ -136,7 +137,7 @@ func Build(ctx context.Context, st Store, opt Options) (*Index, error) {
 		return nil, fmt.Errorf("build index: %w", failed)
 	}
 	// The reader has ended (pages is closed): the dictionary is ours.
-	s.termID, s.terms = d.termID, d.terms
+	s.dict = *d
 	s.lists = append(s.lists, make([]plist, len(s.terms)-len(s.lists))...)
 	x.compact()
 	x.SetSeq(seq, mark)

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"sync"
 	"time"
 
@@ -105,9 +104,8 @@ type state struct {
 	scopes   []string
 	scopeID  map[string]uint32
 
-	termID map[string]uint32
-	terms  []string // by term id
-	lists  []plist  // by term id
+	dict          // the terms, numbered
+	lists []plist // by term id
 
 	seq  int64
 	mark string // fingerprint of the change at seq (see SetSeq)
@@ -121,7 +119,7 @@ func newState() *state {
 	return &state{
 		articles: make(map[int64]span),
 		scopeID:  make(map[string]uint32),
-		termID:   make(map[string]uint32),
+		dict:     dict{termID: make(map[string]uint32)},
 	}
 }
 
@@ -242,16 +240,10 @@ func (s *state) addPassage(doc uint32, title, body []uint32, opt Options, b *bui
 	b.touched = b.touched[:0]
 }
 
-// term returns the id of t, adding it to the dictionary when new. A new
-// term is copied: t is usually a piece of a passage's whole term string,
-// which the dictionary must not keep alive.
+// term returns the id of t, adding it (and its postings list) when new.
 func (s *state) term(t string) uint32 {
-	id, ok := s.termID[t]
-	if !ok {
-		t = strings.Clone(t)
-		id = uint32(len(s.terms))
-		s.termID[t] = id
-		s.terms = append(s.terms, t)
+	id := s.id(t)
+	if int(id) == len(s.lists) {
 		s.lists = append(s.lists, plist{})
 	}
 	return id
