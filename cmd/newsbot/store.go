@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/newsbot/newsbot/bot"
@@ -72,9 +73,10 @@ type corpusIndex struct {
 	st  store
 	opt index.LiveOptions
 
-	once sync.Once
-	live *index.Live
-	err  error
+	once   sync.Once
+	live   *index.Live
+	err    error
+	opened atomic.Pointer[index.Live] // live, once open: DocFreq may run on any goroutine
 }
 
 // newCorpusIndex returns the index of st with the snapshot file the
@@ -89,7 +91,9 @@ func (c *corpusIndex) open(ctx context.Context) (*index.Live, error) {
 		c.live, c.err = index.OpenLive(ctx, c.st, c.opt)
 		if c.err != nil {
 			c.err = fmt.Errorf("open index: %w", c.err)
+			return
 		}
+		c.opened.Store(c.live)
 	})
 	return c.live, c.err
 }
@@ -106,10 +110,11 @@ func (c *corpusIndex) Search(ctx context.Context, q corpus.SearchQuery) ([]corpu
 // DocFreq is the index's; Search has opened it (no terms are counted
 // before a search), so an index that failed to open counts nothing.
 func (c *corpusIndex) DocFreq(terms []string) (map[string]int, int) {
-	if c.live == nil {
+	live := c.opened.Load()
+	if live == nil {
 		return map[string]int{}, 0
 	}
-	return c.live.DocFreq(terms)
+	return live.DocFreq(terms)
 }
 
 // serveIndex opens the index of a serving process (chat, serve) at start,
@@ -134,10 +139,11 @@ func serveIndex(ctx context.Context, e *env, st store) (_ *corpusIndex, stop fun
 // the index and found the snapshot missing or behind, so the next start is
 // fast. A failure is only logged: the answer was given.
 func (c *corpusIndex) saveIfStale(e *env) {
-	if c.live == nil || !c.live.Stale() {
+	live := c.opened.Load()
+	if live == nil || !live.Stale() {
 		return
 	}
-	if err := c.live.Save(); err != nil {
+	if err := live.Save(); err != nil {
 		e.log.Warn("index snapshot not written", "err", err)
 	}
 }
