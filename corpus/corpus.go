@@ -84,6 +84,16 @@ type Published struct {
 // Dated reports whether From or To is set, which excludes undated articles.
 func (p Published) Dated() bool { return !p.From.IsZero() || !p.To.IsZero() }
 
+// Admits reports whether an article published at t (zero when unknown)
+// passes p. The in-memory index applies the same rule to unix seconds.
+func (p Published) Admits(t time.Time) bool {
+	if t.IsZero() {
+		return !p.Dated()
+	}
+	return (p.From.IsZero() || !t.Before(p.From)) && (p.To.IsZero() || t.Before(p.To)) &&
+		(p.Before.IsZero() || !t.After(p.Before))
+}
+
 // DefaultSearchK is the number of hits a SearchQuery returns when K is unset:
 // enough candidates for re-ranking and per-article diversity.
 const DefaultSearchK = 50

@@ -110,12 +110,7 @@ func (x *memIndex) Search(ctx context.Context, vec []float32, k int, scopes []st
 	for id, v := range x.vecs {
 		p := x.store.passages[id]
 		a := x.store.articles[p.ArticleID]
-		if !slices.Contains(corpus.ScopesOrGlobal(scopes), a.Scope) {
-			continue
-		}
-		if pub.Dated() && a.PublishedAt.IsZero() ||
-			!pub.From.IsZero() && a.PublishedAt.Before(pub.From) || !pub.To.IsZero() && !a.PublishedAt.Before(pub.To) ||
-			!pub.Before.IsZero() && a.PublishedAt.After(pub.Before) {
+		if !visible(a, scopes, pub) {
 			continue
 		}
 		var s float64

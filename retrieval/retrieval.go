@@ -332,14 +332,7 @@ func (r *Retriever) hydrate(ctx context.Context, hits []corpus.Hit, k int, scope
 // scopes with the published filter pub (the index filtered on the same,
 // possibly a moment out of date).
 func visible(a corpus.Article, scopes []string, pub corpus.Published) bool {
-	if !slices.Contains(corpus.ScopesOrGlobal(scopes), a.Scope) {
-		return false
-	}
-	t := a.PublishedAt
-	if pub.Dated() && (t.IsZero() || (!pub.From.IsZero() && t.Before(pub.From)) || (!pub.To.IsZero() && !t.Before(pub.To))) {
-		return false
-	}
-	return pub.Before.IsZero() || t.IsZero() || !t.After(pub.Before)
+	return slices.Contains(corpus.ScopesOrGlobal(scopes), a.Scope) && pub.Admits(a.PublishedAt)
 }
 
 // recencyBonus is RecencyWeight * 2^(-age/halfLife) for a story published at
