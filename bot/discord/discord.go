@@ -191,6 +191,10 @@ func (f *Frontend) Run(ctx context.Context) error {
 		return fmt.Errorf("discord: no READY from the gateway within %v", readyTimeout)
 	}
 	if err := f.registerCommands(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Stopped while registering: a clean stop, as before READY.
+			return nil
+		}
 		return err
 	}
 	<-ctx.Done()
