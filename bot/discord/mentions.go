@@ -109,8 +109,16 @@ func (f *Frontend) mentionsMe(ctx context.Context, m *discordgo.Message, me stri
 	if len(m.MentionRoles) == 0 || m.GuildID == "" {
 		return false
 	}
-	if member, err := f.s.State.Member(m.GuildID, me); err == nil && anyRole(m.MentionRoles, member.Roles) {
-		return true
+	if member, err := f.s.State.Member(m.GuildID, me); err == nil {
+		// The state hands out its own pointer and MemberAdd overwrites it in
+		// place (another event handler may be doing so now), so read it under
+		// the state's lock.
+		f.s.State.RLock()
+		mentioned := anyRole(m.MentionRoles, member.Roles)
+		f.s.State.RUnlock()
+		if mentioned {
+			return true
+		}
 	}
 	// The cached member may predate a role change: ask Discord. Messages
 	// that mention roles but not the bot's user are rare, so this costs
@@ -136,15 +144,21 @@ func anyRole(mentioned, have []string) bool {
 // isThread reports whether a channel is a thread, from the state cache or
 // one REST call.
 func (f *Frontend) isThread(ctx context.Context, channelID string) bool {
-	ch, err := f.s.State.Channel(channelID)
-	if err != nil {
-		ch, err = f.s.Channel(channelID, discordgo.WithContext(ctx))
-		if err != nil {
-			return false
-		}
-		_ = f.s.State.ChannelAdd(ch)
+	if ch, err := f.s.State.Channel(channelID); err == nil {
+		// The cached channel is the state's own pointer, which ChannelAdd
+		// overwrites in place from other event handlers: read it under the
+		// state's lock.
+		f.s.State.RLock()
+		defer f.s.State.RUnlock()
+		return ch.IsThread()
 	}
-	return ch.IsThread()
+	ch, err := f.s.Channel(channelID, discordgo.WithContext(ctx))
+	if err != nil {
+		return false
+	}
+	thread := ch.IsThread() // before the state owns ch
+	_ = f.s.State.ChannelAdd(ch)
+	return thread
 }
 
 // sendReply posts messages in reply to m (the first references it) and
