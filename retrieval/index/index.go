@@ -87,6 +87,9 @@ type Index struct {
 	s  *state
 	// pool holds search buffers (*searcher) for reuse.
 	pool sync.Pool
+	// window is the search's window of doc numbers (defaultWindow; tests
+	// make it small to cross many windows with few documents).
+	window uint32
 }
 
 // state is everything an Index holds.
@@ -125,7 +128,7 @@ func newState() *state {
 
 // New returns an empty index.
 func New(opt Options) *Index {
-	return &Index{opt: opt.withDefaults(), s: newState()}
+	return &Index{opt: opt.withDefaults(), s: newState(), window: defaultWindow}
 }
 
 func (s *state) ndocs() int { return len(s.pid) }

@@ -289,6 +289,8 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 				// several blocks per list.
 				g := newGen(uint64(seed), []int{20, 300}[seed%2])
 				x := index.New(opt)
+				// Windows of 64 docs cross many window borders.
+				index.SetWindow(x, []uint32{64, 128, 2048}[seed%3])
 				m := &model{opt: opt}
 				narticles := 50 + g.r.IntN(400)
 				for id := range int64(narticles) {

@@ -1,9 +1,9 @@
 package index
 
 import (
-	"cmp"
 	"context"
 	"math"
+	mathbits "math/bits"
 	"slices"
 
 	"github.com/newsbot/newsbot/corpus"
@@ -30,7 +30,7 @@ type cursor struct {
 	l     *plist
 	pos   int     // position of the term in the query, for the score sum
 	w     float64 // weight * idf
-	ub    float64 // bound of the term's score over the whole list
+	ub    float64 // bound of the term's score over the current window
 	bi    int     // current block
 	dec   int     // block decoded into docs, tt, tb; -1 when none
 	n, i  int     // postings decoded, current one
@@ -136,10 +136,15 @@ func worse(a, b entry) bool {
 type searcher struct {
 	curs    []cursor
 	order   []*cursor
-	contrib []float64
 	prefix  []float64
 	heap    []entry
 	scopeOK []bool
+	// The current window's scratch: partial scores and contributions by
+	// term position (row-major, a row per slot), and the slots holding a
+	// candidate.
+	acc     []float64
+	contrib []float64
+	seen    []uint64
 }
 
 // bm25 holds a query's constants of the length normalisation.
@@ -182,7 +187,7 @@ func (x *Index) Search(ctx context.Context, q Query) ([]corpus.Hit, error) {
 	if !sr.prepare(s, x.opt, q) {
 		return nil, nil
 	}
-	if err := sr.run(ctx, s, x.opt, q, k); err != nil {
+	if err := sr.run(ctx, s, x.opt, q, k, x.window); err != nil {
 		return nil, err
 	}
 	hits := make([]corpus.Hit, len(sr.heap))
@@ -215,8 +220,6 @@ func (sr *searcher) prepare(s *state, opt Options, q Query) bool {
 	if n == 0 {
 		return false
 	}
-	avgdl := float64(s.total) / float64(n)
-	p := bm25{k1p1: opt.K1 + 1, c1: opt.K1 * (1 - opt.B), c2: opt.K1 * opt.B / avgdl}
 	// Deduplicate, summing weights, in first-seen order.
 	for _, qt := range q.Terms {
 		if qt.Weight <= 0 || math.IsNaN(qt.Weight) || math.IsInf(qt.Weight, 0) {
@@ -248,7 +251,6 @@ func (sr *searcher) prepare(s *state, opt Options, q Query) bool {
 	if len(sr.curs) == 0 {
 		return false
 	}
-	sr.order = sr.order[:0]
 	for i := range sr.curs {
 		c := &sr.curs[i]
 		c.pos = i
@@ -257,20 +259,9 @@ func (sr *searcher) prepare(s *state, opt Options, q Query) bool {
 			idf = 1e-6
 		}
 		c.w *= idf
-		c.ub = c.w * p.g(float64(c.l.maxF), c.l.minD) * (1 + boundSlack)
 		c.dec = -1
 		c.load(0)
-		sr.order = append(sr.order, c)
 	}
-	slices.SortStableFunc(sr.order, func(a, b *cursor) int { return cmp.Compare(a.ub, b.ub) })
-	sr.prefix = sr.prefix[:0]
-	sum := 0.0
-	for _, c := range sr.order {
-		sum += c.ub
-		sr.prefix = append(sr.prefix, sum)
-	}
-	sr.contrib = slices.Grow(sr.contrib[:0], len(sr.curs))[:len(sr.curs)]
-	clear(sr.contrib)
 
 	// Scope filter as a table by scope id.
 	sr.scopeOK = slices.Grow(sr.scopeOK[:0], len(s.scopes))[:len(s.scopes)]
@@ -316,112 +307,206 @@ func (f *dateFilter) ok(pub int64) bool {
 	return (!f.hasFrom || pub >= f.from) && (!f.hasTo || pub < f.to) && (!f.hasBefore || pub <= f.before)
 }
 
-// run is MaxScore (Turtle and Flood) with block-max bounds: the terms are
-// ordered by their score bound; the lowest ones whose bounds sum below the
-// k-th best score so far are non-essential, so only documents holding an
-// essential term become candidates, and a candidate's non-essential terms
-// are looked up (blocks decoded) only while its bound, refined by the
-// block bounds, can still reach the top k.
-func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k int) error {
-	n := s.ndocs()
+// defaultWindow is the number of doc numbers run scores together: small
+// enough that a window's scratch (scores, contributions, the seen bitset
+// and the documents' lengths) stays in the L1/L2 cache and that block
+// bounds are tight over it, big enough that the per-window work (bounds,
+// ordering) is small against the postings. A multiple of 64.
+const defaultWindow = 2048
+
+// run is MaxScore (Turtle and Flood) over windows of doc numbers, with
+// block-max bounds, as Lucene's MaxScoreBulkScorer does it. For each window
+// every term's score bound is the largest block bound of its blocks that
+// overlap the window, so a term that is common but weak there, or absent,
+// bounds little. The terms are ordered by that bound; the weakest ones
+// whose bounds sum below the k-th best score so far are non-essential, so
+// only documents holding an essential term are candidates. The essential
+// terms' postings in the window are scored term at a time into a small
+// accumulator (a tight loop over each list, no merging of cursors), then
+// each candidate, in doc order, looks up its non-essential terms while its
+// bound, refined by their block bounds, can still reach the top k. A
+// window whose bounds sum below the k-th score is skipped untouched.
+func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k int, window uint32) error {
+	n := uint32(s.ndocs())
 	avgdl := float64(s.total) / float64(n)
 	p := bm25{k1p1: opt.K1 + 1, c1: opt.K1 * (1 - opt.B), c2: opt.K1 * opt.B / avgdl}
 	df := newDateFilter(q.Published)
-	order, prefix, contrib := sr.order, sr.prefix, sr.contrib
+	nt := len(sr.curs)
 	sr.heap = sr.heap[:0]
+	sr.acc = slices.Grow(sr.acc[:0], int(window))[:window]
+	sr.contrib = slices.Grow(sr.contrib[:0], int(window)*nt)[:int(window)*nt]
+	sr.seen = slices.Grow(sr.seen[:0], int(window/64))[:window/64]
+	clear(sr.acc)
+	clear(sr.contrib)
+	clear(sr.seen)
+	acc, contrib := sr.acc, sr.contrib
 	theta := 0.0 // k-th best score once the heap is full; bounds below it prune
 	full := false
-	firstEss := 0
-	checks := 0
-	for {
-		// The next candidate: the smallest doc among the essential terms.
-		d := uint32(endDoc)
-		for _, c := range order[firstEss:] {
-			d = min(d, c.doc)
-		}
-		if d == endDoc {
-			return nil
-		}
-		checks++
-		if checks%ctxCheckEvery == 0 {
+	for ws := uint32(0); ws < n; ws += window {
+		if ws%(window*64) == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		if s.isDead(d) || !sr.scopeOK[s.scope[d]] || df.has && !df.ok(s.pub[d]) {
-			for _, c := range order[firstEss:] {
-				if c.doc == d {
-					c.next()
-				}
+		we := min(ws+window, n)
+		// The window's terms, ordered by their bound over it.
+		order := sr.order[:0]
+		total := 0.0
+		for i := range sr.curs {
+			c := &sr.curs[i]
+			if c.ub = c.windowBound(ws, we, p); c.ub > 0 {
+				order = append(order, c)
+				total += c.ub
 			}
+		}
+		if len(order) == 0 || full && total < theta {
 			continue
 		}
-		dl := s.dlen[d]
-		partial := 0.0
-		for _, c := range order[firstEss:] {
-			if c.doc == d {
-				v := c.w * p.g(opt.weighted(c.tt[c.i], c.tb[c.i]), dl)
-				contrib[c.pos] = v
-				partial += v
-				c.next()
+		// Insertion sort: a handful of terms.
+		for i := 1; i < len(order); i++ {
+			for j := i; j > 0 && order[j].ub < order[j-1].ub; j-- {
+				order[j], order[j-1] = order[j-1], order[j]
 			}
 		}
-		pruned := false
-		for i := firstEss - 1; i >= 0; i-- {
-			if full && partial+prefix[i] < theta {
-				pruned = true
-				break
+		prefix := sr.prefix[:0]
+		sum := 0.0
+		for _, c := range order {
+			sum += c.ub
+			prefix = append(prefix, sum)
+		}
+		sr.order, sr.prefix = order, prefix
+		firstEss := 0
+		if full {
+			for firstEss < len(order) && prefix[firstEss] < theta {
+				firstEss++
 			}
-			c := order[i]
-			if c.doc < d {
-				if !c.shallow(d) {
-					c.doc = endDoc
+		}
+		nonEss := 0.0 // the bound of the non-essential terms together
+		if firstEss > 0 {
+			nonEss = prefix[firstEss-1]
+		}
+
+		// Score the essential terms' postings in the window.
+		for _, c := range order[firstEss:] {
+			c.seek(ws)
+			for c.doc < we {
+				i := c.i
+				for ; i < c.n && c.docs[i] < we; i++ {
+					d := c.docs[i]
+					slot := d - ws
+					v := c.w * p.g(opt.weighted(c.tt[i], c.tb[i]), s.dlen[d])
+					acc[slot] += v
+					contrib[int(slot)*nt+c.pos] = v
+					sr.seen[slot>>6] |= 1 << (slot & 63)
+				}
+				if i < c.n {
+					c.i, c.doc = i, c.docs[i]
+					break
+				}
+				c.load(c.bi + 1)
+			}
+		}
+
+		// The candidates, in doc order.
+		for wi := range sr.seen {
+			for bits := sr.seen[wi]; bits != 0; bits &= bits - 1 {
+				slot := uint32(wi)<<6 | uint32(mathbits.TrailingZeros64(bits))
+				d := ws + slot
+				row := contrib[int(slot)*nt : int(slot)*nt+nt]
+				partial := acc[slot]
+				acc[slot] = 0
+				if full && partial+nonEss < theta {
+					clear(row) // cannot reach the top k: the common case, decided first
 					continue
 				}
-				if full {
-					b := &c.l.blocks[c.bi]
-					bound := c.w * p.g(float64(b.maxF), b.minD) * (1 + boundSlack)
-					rest := 0.0
-					if i > 0 {
-						rest = prefix[i-1]
+				if s.isDead(d) || !sr.scopeOK[s.scope[d]] || df.has && !df.ok(s.pub[d]) {
+					clear(row)
+					continue
+				}
+				if sr.probe(s, opt, p, d, firstEss, partial, row, full, theta) {
+					score := 0.0
+					for _, v := range row {
+						score += v
 					}
-					if partial+bound+rest < theta {
-						pruned = true
-						break
+					e := entry{score: score, pid: s.pid[d], doc: d}
+					if !full {
+						sr.push(e)
+						full = len(sr.heap) == k
+					} else if worse(sr.heap[0], e) {
+						sr.heap[0] = e
+						sr.down(0)
+					}
+					if full {
+						theta = sr.heap[0].score * (1 - boundSlack)
 					}
 				}
-				c.seek(d)
+				clear(row)
 			}
-			if c.doc == d {
-				v := c.w * p.g(opt.weighted(c.tt[c.i], c.tb[c.i]), dl)
-				contrib[c.pos] = v
-				partial += v
-			}
+			sr.seen[wi] = 0
 		}
-		if !pruned {
-			score := 0.0
-			for _, v := range contrib {
-				score += v
-			}
-			e := entry{score: score, pid: s.pid[d], doc: d}
-			if !full {
-				sr.push(e)
-				if len(sr.heap) == k {
-					full = true
-				}
-			} else if worse(sr.heap[0], e) {
-				sr.heap[0] = e
-				sr.down(0)
+	}
+	return nil
+}
+
+// probe adds to row the scores of candidate d's non-essential terms (those
+// of sr.order before firstEss), strongest first, while partial plus the
+// bound of what is left can still reach theta. It reports whether d can
+// enter the top k, in which case row is complete.
+func (sr *searcher) probe(s *state, opt Options, p bm25, d uint32, firstEss int, partial float64, row []float64, full bool, theta float64) bool {
+	order, prefix := sr.order, sr.prefix
+	dl := s.dlen[d]
+	for i := firstEss - 1; i >= 0; i-- {
+		if full && partial+prefix[i] < theta {
+			return false
+		}
+		c := order[i]
+		if c.doc < d {
+			if !c.shallow(d) {
+				c.doc = endDoc
+				continue
 			}
 			if full {
-				theta = sr.heap[0].score * (1 - boundSlack)
-				for firstEss < len(order) && prefix[firstEss] < theta {
-					firstEss++
+				b := &c.l.blocks[c.bi]
+				bound := c.w * p.g(float64(b.maxF), b.minD) * (1 + boundSlack)
+				rest := 0.0
+				if i > 0 {
+					rest = prefix[i-1]
+				}
+				if partial+bound+rest < theta {
+					return false
 				}
 			}
+			c.seek(d)
 		}
-		clear(contrib)
+		if c.doc == d {
+			v := c.w * p.g(opt.weighted(c.tt[c.i], c.tb[c.i]), dl)
+			row[c.pos] = v
+			partial += v
+		}
 	}
+	return !full || partial >= theta
+}
+
+// windowBound returns the bound of c's score over the docs [ws, we): the
+// largest bound of the blocks that overlap them, 0 when none does. It
+// moves the block pointer to the first block that can hold ws (as shallow
+// does), never the cursor's position.
+func (c *cursor) windowBound(ws, we uint32, p bm25) float64 {
+	if c.doc >= we { // endDoc included
+		return 0
+	}
+	if !c.shallow(ws) {
+		return 0
+	}
+	bs := c.l.blocks
+	best := 0.0
+	for j := c.bi; j < len(bs); j++ {
+		if j > c.bi && bs[j-1].last+1 >= we {
+			break
+		}
+		best = max(best, p.g(float64(bs[j].maxF), bs[j].minD))
+	}
+	return c.w * best * (1 + boundSlack)
 }
 
 // push adds e to the min-heap (by worse).

@@ -1,0 +1,88 @@
+package retrieval_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/sqlite"
+	"github.com/newsbot/newsbot/retrieval"
+	"github.com/newsbot/newsbot/retrieval/eval"
+	"github.com/newsbot/newsbot/retrieval/index"
+)
+
+// The index search alone, for the queries Retrieve makes of real
+// questions, over a real database (made by scripts/benchmark.sh or
+// `newsbot ingest` of a generated corpus):
+//
+//	NEWSBOT_BENCH_DB=/path/bench.db [NEWSBOT_BENCH_SNAPSHOT=/path/x.index] \
+//	  go test ./retrieval -run X -bench SearchQuestions -benchtime 1x -v
+//
+// It reports the latency percentiles of Index.Search over the 830 RealTime
+// QA 2025 questions, one at a time, at the candidate count Retrieve asks
+// for; the full Retrieve path is measured by `newsbot eval --json`.
+func BenchmarkSearchQuestions(b *testing.B) {
+	path := os.Getenv("NEWSBOT_BENCH_DB")
+	if path == "" {
+		b.Skip("set NEWSBOT_BENCH_DB to a SQLite database to measure search over real rows")
+	}
+	qfile := filepath.Join("..", "..", "shared", "data", "realtimeqa", "questions_2025.jsonl")
+	f, err := os.Open(qfile)
+	if err != nil {
+		b.Skipf("needs the RealTime QA questions in ../shared/data: %v", err)
+	}
+	questions, err := eval.LoadRealTimeQA(f)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	t0 := time.Now()
+	live, err := index.OpenLive(ctx, db, index.LiveOptions{Snapshot: os.Getenv("NEWSBOT_BENCH_SNAPSHOT")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if live.Stale() {
+		if err := live.Save(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("index of %d passages opened in %v", live.Len(), time.Since(t0).Round(time.Millisecond))
+
+	var qs []index.Query
+	for _, q := range questions {
+		_, rest := retrieval.ParseTime(q.Text, q.AsOf)
+		var iq index.Query
+		for _, t := range retrieval.QueryTermsFor(rest) {
+			iq.Terms = append(iq.Terms, corpus.QueryTerm{Term: t, Weight: 1})
+		}
+		iq.K = retrieval.DefaultCandidates
+		qs = append(qs, iq)
+	}
+	var lat []time.Duration
+	for b.Loop() {
+		lat = lat[:0]
+		for _, q := range qs {
+			t := time.Now()
+			if _, err := live.Index.Search(ctx, q); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t))
+		}
+	}
+	slices.Sort(lat)
+	pct := func(p int) float64 { return float64(lat[(len(lat)-1)*p/100].Microseconds()) / 1000 }
+	b.ReportMetric(pct(50), "p50-ms")
+	b.ReportMetric(pct(90), "p90-ms")
+	b.ReportMetric(pct(99), "p99-ms")
+	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+}
