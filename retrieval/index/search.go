@@ -15,10 +15,6 @@ import (
 // published-time filter.
 type Query = corpus.SearchQuery
 
-// ctxCheckEvery is how many candidates a search scores between looks at
-// its context: often enough to stop within a fraction of a millisecond.
-const ctxCheckEvery = 4096
-
 // boundSlack widens every score bound relatively: a bound is a sum
 // computed in another order than the score it bounds, so it may fall a few
 // ulps short, and a pruned document must never be one that belongs in the
@@ -55,16 +51,6 @@ func (c *cursor) load(bi int) {
 		}
 	}
 	c.bi, c.doc = len(c.l.blocks), endDoc
-}
-
-// next moves to the next posting.
-func (c *cursor) next() {
-	c.i++
-	if c.i < c.n {
-		c.doc = c.docs[c.i]
-		return
-	}
-	c.load(c.bi + 1)
 }
 
 // shallow moves the block pointer to the first block whose last doc is at
