@@ -395,10 +395,18 @@ func (r *Retriever) confidence(terms []string, hits []corpus.Hit) float64 {
 		return 0
 	}
 
-	inBest := r.windowTerms(hits[0], weight, confidenceWindow)
+	// Each top hit is analysed once: the analysis is most of the cost.
+	top3 := make([]analysedHit, min(topHitsN, len(hits)))
+	for i, h := range hits[:len(top3)] {
+		top3[i] = analysedHit{title: r.an.Terms(h.Article.Title), text: r.an.Terms(h.Passage.Text)}
+	}
+	inBest := windowTerms(top3[0], weight, confidenceWindow)
 	inTop := make(map[string]bool)
-	for _, h := range hits[:min(topHitsN, len(hits))] {
-		for t := range r.hitTerms(h) {
+	for _, a := range top3 {
+		for _, t := range a.title {
+			inTop[t] = true
+		}
+		for _, t := range a.text {
 			inTop[t] = true
 		}
 	}
@@ -447,12 +455,12 @@ const confidenceWindow = 60
 // of weight; ties go to the earliest window). Query terms the title already
 // holds do not count in choosing the window: the window should add what
 // the title lacks, not restate the headline.
-func (r *Retriever) windowTerms(h corpus.Hit, weight map[string]float64, size int) map[string]bool {
+func windowTerms(h analysedHit, weight map[string]float64, size int) map[string]bool {
 	set := make(map[string]bool)
-	for _, t := range r.an.Terms(h.Article.Title) {
+	for _, t := range h.title {
 		set[t] = true
 	}
-	terms := r.an.Terms(h.Passage.Text)
+	terms := h.text
 	count := make(map[string]int)
 	var cur, best float64
 	bestStart := 0
@@ -481,17 +489,8 @@ func (r *Retriever) windowTerms(h corpus.Hit, weight map[string]float64, size in
 	return set
 }
 
-// hitTerms is the set of analysed terms of a hit's article title and passage.
-func (r *Retriever) hitTerms(h corpus.Hit) map[string]bool {
-	set := make(map[string]bool)
-	for _, t := range r.an.Terms(h.Article.Title) {
-		set[t] = true
-	}
-	for _, t := range r.an.Terms(h.Passage.Text) {
-		set[t] = true
-	}
-	return set
-}
+// analysedHit is the analysed terms of a hit's article title and passage.
+type analysedHit struct{ title, text []string }
 
 func hasDigit(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -412,7 +412,7 @@ func TestWindowTerms(t *testing.T) {
 		{"title terms do not steer the window", "Strike", "strike " + filler(20) + " ferry mayor", 5, []string{"ferri", "mayor", "strike"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			set := new(Retriever).windowTerms(corpus.Hit{Article: corpus.Article{Title: tc.title}, Passage: corpus.Passage{Text: tc.text}}, weight, tc.size)
+			set := windowTerms(analysedHit{title: corpus.Terms(tc.title), text: corpus.Terms(tc.text)}, weight, tc.size)
 			var got []string
 			for _, q := range []string{"ferri", "mayor", "strike"} {
 				if set[q] {
