@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # benchmark.sh BINARY CORPUS.jsonl.gz WORKDIR
+# benchmark.sh BINARY - WORKDIR        (reuse WORKDIR/bench.db as it is)
 #
 # Measures one newsbot binary on RealTime QA 2025 with a distractor corpus
 # (made by `go run ./cmd/gencorpus`), as docs/BENCHMARKS.md reports it:
@@ -10,20 +11,31 @@
 #   3. database size; `ask` without a snapshot (index rebuilt from the
 #      database, snapshot written) and with it (cold start), wall clock and
 #      snapshot size.
+# With "-" for the corpus, step 1 runs on the database a previous run
+# filled (no ingest figures): the way to compare two binaries on the same
+# rows. Each binary keeps its snapshot in WORKDIR/<binary name>.index.
 # Needs ../shared/data beside the repository and GNU time (/usr/bin/time).
 set -euo pipefail
-bin=$(realpath "$1"); corpus=$(realpath "$2"); work=$3
+bin=$(realpath "$1"); work=$3
 data=$(realpath "$(dirname "$0")/../../shared/data/realtimeqa")
-mkdir -p "$work"; db="$work/bench.db"; rm -f "$db"*
+mkdir -p "$work"; db="$work/bench.db"
+export NEWSBOT_INDEX_SNAPSHOT="$work/$(basename "$bin").index"
 q=(--realtimeqa "$data/questions_2025.jsonl" --gcs "$data/gcs_search_results_2025.jsonl.gz")
+if [ "$2" = - ]; then
+	[ -f "$db" ] || { echo "no $db to reuse" >&2; exit 2; }
+	mix=()
+else
+	rm -f "$db"* "$work"/*.index
+	mix=(--corpus "$(realpath "$2")")
+fi
 
-/usr/bin/time -f '%M' -o "$work/rss1" "$bin" -db "$db" eval "${q[@]}" --corpus "$corpus" --json > "$work/eval1.json"
+/usr/bin/time -f '%M' -o "$work/rss1" "$bin" -db "$db" eval "${q[@]}" "${mix[@]}" --json > "$work/eval1.json"
 /usr/bin/time -f '%M' -o "$work/rss2" "$bin" -db "$db" eval "${q[@]}" --json --parallel 2 > "$work/eval2.json"
-dbsize=$(du -cb "$db"* | tail -1 | cut -f1)
-rm -f "$db.index"
+dbsize=$(du -cb "$db" "$db-wal" 2>/dev/null | tail -1 | cut -f1)
+rm -f "$NEWSBOT_INDEX_SNAPSHOT"
 /usr/bin/time -f '%e %M' -o "$work/ask1" "$bin" -db "$db" ask "Which country has recognised the Taliban government?" > /dev/null
 /usr/bin/time -f '%e %M' -o "$work/ask2" "$bin" -db "$db" ask "Which country has recognised the Taliban government?" > /dev/null
-snap=$(stat -c %s "$db.index" 2>/dev/null || echo 0)
+snap=$(stat -c %s "$NEWSBOT_INDEX_SNAPSHOT" 2>/dev/null || echo 0)
 
 python3 - "$work" "$dbsize" "$snap" <<'PY'
 import json, sys
