@@ -94,9 +94,8 @@ func (s *state) compacted(opt Options) *state {
 	for i, sc := range ns.scopes {
 		ns.scopeID[sc] = uint32(i)
 	}
-	for id, sp := range s.articles {
-		ns.articles[id] = span{first: remap[sp.first], n: sp.n}
-	}
+	// The runs of live documents, renumbered: s may have no map (inPlace).
+	ns.articles = articlesOf(ns.aid, ns.dead)
 
 	var (
 		sl           slab

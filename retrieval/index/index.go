@@ -100,7 +100,7 @@ type state struct {
 	ndead    int
 	total    uint64 // sum of dlen, dead documents included
 
-	articles map[int64]span
+	articles map[int64]span // nil while inPlace
 	scopes   []string
 	scopeID  map[string]uint32
 
@@ -109,6 +109,10 @@ type state struct {
 
 	seq  int64
 	mark string // fingerprint of the change at seq (see SetSeq)
+
+	// inPlace: the state reads a snapshot's bytes in place and has no
+	// articles map; writers call Index.own first (see inplace.go).
+	inPlace bool
 }
 
 // span is the doc numbers of an article's passages: a Put appends them
@@ -264,6 +268,7 @@ func (x *Index) Put(a corpus.IndexedArticle) error {
 func (x *Index) PutBatch(as []corpus.IndexedArticle) error {
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
+	x.own()
 	n := 0
 	for i := range as {
 		n += len(as[i].Passages)
@@ -291,6 +296,7 @@ func (x *Index) PutBatch(as []corpus.IndexedArticle) error {
 func (x *Index) Remove(articleID int64) {
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
+	x.own()
 	x.mu.Lock()
 	x.s.kill(articleID)
 	x.mu.Unlock()
@@ -395,13 +401,13 @@ func (x *Index) Stats() Stats {
 	s := x.s
 	st := Stats{
 		Passages: s.ndocs() - s.ndead,
-		Articles: len(s.articles),
+		Articles: s.narticles(),
 		Terms:    len(s.terms),
 		Deleted:  s.ndead,
 	}
 	// Per document: the arrays and a share of the article map.
 	st.Bytes = cap(s.pid)*8 + cap(s.aid)*8 + cap(s.pub)*8 + cap(s.scope)*4 + cap(s.dlen)*4 + cap(s.dead)*8
-	st.Bytes += len(s.articles) * 40
+	st.Bytes += st.Articles * 40
 	for i := range s.lists {
 		l := &s.lists[i]
 		st.Postings += int(l.n)

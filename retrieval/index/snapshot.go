@@ -20,20 +20,21 @@ const snapshotMagic = "NBINDEX\n"
 
 // snapshotVersion changes with every change of the format; a reader
 // rejects every other version.
-const snapshotVersion = 3 // 3: fixed-size sections, postings read in place
+const snapshotVersion = 4 // 3: fixed-size sections; 4: aligned, read in place, no articles section
 
 // Layout of a snapshot: the magic and the version, then the payload,
-// whose CRC-32C ends the file. The payload starts with a fixed header of
+// whose CRC-32C ends the file. The payload starts with 4 zero bytes, so
+// that what follows is 8-byte aligned in the file, and a fixed header of
 // options and counts, so that a reader knows every section's size before
-// it reads any and can check the file's size against them at once.
+// it reads any and can check the file's size against them at once. The
+// sections are arrays of fixed-size records, the widest first, so that
+// each is aligned for its values and a reader can use them in place.
 const (
 	snapshotPrefix = len(snapshotMagic) + 4 // magic, version
-	headerWords    = 4 + 11                 // options, then seq and 10 counts
-	headerSize     = headerWords * 8
-	docRecord      = 8 + 8 + 8 + 4 + 4 // pid, aid, pub, scope, dlen
-	articleRecord  = 8 + 4 + 4         // id, first, n
-	listRecord     = 7 * 4             // n, open, maxF, minD, blocks, bytes, term length
-	blockRecord    = 4 * 4             // last, off, maxF, minD
+	headerWords    = 4 + 10                 // options, then seq and 9 counts
+	headerSize     = 4 + headerWords*8      // with the padding before it
+	listRecord     = 7 * 4                  // n, open, maxF, minD, blocks, bytes, term length
+	blockRecord    = 4 * 4                  // last, off, maxF, minD
 )
 
 // writeChunk is the size of the buffer WriteSnapshot encodes into before
@@ -46,17 +47,16 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // with a CRC-32C of its contents. Writers (Put, Remove) wait meanwhile;
 // searches do not.
 //
-// Format, little-endian, every section a fixed-size record per item so
-// that a reader takes the postings in place (OpenSnapshot maps the file):
-// magic, version u32, then the payload: options (4 f64), seq, ndocs,
-// ndead, total, nscopes, narticles, nterms, nblocks, string bytes,
-// postings bytes, mark length (each u64); the documents' pid, aid and pub
-// (u64 arrays), scope and dlen (u32 arrays), the dead bitset (u64s); the
-// articles (id u64, first u32, n u32); the scope names' lengths (u32);
-// the lists (n, open, maxF, minD, block count, byte count, term length:
-// u32 each); every list's blocks (last, off, maxF, minD: u32 each); the
-// strings (mark, scopes, terms, concatenated); every list's bytes. Then
-// the CRC of the payload.
+// Format, little-endian: magic, version u32, then the payload: 4 zero
+// bytes; options (4 f64); seq, ndocs, ndead, total, nscopes, nterms,
+// nblocks, string bytes, postings bytes, mark length (u64 each); the
+// documents' pid, aid and pub (u64 arrays) and the dead bitset (u64s);
+// every list's blocks (last, off, maxF, minD: u32 each); the documents'
+// scope and dlen (u32 arrays); the lists (n, open, maxF, minD, block
+// count, byte count, term length: u32 each); the scope names' lengths
+// (u32); the strings (mark, scopes, terms, concatenated); every list's
+// bytes. Then the CRC of the payload. The articles are not written: they
+// are the runs of live documents with the same aid (see articlesOf).
 func (x *Index) WriteSnapshot(w io.Writer) error {
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
@@ -77,10 +77,11 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 		ndata += len(s.lists[i].data)
 		nstr += len(s.terms[i])
 	}
+	e.u32(0)
 	for _, f := range []float64{x.opt.K1, x.opt.B, x.opt.TitleWeight, x.opt.BodyWeight} {
 		e.u64(math.Float64bits(f))
 	}
-	for _, v := range []int{int(s.seq), s.ndocs(), s.ndead, int(s.total), len(s.scopes), len(s.articles),
+	for _, v := range []int{int(s.seq), s.ndocs(), s.ndead, int(s.total), len(s.scopes),
 		len(s.terms), nblocks, nstr, ndata, len(s.mark)} {
 		e.u64(uint64(v))
 	}
@@ -89,28 +90,8 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 			e.u64(uint64(v))
 		}
 	}
-	for _, arr := range [][]uint32{s.scope, s.dlen} {
-		for _, v := range arr {
-			e.u32(v)
-		}
-	}
 	for _, v := range s.dead[:(s.ndocs()+63)/64] {
 		e.u64(v)
-	}
-	for id, sp := range s.articles {
-		e.u64(uint64(id))
-		e.u32(sp.first)
-		e.u32(sp.n)
-	}
-	for _, sc := range s.scopes {
-		e.u32(uint32(len(sc)))
-	}
-	for i := range s.lists {
-		l := &s.lists[i]
-		for _, v := range []uint32{l.n, l.open, math.Float32bits(l.maxF), l.minD,
-			uint32(len(l.blocks)), uint32(len(l.data)), uint32(len(s.terms[i]))} {
-			e.u32(v)
-		}
 	}
 	for i := range s.lists {
 		for _, b := range s.lists[i].blocks {
@@ -119,6 +100,21 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 			e.u32(math.Float32bits(b.maxF))
 			e.u32(b.minD)
 		}
+	}
+	for _, arr := range [][]uint32{s.scope, s.dlen} {
+		for _, v := range arr {
+			e.u32(v)
+		}
+	}
+	for i := range s.lists {
+		l := &s.lists[i]
+		for _, v := range []uint32{l.n, l.open, math.Float32bits(l.maxF), l.minD,
+			uint32(len(l.blocks)), uint32(len(l.data)), uint32(len(s.terms[i]))} {
+			e.u32(v)
+		}
+	}
+	for _, sc := range s.scopes {
+		e.u32(uint32(len(sc)))
 	}
 	e.str(s.mark)
 	for _, sc := range s.scopes {
@@ -202,12 +198,12 @@ func (e *encoder) bytes(b []byte) {
 }
 
 // ReadSnapshot reads an index written by WriteSnapshot from r, holding the
-// whole of it in memory: the postings stay in the buffer read (the lists
-// are views of it). OpenSnapshot reads a file without copying it. opt are
-// the options of the new index: when their weights differ from the
-// snapshot's, the block bounds are recomputed. Returns an error wrapping
-// ErrSnapshot when r does not hold a whole, undamaged snapshot of this
-// version, and the reader's error for other read failures.
+// whole of it in memory: the index reads the buffer read in place (see
+// OpenSnapshot). opt are the options of the new index: when their weights
+// differ from the snapshot's, the block bounds are recomputed. Returns an
+// error wrapping ErrSnapshot when r does not hold a whole, undamaged
+// snapshot of this version, and the reader's error for other read
+// failures.
 func ReadSnapshot(r io.Reader, opt Options) (*Index, error) {
 	buf, err := io.ReadAll(r) // grows with the data read: a damaged length allocates nothing
 	if err != nil {
@@ -220,10 +216,9 @@ func ReadSnapshot(r io.Reader, opt Options) (*Index, error) {
 	return x, nil
 }
 
-// parseSnapshot returns the index a whole snapshot holds. The postings
-// bytes of its lists are pieces of buf, capped at their length: a list
-// that grows copies its bytes out first (plist.add appends), so nothing
-// ever writes to buf, which may be a read-only mapping of the file.
+// parseSnapshot returns the index a whole snapshot holds, reading buf in
+// place (see state.inPlace): nothing ever writes to buf, which may be a
+// read-only mapping of the file.
 func parseSnapshot(buf []byte, opt Options) (*Index, error) {
 	opt = opt.withDefaults()
 	if len(buf) < len(snapshotMagic) || string(buf[:len(snapshotMagic)]) != snapshotMagic {
@@ -255,6 +250,7 @@ func parseSnapshot(buf []byte, opt Options) (*Index, error) {
 	}
 	x := New(opt)
 	if old.TitleWeight != opt.TitleWeight || old.BodyWeight != opt.BodyWeight {
+		s.ownBlocks()
 		s.rebound(opt)
 	}
 	x.s = s
@@ -263,51 +259,63 @@ func parseSnapshot(buf []byte, opt Options) (*Index, error) {
 
 // counts are the sizes a snapshot's header declares.
 type counts struct {
-	ndocs, ndead, nscopes, narticles, nterms, nblocks, nstr, ndata, nmark int
+	ndocs, ndead, nscopes, nterms, nblocks, nstr, ndata, nmark int
 }
+
+// Sections of a payload, in order; the postings bytes are the rest.
+const (
+	secHeader = iota
+	secPID
+	secAID
+	secPub
+	secDead
+	secBlocks
+	secScope
+	secDlen
+	secLists
+	secScopeLens
+	secStrings
+	nsections
+)
 
 // sections splits a payload into its sections after checking that their
 // sizes, as the header declares them, add up to the payload's. Every count
 // is checked against the payload's size first, so no product overflows and
 // nothing is allocated for a size the file does not hold.
-func sections(p []byte) (c counts, sec [12][]byte, err error) {
+func sections(p []byte) (c counts, sec [nsections][]byte, err error) {
 	bad := func(what string) error { return fmt.Errorf("%w: %s", ErrSnapshot, what) }
-	h := p[32:headerSize] // after the options: seq, then the counts
-	get := func(i int) (int, error) {
-		v := binary.LittleEndian.Uint64(h[8*i:])
-		if v > uint64(len(p)) {
-			return 0, bad("count larger than the file")
-		}
-		return int(v), nil
-	}
-	for i, dst := range []*int{&c.ndocs, &c.ndead, nil, &c.nscopes, &c.narticles, &c.nterms, &c.nblocks, &c.nstr, &c.ndata, &c.nmark} {
+	h := p[4+32 : headerSize] // after the padding and the options: seq, then the counts
+	for i, dst := range []*int{&c.ndocs, &c.ndead, nil, &c.nscopes, &c.nterms, &c.nblocks, &c.nstr, &c.ndata, &c.nmark} {
+		v := binary.LittleEndian.Uint64(h[8*(i+1):])
 		if dst == nil {
 			continue // total: any value
 		}
-		if *dst, err = get(i + 1); err != nil {
-			return c, sec, err
+		if v > uint64(len(p)) {
+			return c, sec, bad("count larger than the file")
 		}
+		*dst = int(v)
 	}
 	switch {
 	case c.ndocs > maxDocs:
 		return c, sec, bad("too many documents")
 	case c.ndead > c.ndocs:
 		return c, sec, bad("more deleted documents than documents")
-	case c.narticles > c.ndocs:
-		return c, sec, bad("more articles than documents")
 	case uint64(c.nterms) > math.MaxUint32 || c.nmark > c.nstr:
 		return c, sec, bad("counts")
 	}
 	docs := uint64(c.ndocs)
-	sizes := [12]uint64{
-		headerSize,
-		docs * 8, docs * 8, docs * 8, docs * 4, docs * 4, // pid, aid, pub, scope, dlen
-		(docs + 63) / 64 * 8,
-		uint64(c.narticles) * articleRecord,
-		uint64(c.nscopes) * 4,
-		uint64(c.nterms) * listRecord,
-		uint64(c.nblocks) * blockRecord,
-		uint64(c.nstr), // the postings bytes are the rest
+	sizes := [nsections]uint64{
+		secHeader:    headerSize,
+		secPID:       docs * 8,
+		secAID:       docs * 8,
+		secPub:       docs * 8,
+		secDead:      (docs + 63) / 64 * 8,
+		secBlocks:    uint64(c.nblocks) * blockRecord,
+		secScope:     docs * 4,
+		secDlen:      docs * 4,
+		secLists:     uint64(c.nterms) * listRecord,
+		secScopeLens: uint64(c.nscopes) * 4,
+		secStrings:   uint64(c.nstr),
 	}
 	off := 0
 	for i, n := range sizes {
@@ -328,6 +336,11 @@ func sections(p []byte) (c counts, sec [12][]byte, err error) {
 // writer rely on, so that even a snapshot with a valid checksum but
 // inconsistent contents is an error rather than a panic later; postings
 // are checked as they are decoded (decodeBlock), not here.
+//
+// The state reads p in place: its per-document arrays and blocks are
+// views of p where the host allows (see viewOf) and its lists' postings
+// always are. It has no articles map; Index.own makes the copies and the
+// map before the first change.
 func parseState(p []byte) (*state, Options, error) {
 	bad := func(what string) error { return fmt.Errorf("%w: %s", ErrSnapshot, what) }
 	var opt Options
@@ -336,43 +349,36 @@ func parseState(p []byte) (*state, Options, error) {
 		return nil, opt, err
 	}
 	le := binary.LittleEndian
-	h := sec[0]
+	h := sec[secHeader][4:]
 	opt = Options{K1: math.Float64frombits(le.Uint64(h)), B: math.Float64frombits(le.Uint64(h[8:])),
 		TitleWeight: math.Float64frombits(le.Uint64(h[16:])), BodyWeight: math.Float64frombits(le.Uint64(h[24:]))}
 	s := &state{
-		seq:      int64(le.Uint64(h[32:])),
-		ndead:    c.ndead,
-		total:    le.Uint64(h[56:]),
-		pid:      readInt64s(sec[1], c.ndocs),
-		aid:      readInt64s(sec[2], c.ndocs),
-		pub:      readInt64s(sec[3], c.ndocs),
-		scope:    readUint32s(sec[4], c.ndocs),
-		dlen:     readUint32s(sec[5], c.ndocs),
-		dead:     make([]uint64, (c.ndocs+63)/64),
-		articles: make(map[int64]span, c.narticles),
-		scopeID:  make(map[string]uint32, c.nscopes),
+		seq:     int64(le.Uint64(h[32:])),
+		ndead:   c.ndead,
+		total:   le.Uint64(h[56:]),
+		pid:     viewOf[int64](sec[secPID], c.ndocs),
+		aid:     viewOf[int64](sec[secAID], c.ndocs),
+		pub:     viewOf[int64](sec[secPub], c.ndocs),
+		scope:   viewOf[uint32](sec[secScope], c.ndocs),
+		dlen:    viewOf[uint32](sec[secDlen], c.ndocs),
+		dead:    make([]uint64, (c.ndocs+63)/64), // kill writes it: a copy
+		scopeID: make(map[string]uint32, c.nscopes),
+		inPlace: true,
 	}
 	for i := range s.dead {
-		s.dead[i] = le.Uint64(sec[6][8*i:])
+		s.dead[i] = le.Uint64(sec[secDead][8*i:])
 	}
 	if err := s.checkDocs(c.nscopes); err != nil {
 		return nil, opt, err
 	}
-	for a := sec[7]; len(a) > 0; a = a[articleRecord:] {
-		sp := span{first: le.Uint32(a[8:]), n: le.Uint32(a[12:])}
-		if uint64(sp.first)+uint64(sp.n) > uint64(c.ndocs) {
-			return nil, opt, bad("article span out of range")
-		}
-		s.articles[int64(le.Uint64(a))] = sp
-	}
 
 	// The strings are one copy of their section, each a piece of it: one
-	// allocation, and no string points into buf (which may be a mapping).
-	strs := string(sec[11])
+	// allocation, and no string points into p (which may be a mapping).
+	strs := string(sec[secStrings])
 	s.mark = strs[:c.nmark]
 	at := c.nmark
 	for i := range c.nscopes {
-		n := int(le.Uint32(sec[8][4*i:]))
+		n := int(le.Uint32(sec[secScopeLens][4*i:]))
 		if n > len(strs)-at {
 			return nil, opt, bad("scope names")
 		}
@@ -382,19 +388,14 @@ func parseState(p []byte) (*state, Options, error) {
 		s.scopes = append(s.scopes, sc)
 	}
 
-	// Every list's blocks decoded into one allocation, each list's piece
-	// capped at its length: a list that grows past its blocks copies them
-	// out, and its last block, which add updates in place, is never a
-	// neighbour's.
-	blocks := make([]block, c.nblocks)
-	for i, b := 0, sec[10]; i < len(blocks); i, b = i+1, b[blockRecord:] {
-		blocks[i] = block{last: le.Uint32(b), off: le.Uint32(b[4:]), maxF: math.Float32frombits(le.Uint32(b[8:])), minD: le.Uint32(b[12:])}
-	}
+	// Each list's blocks and bytes are its pieces of the sections, capped
+	// at their length: an append to either copies it out first.
+	blocks := viewOf[block](sec[secBlocks], c.nblocks)
 	s.dict = dict{termID: make(map[string]uint32, c.nterms), terms: make([]string, c.nterms)}
 	s.lists = make([]plist, c.nterms)
 	data := p[len(p)-c.ndata:]
 	bo, do := 0, 0
-	for i, r := 0, sec[9]; i < c.nterms; i, r = i+1, r[listRecord:] {
+	for i, r := 0, sec[secLists]; i < c.nterms; i, r = i+1, r[listRecord:] {
 		l := plist{n: le.Uint32(r), open: le.Uint32(r[4:]), maxF: math.Float32frombits(le.Uint32(r[8:])), minD: le.Uint32(r[12:])}
 		nb, nd, nt := int(le.Uint32(r[16:])), int(le.Uint32(r[20:])), int(le.Uint32(r[24:]))
 		if nb > len(blocks)-bo || nd > len(data)-do || nt > len(strs)-at {
@@ -416,22 +417,6 @@ func parseState(p []byte) (*state, Options, error) {
 		return nil, opt, bad("list sizes")
 	}
 	return s, opt, nil
-}
-
-func readInt64s(b []byte, n int) []int64 {
-	out := make([]int64, n)
-	for i := range out {
-		out[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
-	}
-	return out
-}
-
-func readUint32s(b []byte, n int) []uint32 {
-	out := make([]uint32, n)
-	for i := range out {
-		out[i] = binary.LittleEndian.Uint32(b[4*i:])
-	}
-	return out
 }
 
 // checkDocs verifies the per-document arrays against each other: scope ids

@@ -220,6 +220,17 @@ func TestOpenSnapshotThenChange(t *testing.T) {
 				}
 			}
 			same("opened", y)
+			// Compacted before any change: nothing copied out first.
+			ref2, _ := buildRandom(t, uint64(n)+3, n)
+			y2, err := index.OpenSnapshot(ctx, writeSnapshotFile(t, x), index.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref2.Compact()
+			y2.Compact()
+			if st, want := y2.Stats(), ref2.Stats(); st.Articles != want.Articles || st.Passages != want.Passages || st.Postings != want.Postings {
+				t.Fatalf("opened then compacted: %+v; want %+v", st, want)
+			}
 			// Appends to lists whose bytes are in the mapping (the
 			// vocabulary is small: every list grows), updates and removes,
 			// some of which compact.
@@ -274,8 +285,9 @@ func TestDamageWithValidChecksum(t *testing.T) {
 		queries = append(queries, q)
 	}
 	// The postings bytes end the payload; their size is the header's
-	// tenth count (after the magic, the version and 4 options).
-	ndata := int(binary.LittleEndian.Uint64(good[12+32+9*8:]))
+	// ninth word after the options (after the magic, the version, 4 bytes
+	// of padding and 4 options).
+	ndata := int(binary.LittleEndian.Uint64(good[12+4+32+8*8:]))
 	dataStart := len(good) - 4 - ndata
 	step := 3
 	if testing.Short() {
