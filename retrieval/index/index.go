@@ -155,9 +155,10 @@ func (s *state) kill(articleID int64) {
 // the document being added, by term id, the ids it touched, and the term
 // ids of the article being added.
 type builder struct {
-	tt, tb      []uint32
-	touched     []uint32
-	title, body []uint32
+	tt, tb       []uint32
+	touched      []uint32
+	title, body  []uint32
+	page, sorted []pagePosting // a build's postings (see addResolved)
 }
 
 // grow makes room for term ids below n.
@@ -193,31 +194,9 @@ func (s *state) add(a *corpus.IndexedArticle, opt Options, b *builder) {
 // addArticle appends the per-document fields of a's passages (all but the
 // postings) and returns the doc number of the first.
 func (s *state) addArticle(a *corpus.IndexedArticle) uint32 {
-	sid, ok := s.scopeID[a.Scope]
-	if !ok {
-		sid = uint32(len(s.scopes))
-		s.scopes = append(s.scopes, a.Scope)
-		s.scopeID[a.Scope] = sid
-	}
-	pub := int64(noDate)
-	if !a.PublishedAt.IsZero() {
-		pub = a.PublishedAt.Unix()
-	}
-	first := uint32(s.ndocs())
-	s.articles[a.ArticleID] = span{first: first, n: uint32(len(a.Passages))}
-	for _, p := range a.Passages {
-		d := uint32(min(len(a.TitleTerms)+len(p.Terms), math.MaxUint32))
-		s.pid = append(s.pid, p.ID)
-		s.aid = append(s.aid, a.ArticleID)
-		s.pub = append(s.pub, pub)
-		s.scope = append(s.scope, sid)
-		s.dlen = append(s.dlen, d)
-		if int(uint32(s.ndocs()-1)>>6) >= len(s.dead) {
-			s.dead = append(s.dead, 0)
-		}
-		s.total += uint64(d)
-	}
-	return first
+	return s.addDocs(a.ArticleID, a.Scope, a.PublishedAt, len(a.Passages), func(i int) (int64, int) {
+		return a.Passages[i].ID, len(a.TitleTerms) + len(a.Passages[i].Terms)
+	})
 }
 
 // addPassage appends the postings of document doc, whose title and body
@@ -324,7 +303,12 @@ func (x *Index) Compact() {
 // compact builds the compacted state from x.s without mu (the caller holds
 // wmu, so nothing changes x.s) and swaps it in.
 func (x *Index) compact() {
-	ns := x.s.compacted(x.opt)
+	var ns *state
+	if x.s.ndead == 0 {
+		ns = x.s.packed()
+	} else {
+		ns = x.s.compacted(x.opt)
+	}
 	x.mu.Lock()
 	x.s = ns
 	x.mu.Unlock()
