@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -205,11 +206,16 @@ func (e *encoder) bytes(b []byte) {
 // snapshot of this version, and the reader's error for other read
 // failures.
 func ReadSnapshot(r io.Reader, opt Options) (*Index, error) {
-	buf, err := io.ReadAll(r) // grows with the data read: a damaged length allocates nothing
-	if err != nil {
+	// The buffer grows with the data read (a damaged length in the data
+	// allocates nothing), in one piece when r knows its length.
+	var b bytes.Buffer
+	if l, ok := r.(interface{ Len() int }); ok {
+		b.Grow(l.Len() + bytes.MinRead)
+	}
+	if _, err := b.ReadFrom(r); err != nil {
 		return nil, fmt.Errorf("read index snapshot: %w", err)
 	}
-	x, err := parseSnapshot(buf, opt)
+	x, err := parseSnapshot(b.Bytes(), opt)
 	if err != nil {
 		return nil, fmt.Errorf("read index snapshot: %w", err)
 	}
