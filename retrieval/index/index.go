@@ -375,7 +375,7 @@ type Stats struct {
 	Terms    int // distinct terms
 	Postings int // postings, those of deleted passages included
 	Deleted  int // deleted passages not yet compacted away
-	Bytes    int // approximate memory held, in bytes
+	Bytes    int // approximate memory held, in bytes (a snapshot read in place included)
 }
 
 // Stats returns the size of the index.
