@@ -9,10 +9,9 @@ import (
 
 // OpenSnapshot reads the snapshot file at path (see WriteSnapshot), the
 // way a process starts: the file is mapped into memory read-only (read
-// whole where mapping is not available), checksummed, and the lists'
-// postings are left in place in the mapping rather than copied, so only
-// the per-document arrays, the block tables and the dictionary are
-// decoded. Errors are as ReadSnapshot's.
+// whole where mapping is not available) and checksummed, and the index
+// reads it in place (see inplace.go): only the dictionary and the dead
+// bitset are decoded into the heap. Errors are as ReadSnapshot's.
 //
 // The mapping lives as long as the process: the index reads its postings
 // there until a compaction rewrites them all, and it is not worth tracking
@@ -21,7 +20,7 @@ import (
 // start, not for reading snapshots in a loop. The file must be replaced,
 // never rewritten in place, while a process has it open (Live.Save writes
 // a temporary file and renames it over): a mapped file truncated under the
-// process makes its next read of the postings fault.
+// process makes its next read of the index fault.
 func OpenSnapshot(ctx context.Context, path string, opt Options) (*Index, error) {
 	x, _, err := openSnapshot(ctx, path, opt)
 	return x, err
