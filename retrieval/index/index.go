@@ -103,7 +103,7 @@ type state struct {
 	ndead    int
 	total    uint64 // sum of dlen, dead documents included
 
-	articles map[int64]span
+	articles map[int64]span // nil while inPlace
 	scopes   []string
 	scopeID  map[string]uint32
 
@@ -112,6 +112,10 @@ type state struct {
 
 	seq  int64
 	mark string // fingerprint of the change at seq (see SetSeq)
+
+	// inPlace: the state reads a snapshot's bytes in place and has no
+	// articles map; writers call Index.own first (see inplace.go).
+	inPlace bool
 }
 
 // span is the doc numbers of an article's passages: a Put appends them
@@ -154,9 +158,10 @@ func (s *state) kill(articleID int64) {
 // the document being added, by term id, the ids it touched, and the term
 // ids of the article being added.
 type builder struct {
-	tt, tb      []uint32
-	touched     []uint32
-	title, body []uint32
+	tt, tb       []uint32
+	touched      []uint32
+	title, body  []uint32
+	page, sorted []pagePosting // a build's postings (see addResolved)
 }
 
 // grow makes room for term ids below n.
@@ -192,31 +197,9 @@ func (s *state) add(a *corpus.IndexedArticle, opt Options, b *builder) {
 // addArticle appends the per-document fields of a's passages (all but the
 // postings) and returns the doc number of the first.
 func (s *state) addArticle(a *corpus.IndexedArticle) uint32 {
-	sid, ok := s.scopeID[a.Scope]
-	if !ok {
-		sid = uint32(len(s.scopes))
-		s.scopes = append(s.scopes, a.Scope)
-		s.scopeID[a.Scope] = sid
-	}
-	pub := int64(noDate)
-	if !a.PublishedAt.IsZero() {
-		pub = a.PublishedAt.Unix()
-	}
-	first := uint32(s.ndocs())
-	s.articles[a.ArticleID] = span{first: first, n: uint32(len(a.Passages))}
-	for _, p := range a.Passages {
-		d := uint32(min(len(a.TitleTerms)+len(p.Terms), math.MaxUint32))
-		s.pid = append(s.pid, p.ID)
-		s.aid = append(s.aid, a.ArticleID)
-		s.pub = append(s.pub, pub)
-		s.scope = append(s.scope, sid)
-		s.dlen = append(s.dlen, d)
-		if int(uint32(s.ndocs()-1)>>6) >= len(s.dead) {
-			s.dead = append(s.dead, 0)
-		}
-		s.total += uint64(d)
-	}
-	return first
+	return s.addDocs(a.ArticleID, a.Scope, a.PublishedAt, len(a.Passages), func(i int) (int64, int) {
+		return a.Passages[i].ID, len(a.TitleTerms) + len(a.Passages[i].Terms)
+	})
 }
 
 // addPassage appends the postings of document doc, whose title and body
@@ -267,6 +250,7 @@ func (x *Index) Put(a corpus.IndexedArticle) error {
 func (x *Index) PutBatch(as []corpus.IndexedArticle) error {
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
+	x.own()
 	n := 0
 	for i := range as {
 		n += len(as[i].Passages)
@@ -294,6 +278,7 @@ func (x *Index) PutBatch(as []corpus.IndexedArticle) error {
 func (x *Index) Remove(articleID int64) {
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
+	x.own()
 	x.mu.Lock()
 	x.s.kill(articleID)
 	x.mu.Unlock()
@@ -321,7 +306,12 @@ func (x *Index) Compact() {
 // compact builds the compacted state from x.s without mu (the caller holds
 // wmu, so nothing changes x.s) and swaps it in.
 func (x *Index) compact() {
-	ns := x.s.compacted(x.opt)
+	var ns *state
+	if x.s.ndead == 0 {
+		ns = x.s.packed()
+	} else {
+		ns = x.s.compacted(x.opt)
+	}
 	x.mu.Lock()
 	x.s = ns
 	x.mu.Unlock()
@@ -388,7 +378,7 @@ type Stats struct {
 	Terms    int // distinct terms
 	Postings int // postings, those of deleted passages included
 	Deleted  int // deleted passages not yet compacted away
-	Bytes    int // approximate memory held, in bytes
+	Bytes    int // approximate memory held, in bytes (a snapshot read in place included)
 }
 
 // Stats returns the size of the index.
@@ -398,13 +388,13 @@ func (x *Index) Stats() Stats {
 	s := x.s
 	st := Stats{
 		Passages: s.ndocs() - s.ndead,
-		Articles: len(s.articles),
+		Articles: s.narticles(),
 		Terms:    len(s.terms),
 		Deleted:  s.ndead,
 	}
 	// Per document: the arrays and a share of the article map.
 	st.Bytes = cap(s.pid)*8 + cap(s.aid)*8 + cap(s.pub)*8 + cap(s.scope)*4 + cap(s.dlen)*4 + cap(s.dead)*8
-	st.Bytes += len(s.articles) * 40
+	st.Bytes += st.Articles * 40
 	for i := range s.lists {
 		l := &s.lists[i]
 		st.Postings += int(l.n)

@@ -1,14 +1,14 @@
 package index
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"math"
+	"math/bits"
 )
 
 // ErrSnapshot means a snapshot cannot be read: not a snapshot, another
@@ -21,11 +21,26 @@ const snapshotMagic = "NBINDEX\n"
 
 // snapshotVersion changes with every change of the format; a reader
 // rejects every other version.
-const snapshotVersion = 2 // 2: the mark of the change at seq
+const snapshotVersion = 4 // 3: fixed-size sections; 4: aligned, read in place, no articles section
 
-// readChunk bounds what a reader allocates ahead of the data it has
-// actually read, so a damaged length cannot make it allocate gigabytes.
-const readChunk = 1 << 20
+// Layout of a snapshot: the magic and the version, then the payload,
+// whose CRC-32C ends the file. The payload starts with 4 zero bytes, so
+// that what follows is 8-byte aligned in the file, and a fixed header of
+// options and counts, so that a reader knows every section's size before
+// it reads any and can check the file's size against them at once. The
+// sections are arrays of fixed-size records, the widest first, so that
+// each is aligned for its values and a reader can use them in place.
+const (
+	snapshotPrefix = len(snapshotMagic) + 4 // magic, version
+	headerWords    = 4 + 10                 // options, then seq and 9 counts
+	headerSize     = 4 + headerWords*8      // with the padding before it
+	listRecord     = 7 * 4                  // n, open, maxF, minD, blocks, bytes, term length
+	blockRecord    = 4 * 4                  // last, off, maxF, minD
+)
+
+// writeChunk is the size of the buffer WriteSnapshot encodes into before
+// it writes: large enough that the writer and the checksum see few calls.
+const writeChunk = 1 << 20
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -33,68 +48,51 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // with a CRC-32C of its contents. Writers (Put, Remove) wait meanwhile;
 // searches do not.
 //
-// Format, little-endian: magic, version u32, then the payload: options
-// (4 f64), seq i64, mark (string), documents (count, then the pid, aid, pub, scope, dlen
-// arrays and the dead bitset), scopes, articles, terms (name and list
-// header each), every list's blocks, every list's bytes; then the CRC of
-// the payload.
+// Format, little-endian: magic, version u32, then the payload: 4 zero
+// bytes; options (4 f64); seq, ndocs, ndead, total, nscopes, nterms,
+// nblocks, string bytes, postings bytes, mark length (u64 each); the
+// documents' pid, aid and pub (u64 arrays) and the dead bitset (u64s);
+// every list's blocks (last, off, maxF, minD: u32 each); the documents'
+// scope and dlen (u32 arrays); the lists (n, open, maxF, minD, block
+// count, byte count, term length: u32 each); the scope names' lengths
+// (u32); the strings (mark, scopes, terms, concatenated); every list's
+// bytes. Then the CRC of the payload. The articles are not written: they
+// are the runs of live documents with the same aid (see articlesOf).
 func (x *Index) WriteSnapshot(w io.Writer) error {
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
 	s := x.s // writers are excluded, so s does not change
-	bw := bufio.NewWriterSize(w, 1<<20)
-	if _, err := bw.WriteString(snapshotMagic); err != nil {
-		return fmt.Errorf("write index snapshot: %w", err)
+	e := &encoder{w: w, buf: make([]byte, 0, writeChunk)}
+	e.buf = append(e.buf, snapshotMagic...)
+	e.buf = binary.LittleEndian.AppendUint32(e.buf, snapshotVersion)
+	e.flush()
+	e.crc = 0 // the CRC covers the payload after the version
+	e.hash = true
+
+	nblocks, ndata, nstr := 0, 0, len(s.mark)
+	for _, sc := range s.scopes {
+		nstr += len(sc)
 	}
-	e := &encoder{w: bw, crc: crc32.New(castagnoli)}
-	e.u32(snapshotVersion)
-	e.crc.Reset() // the CRC covers the payload after the version
+	for i := range s.lists {
+		nblocks += len(s.lists[i].blocks)
+		ndata += len(s.lists[i].data)
+		nstr += len(s.terms[i])
+	}
+	e.u32(0)
 	for _, f := range []float64{x.opt.K1, x.opt.B, x.opt.TitleWeight, x.opt.BodyWeight} {
 		e.u64(math.Float64bits(f))
 	}
-	e.u64(uint64(s.seq))
-	e.str(s.mark)
-	e.u64(uint64(s.ndocs()))
-	e.u64(uint64(s.ndead))
-	e.u64(s.total)
-	for _, v := range s.pid {
+	for _, v := range []int{int(s.seq), s.ndocs(), s.ndead, int(s.total), len(s.scopes),
+		len(s.terms), nblocks, nstr, ndata, len(s.mark)} {
 		e.u64(uint64(v))
 	}
-	for _, v := range s.aid {
-		e.u64(uint64(v))
-	}
-	for _, v := range s.pub {
-		e.u64(uint64(v))
-	}
-	for _, v := range s.scope {
-		e.u32(v)
-	}
-	for _, v := range s.dlen {
-		e.u32(v)
+	for _, arr := range [][]int64{s.pid, s.aid, s.pub} {
+		for _, v := range arr {
+			e.u64(uint64(v))
+		}
 	}
 	for _, v := range s.dead[:(s.ndocs()+63)/64] {
 		e.u64(v)
-	}
-	e.u64(uint64(len(s.scopes)))
-	for _, sc := range s.scopes {
-		e.str(sc)
-	}
-	e.u64(uint64(len(s.articles)))
-	for id, sp := range s.articles {
-		e.u64(uint64(id))
-		e.u32(sp.first)
-		e.u32(sp.n)
-	}
-	e.u64(uint64(len(s.terms)))
-	for i, t := range s.terms {
-		l := &s.lists[i]
-		e.str(t)
-		e.u32(l.n)
-		e.u32(l.open)
-		e.u32(math.Float32bits(l.maxF))
-		e.u32(l.minD)
-		e.u32(uint32(len(l.blocks)))
-		e.u32(uint32(len(l.data)))
 	}
 	for i := range s.lists {
 		for _, b := range s.lists[i].blocks {
@@ -104,372 +102,365 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 			e.u32(b.minD)
 		}
 	}
+	for _, arr := range [][]uint32{s.scope, s.dlen} {
+		for _, v := range arr {
+			e.u32(v)
+		}
+	}
+	for i := range s.lists {
+		l := &s.lists[i]
+		for _, v := range []uint32{l.n, l.open, math.Float32bits(l.maxF), l.minD,
+			uint32(len(l.blocks)), uint32(len(l.data)), uint32(len(s.terms[i]))} {
+			e.u32(v)
+		}
+	}
+	for _, sc := range s.scopes {
+		e.u32(uint32(len(sc)))
+	}
+	e.str(s.mark)
+	for _, sc := range s.scopes {
+		e.str(sc)
+	}
+	for _, t := range s.terms {
+		e.str(t)
+	}
 	for i := range s.lists {
 		e.bytes(s.lists[i].data)
 	}
-	sum := e.crc.Sum32()
-	e.crc = nil
-	e.u32(sum)
-	if e.err == nil {
-		e.err = bw.Flush()
-	}
+	e.flush()
+	e.hash = false
+	e.u32(e.crc)
+	e.flush()
 	if e.err != nil {
 		return fmt.Errorf("write index snapshot: %w", e.err)
 	}
 	return nil
 }
 
-// encoder writes little-endian values and keeps the first error.
+// encoder appends little-endian values to a buffer that it writes out,
+// and checksums, when full; it keeps the first error.
 type encoder struct {
-	w   *bufio.Writer
-	crc hash.Hash32
-	buf [8]byte
-	err error
+	w    io.Writer
+	buf  []byte
+	crc  uint32
+	hash bool // the bytes written count in crc
+	err  error
 }
 
-func (e *encoder) bytes(b []byte) {
-	if e.err != nil {
-		return
+// flush writes out the buffer.
+func (e *encoder) flush() {
+	if e.err == nil && len(e.buf) > 0 {
+		if e.hash {
+			e.crc = crc32.Update(e.crc, castagnoli, e.buf)
+		}
+		_, e.err = e.w.Write(e.buf)
 	}
-	if e.crc != nil {
-		e.crc.Write(b)
-	}
-	_, e.err = e.w.Write(b)
+	e.buf = e.buf[:0]
 }
 
 func (e *encoder) u32(v uint32) {
-	binary.LittleEndian.PutUint32(e.buf[:4], v)
-	e.bytes(e.buf[:4])
+	if len(e.buf)+4 > cap(e.buf) {
+		e.flush()
+	}
+	e.buf = binary.LittleEndian.AppendUint32(e.buf, v)
 }
 
 func (e *encoder) u64(v uint64) {
-	binary.LittleEndian.PutUint64(e.buf[:8], v)
-	e.bytes(e.buf[:8])
+	if len(e.buf)+8 > cap(e.buf) {
+		e.flush()
+	}
+	e.buf = binary.LittleEndian.AppendUint64(e.buf, v)
 }
 
 func (e *encoder) str(s string) {
-	e.u32(uint32(len(s)))
+	if len(e.buf)+len(s) > cap(e.buf) {
+		e.flush()
+	}
+	if len(s) > cap(e.buf) {
+		e.bytes([]byte(s))
+		return
+	}
+	e.buf = append(e.buf, s...)
+}
+
+// bytes writes b, directly when it is large.
+func (e *encoder) bytes(b []byte) {
+	if len(e.buf)+len(b) <= cap(e.buf) {
+		e.buf = append(e.buf, b...)
+		return
+	}
+	e.flush()
 	if e.err == nil {
-		if e.crc != nil {
-			io.WriteString(e.crc, s)
+		if e.hash {
+			e.crc = crc32.Update(e.crc, castagnoli, b)
 		}
-		_, e.err = e.w.WriteString(s)
+		_, e.err = e.w.Write(b)
 	}
 }
 
-// ReadSnapshot reads an index written by WriteSnapshot. opt are the
-// options of the new index: when their weights differ from the snapshot's,
-// the block bounds are recomputed. Returns an error wrapping ErrSnapshot
-// when r does not hold a whole, undamaged snapshot of this version, and
-// the reader's error for other read failures.
+// ReadSnapshot reads an index written by WriteSnapshot from r, holding the
+// whole of it in memory: the index reads the buffer read in place (see
+// OpenSnapshot). opt are the options of the new index: when their weights
+// differ from the snapshot's, the block bounds are recomputed. Returns an
+// error wrapping ErrSnapshot when r does not hold a whole, undamaged
+// snapshot of this version, and the reader's error for other read
+// failures.
 func ReadSnapshot(r io.Reader, opt Options) (*Index, error) {
-	opt = opt.withDefaults()
-	d := &decoder{r: bufio.NewReaderSize(r, 1<<20), crc: crc32.New(castagnoli)}
-	s, old, err := d.state()
-	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			err = fmt.Errorf("%w: truncated", ErrSnapshot)
-		}
+	// The buffer grows with the data read (a damaged length in the data
+	// allocates nothing), in one piece when r knows its length.
+	var b bytes.Buffer
+	if l, ok := r.(interface{ Len() int }); ok {
+		b.Grow(l.Len() + bytes.MinRead)
+	}
+	if _, err := b.ReadFrom(r); err != nil {
 		return nil, fmt.Errorf("read index snapshot: %w", err)
+	}
+	x, err := parseSnapshot(b.Bytes(), opt)
+	if err != nil {
+		return nil, fmt.Errorf("read index snapshot: %w", err)
+	}
+	return x, nil
+}
+
+// parseSnapshot returns the index a whole snapshot holds, reading buf in
+// place (see state.inPlace): nothing ever writes to buf, which may be a
+// read-only mapping of the file.
+func parseSnapshot(buf []byte, opt Options) (*Index, error) {
+	opt = opt.withDefaults()
+	if len(buf) < len(snapshotMagic) || string(buf[:len(snapshotMagic)]) != snapshotMagic {
+		return nil, fmt.Errorf("%w: not a snapshot", ErrSnapshot)
+	}
+	if len(buf) < snapshotPrefix {
+		return nil, fmt.Errorf("%w: truncated", ErrSnapshot)
+	}
+	if v := binary.LittleEndian.Uint32(buf[len(snapshotMagic):]); v != snapshotVersion {
+		return nil, fmt.Errorf("%w: version %d, want %d", ErrSnapshot, v, snapshotVersion)
+	}
+	if len(buf) < snapshotPrefix+headerSize+4 {
+		return nil, fmt.Errorf("%w: truncated", ErrSnapshot)
+	}
+	payload := buf[snapshotPrefix : len(buf)-4]
+	// The checksum runs beside the decoding: reading the postings, most of
+	// the file, is most of its time, and the decoding reads the rest.
+	// Decoding a damaged payload is safe (it checks what it reads), and
+	// the result is used only if the checksum matches. The checksum is
+	// waited for on every path: buf may be unmapped once this returns.
+	sum := make(chan uint32, 1)
+	go func() { sum <- crc32.Checksum(payload, castagnoli) }()
+	s, old, err := parseState(payload)
+	if <-sum != binary.LittleEndian.Uint32(buf[len(buf)-4:]) {
+		return nil, fmt.Errorf("%w: checksum mismatch", ErrSnapshot)
+	}
+	if err != nil {
+		return nil, err
 	}
 	x := New(opt)
 	if old.TitleWeight != opt.TitleWeight || old.BodyWeight != opt.BodyWeight {
+		s.ownBlocks()
 		s.rebound(opt)
 	}
 	x.s = s
 	return x, nil
 }
 
-// decoder reads little-endian values, hashing what it reads.
-type decoder struct {
-	r   *bufio.Reader
-	crc hash.Hash32
-	buf [8]byte
+// counts are the sizes a snapshot's header declares.
+type counts struct {
+	ndocs, ndead, nscopes, nterms, nblocks, nstr, ndata, nmark int
 }
 
-func (d *decoder) full(b []byte) error {
-	if _, err := io.ReadFull(d.r, b); err != nil {
-		return err
-	}
-	d.crc.Write(b)
-	return nil
-}
+// Sections of a payload, in order; the postings bytes are the rest.
+const (
+	secHeader = iota
+	secPID
+	secAID
+	secPub
+	secDead
+	secBlocks
+	secScope
+	secDlen
+	secLists
+	secScopeLens
+	secStrings
+	nsections
+)
 
-func (d *decoder) u32() (uint32, error) {
-	if err := d.full(d.buf[:4]); err != nil {
-		return 0, err
-	}
-	return binary.LittleEndian.Uint32(d.buf[:4]), nil
-}
-
-func (d *decoder) u64() (uint64, error) {
-	if err := d.full(d.buf[:8]); err != nil {
-		return 0, err
-	}
-	return binary.LittleEndian.Uint64(d.buf[:8]), nil
-}
-
-// count reads a length and checks it against limit.
-func (d *decoder) count(limit uint64, what string) (int, error) {
-	n, err := d.u64()
-	if err != nil {
-		return 0, err
-	}
-	if n > limit {
-		return 0, fmt.Errorf("%w: %d %s", ErrSnapshot, n, what)
-	}
-	return int(n), nil
-}
-
-// bytesN reads n bytes into a slice it grows as the data arrives.
-func (d *decoder) bytesN(n int) ([]byte, error) {
-	out := make([]byte, 0, min(n, readChunk))
-	for len(out) < n {
-		m := min(n-len(out), readChunk)
-		out = append(out, make([]byte, m)...)
-		if err := d.full(out[len(out)-m:]); err != nil {
-			return nil, err
+// sections splits a payload into its sections after checking that their
+// sizes, as the header declares them, add up to the payload's. Every count
+// is checked against the payload's size first, so no product overflows and
+// nothing is allocated for a size the file does not hold.
+func sections(p []byte) (c counts, sec [nsections][]byte, err error) {
+	bad := func(what string) error { return fmt.Errorf("%w: %s", ErrSnapshot, what) }
+	h := p[4+32 : headerSize] // after the padding and the options: seq, then the counts
+	for i, dst := range []*int{&c.ndocs, &c.ndead, nil, &c.nscopes, &c.nterms, &c.nblocks, &c.nstr, &c.ndata, &c.nmark} {
+		v := binary.LittleEndian.Uint64(h[8*(i+1):])
+		if dst == nil {
+			continue // total: any value
 		}
-	}
-	return out, nil
-}
-
-func (d *decoder) str() (string, error) {
-	n, err := d.u32()
-	if err != nil {
-		return "", err
-	}
-	if n > 1<<20 {
-		return "", fmt.Errorf("%w: string of %d bytes", ErrSnapshot, n)
-	}
-	b, err := d.bytesN(int(n))
-	return string(b), err
-}
-
-// ints reads n values of size bytes each, converting each with conv.
-func readArray[T any](d *decoder, n, size int, conv func([]byte) T) ([]T, error) {
-	out := make([]T, 0, min(n, readChunk/size))
-	buf := make([]byte, min(n, readChunk/size)*size)
-	for len(out) < n {
-		m := min(n-len(out), len(buf)/size)
-		b := buf[:m*size]
-		if err := d.full(b); err != nil {
-			return nil, err
+		if v > uint64(len(p)) {
+			return c, sec, bad("count larger than the file")
 		}
-		for i := 0; i < len(b); i += size {
-			out = append(out, conv(b[i:i+size]))
-		}
+		*dst = int(v)
 	}
-	return out, nil
+	switch {
+	case c.ndocs > maxDocs:
+		return c, sec, bad("too many documents")
+	case c.ndead > c.ndocs:
+		return c, sec, bad("more deleted documents than documents")
+	case uint64(c.nterms) > math.MaxUint32 || c.nmark > c.nstr:
+		return c, sec, bad("counts")
+	}
+	docs := uint64(c.ndocs)
+	sizes := [nsections]uint64{
+		secHeader:    headerSize,
+		secPID:       docs * 8,
+		secAID:       docs * 8,
+		secPub:       docs * 8,
+		secDead:      (docs + 63) / 64 * 8,
+		secBlocks:    uint64(c.nblocks) * blockRecord,
+		secScope:     docs * 4,
+		secDlen:      docs * 4,
+		secLists:     uint64(c.nterms) * listRecord,
+		secScopeLens: uint64(c.nscopes) * 4,
+		secStrings:   uint64(c.nstr),
+	}
+	off := 0
+	for i, n := range sizes {
+		if n > uint64(len(p)-off) {
+			return c, sec, bad("truncated")
+		}
+		sec[i] = p[off : off+int(n) : off+int(n)]
+		off += int(n)
+	}
+	if len(p)-off != c.ndata {
+		return c, sec, bad("size does not match the header")
+	}
+	return c, sec, nil
 }
 
-func le64(b []byte) int64  { return int64(binary.LittleEndian.Uint64(b)) }
-func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
-func leU64(b []byte) uint64 {
-	return binary.LittleEndian.Uint64(b)
-}
-
-// termHeader is a list's header as read, before its blocks and bytes.
-type termHeader struct {
-	n, open, minD, nblocks, ndata uint32
-	maxF                          float32
-}
-
-// state reads and checks a snapshot, returning the state and the options
-// it was written with.
-func (d *decoder) state() (*state, Options, error) {
+// parseState decodes and checks a payload, returning the state and the
+// options it was written with. The checks are those a search and a
+// writer rely on, so that even a snapshot with a valid checksum but
+// inconsistent contents is an error rather than a panic later; postings
+// are checked as they are decoded (decodeBlock), not here.
+//
+// The state reads p in place: its per-document arrays and blocks are
+// views of p where the host allows (see viewOf) and its lists' postings
+// always are. It has no articles map; Index.own makes the copies and the
+// map before the first change.
+func parseState(p []byte) (*state, Options, error) {
+	bad := func(what string) error { return fmt.Errorf("%w: %s", ErrSnapshot, what) }
 	var opt Options
-	magic := make([]byte, len(snapshotMagic))
-	if _, err := io.ReadFull(d.r, magic); err != nil || string(magic) != snapshotMagic {
-		if err == nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, opt, fmt.Errorf("%w: not a snapshot", ErrSnapshot)
+	c, sec, err := sections(p)
+	if err != nil {
+		return nil, opt, err
+	}
+	le := binary.LittleEndian
+	h := sec[secHeader][4:]
+	opt = Options{K1: math.Float64frombits(le.Uint64(h)), B: math.Float64frombits(le.Uint64(h[8:])),
+		TitleWeight: math.Float64frombits(le.Uint64(h[16:])), BodyWeight: math.Float64frombits(le.Uint64(h[24:]))}
+	s := &state{
+		seq:     int64(le.Uint64(h[32:])),
+		ndead:   c.ndead,
+		total:   le.Uint64(h[56:]),
+		pid:     viewOf[int64](sec[secPID], c.ndocs),
+		aid:     viewOf[int64](sec[secAID], c.ndocs),
+		pub:     viewOf[int64](sec[secPub], c.ndocs),
+		scope:   viewOf[uint32](sec[secScope], c.ndocs),
+		dlen:    viewOf[uint32](sec[secDlen], c.ndocs),
+		dead:    make([]uint64, (c.ndocs+63)/64), // kill writes it: a copy
+		scopeID: make(map[string]uint32, c.nscopes),
+		inPlace: true,
+	}
+	for i := range s.dead {
+		s.dead[i] = le.Uint64(sec[secDead][8*i:])
+	}
+	if err := s.checkDocs(c.nscopes); err != nil {
+		return nil, opt, err
+	}
+
+	// The strings are one copy of their section, each a piece of it: one
+	// allocation, and no string points into p (which may be a mapping).
+	strs := string(sec[secStrings])
+	s.mark = strs[:c.nmark]
+	at := c.nmark
+	for i := range c.nscopes {
+		n := int(le.Uint32(sec[secScopeLens][4*i:]))
+		if n > len(strs)-at {
+			return nil, opt, bad("scope names")
 		}
-		return nil, opt, err
-	}
-	v, err := d.u32()
-	if err != nil {
-		return nil, opt, err
-	}
-	if v != snapshotVersion {
-		return nil, opt, fmt.Errorf("%w: version %d, want %d", ErrSnapshot, v, snapshotVersion)
-	}
-	d.crc.Reset()
-	var fs [4]float64
-	for i := range fs {
-		u, err := d.u64()
-		if err != nil {
-			return nil, opt, err
-		}
-		fs[i] = math.Float64frombits(u)
-	}
-	opt = Options{K1: fs[0], B: fs[1], TitleWeight: fs[2], BodyWeight: fs[3]}
-	s := newState()
-	seq, err := d.u64()
-	if err != nil {
-		return nil, opt, err
-	}
-	s.seq = int64(seq)
-	if s.mark, err = d.str(); err != nil {
-		return nil, opt, err
-	}
-	ndocs, err := d.count(maxDocs, "documents")
-	if err != nil {
-		return nil, opt, err
-	}
-	ndead, err := d.count(uint64(ndocs), "deleted documents")
-	if err != nil {
-		return nil, opt, err
-	}
-	s.ndead = ndead
-	if s.total, err = d.u64(); err != nil {
-		return nil, opt, err
-	}
-	if s.pid, err = readArray(d, ndocs, 8, le64); err != nil {
-		return nil, opt, err
-	}
-	if s.aid, err = readArray(d, ndocs, 8, le64); err != nil {
-		return nil, opt, err
-	}
-	if s.pub, err = readArray(d, ndocs, 8, le64); err != nil {
-		return nil, opt, err
-	}
-	if s.scope, err = readArray(d, ndocs, 4, le32); err != nil {
-		return nil, opt, err
-	}
-	if s.dlen, err = readArray(d, ndocs, 4, le32); err != nil {
-		return nil, opt, err
-	}
-	if s.dead, err = readArray(d, (ndocs+63)/64, 8, leU64); err != nil {
-		return nil, opt, err
-	}
-	nscopes, err := d.count(maxDocs, "scopes")
-	if err != nil {
-		return nil, opt, err
-	}
-	for range nscopes {
-		sc, err := d.str()
-		if err != nil {
-			return nil, opt, err
-		}
+		sc := strs[at : at+n]
+		at += n
 		s.scopeID[sc] = uint32(len(s.scopes))
 		s.scopes = append(s.scopes, sc)
 	}
-	narticles, err := d.count(uint64(ndocs), "articles")
-	if err != nil {
-		return nil, opt, err
-	}
-	for range narticles {
-		id, err := d.u64()
-		if err != nil {
+
+	// Each list's blocks and bytes are its pieces of the sections, capped
+	// at their length: an append to either copies it out first.
+	blocks := viewOf[block](sec[secBlocks], c.nblocks)
+	s.dict = dict{termID: make(map[string]uint32, c.nterms), terms: make([]string, c.nterms)}
+	s.lists = make([]plist, c.nterms)
+	data := p[len(p)-c.ndata:]
+	bo, do := 0, 0
+	for i, r := 0, sec[secLists]; i < c.nterms; i, r = i+1, r[listRecord:] {
+		l := plist{n: le.Uint32(r), open: le.Uint32(r[4:]), maxF: math.Float32frombits(le.Uint32(r[8:])), minD: le.Uint32(r[12:])}
+		nb, nd, nt := int(le.Uint32(r[16:])), int(le.Uint32(r[20:])), int(le.Uint32(r[24:]))
+		if nb > len(blocks)-bo || nd > len(data)-do || nt > len(strs)-at {
+			return nil, opt, bad("list sizes")
+		}
+		l.blocks = blocks[bo : bo+nb : bo+nb]
+		l.data = data[do : do+nd : do+nd]
+		bo, do = bo+nb, do+nd
+		if err := l.check(c.ndocs); err != nil {
 			return nil, opt, err
 		}
-		first, err := d.u32()
-		if err != nil {
-			return nil, opt, err
-		}
-		n, err := d.u32()
-		if err != nil {
-			return nil, opt, err
-		}
-		s.articles[int64(id)] = span{first: first, n: n}
+		t := strs[at : at+nt]
+		at += nt
+		s.terms[i] = t
+		s.termID[t] = uint32(i)
+		s.lists[i] = l
 	}
-	nterms, err := d.count(math.MaxUint32, "terms")
-	if err != nil {
-		return nil, opt, err
-	}
-	heads := make([]termHeader, 0, min(nterms, readChunk/32))
-	for range nterms {
-		t, err := d.str()
-		if err != nil {
-			return nil, opt, err
-		}
-		var h termHeader
-		var maxF uint32
-		for _, p := range []*uint32{&h.n, &h.open, &maxF, &h.minD, &h.nblocks, &h.ndata} {
-			if *p, err = d.u32(); err != nil {
-				return nil, opt, err
-			}
-		}
-		h.maxF = math.Float32frombits(maxF)
-		s.termID[t] = uint32(len(s.terms))
-		s.terms = append(s.terms, t)
-		heads = append(heads, h)
-	}
-	var sl slab
-	s.lists = make([]plist, len(heads))
-	for i, h := range heads {
-		if uint64(h.nblocks) > uint64(h.n) {
-			return nil, opt, fmt.Errorf("%w: %d blocks for %d postings", ErrSnapshot, h.nblocks, h.n)
-		}
-		bs, err := readArray(d, int(h.nblocks), 16, func(b []byte) block {
-			return block{last: le32(b), off: le32(b[4:]), maxF: math.Float32frombits(le32(b[8:])), minD: le32(b[12:])}
-		})
-		if err != nil {
-			return nil, opt, err
-		}
-		s.lists[i] = plist{blocks: sl.blockSlice(bs), n: h.n, open: h.open, maxF: h.maxF, minD: h.minD}
-	}
-	for i, h := range heads {
-		if int(h.ndata) <= slabSize/4 {
-			b := sl.takeBytes(int(h.ndata))
-			if err := d.full(b); err != nil {
-				return nil, opt, err
-			}
-			s.lists[i].data = b
-		} else if s.lists[i].data, err = d.bytesN(int(h.ndata)); err != nil {
-			return nil, opt, err
-		}
-	}
-	sum := d.crc.Sum32()
-	var tail [4]byte
-	if _, err := io.ReadFull(d.r, tail[:]); err != nil {
-		return nil, opt, err
-	}
-	if binary.LittleEndian.Uint32(tail[:]) != sum {
-		return nil, opt, fmt.Errorf("%w: checksum mismatch", ErrSnapshot)
-	}
-	if err := s.check(); err != nil {
-		return nil, opt, err
+	if bo != len(blocks) || do != len(data) || at != len(strs) {
+		return nil, opt, bad("list sizes")
 	}
 	return s, opt, nil
 }
 
-// check verifies the invariants a search relies on, so that even a
-// snapshot with a valid checksum but inconsistent contents is an error
-// rather than a panic later. (Postings are checked as they are decoded.)
-func (s *state) check() error {
-	n := s.ndocs()
+// checkDocs verifies the per-document arrays against each other: scope ids
+// in range, the deleted count and the length total as recorded.
+func (s *state) checkDocs(nscopes int) error {
 	bad := func(what string) error { return fmt.Errorf("%w: %s", ErrSnapshot, what) }
-	dead, total := 0, uint64(0)
-	for d := range n {
-		total += uint64(s.dlen[d])
-		if int(s.scope[d]) >= len(s.scopes) {
+	total := uint64(0)
+	for d, sc := range s.scope {
+		if int(sc) >= nscopes {
 			return bad("scope id out of range")
 		}
-		if s.isDead(uint32(d)) {
-			dead++
+		total += uint64(s.dlen[d])
+	}
+	dead := 0
+	for i, w := range s.dead {
+		if i == len(s.dead)-1 && s.ndocs()%64 != 0 {
+			w &= 1<<(s.ndocs()%64) - 1 // bits past the last document mean nothing
 		}
+		dead += bits.OnesCount64(w)
 	}
 	if dead != s.ndead || total != s.total {
 		return bad("document counts")
 	}
-	for _, sp := range s.articles {
-		if uint64(sp.first)+uint64(sp.n) > uint64(n) {
-			return bad("article span out of range")
-		}
+	return nil
+}
+
+// check verifies the header and block table of a list: what cursors and
+// appends index with. The postings bytes are checked as they are decoded.
+func (l *plist) check(ndocs int) error {
+	if l.open >= blockSize || (len(l.blocks) == 0) != (l.n == 0) || uint64(len(l.blocks)) > uint64(l.n) {
+		return fmt.Errorf("%w: list header", ErrSnapshot)
 	}
-	for i := range s.lists {
-		l := &s.lists[i]
-		if l.open >= blockSize || (len(l.blocks) == 0) != (l.n == 0) {
-			return bad("list header")
+	prevOff, prevLast := uint32(0), uint32(0)
+	for j, b := range l.blocks {
+		if b.off < prevOff || int(b.off) > len(l.data) || b.last < prevLast || int(b.last) >= ndocs || (j == 0 && b.off != 0) {
+			return fmt.Errorf("%w: block table", ErrSnapshot)
 		}
-		prevOff, prevLast := uint32(0), uint32(0)
-		for j, b := range l.blocks {
-			if b.off < prevOff || int(b.off) > len(l.data) || b.last < prevLast || int(b.last) >= n || (j == 0 && b.off != 0) {
-				return bad("block table")
-			}
-			prevOff, prevLast = b.off, b.last
-		}
+		prevOff, prevLast = b.off, b.last
 	}
 	return nil
 }

@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -165,4 +168,164 @@ func FuzzReadSnapshot(f *testing.F) {
 		x.Remove(3)
 		x.Compact()
 	})
+}
+
+// writeSnapshotFile writes x's snapshot into a temporary file.
+func writeSnapshotFile(t *testing.T, x *index.Index) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "x.index")
+	var buf bytes.Buffer
+	if err := x.WriteSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestOpenSnapshotThenChange: an index opened from a file reads its
+// postings in place, in a read-only mapping (a write into it would crash
+// the test). It then takes the same puts, updates, removes and
+// compactions as the index it was written from and must answer as that
+// one does at every step, and its own snapshot must too.
+func TestOpenSnapshotThenChange(t *testing.T) {
+	ctx := context.Background()
+	for _, n := range []int{0, 1, 40, 600} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			x, g := buildRandom(t, uint64(n)+3, n)
+			ref, _ := buildRandom(t, uint64(n)+3, n) // x's twin, never written
+			y, err := index.OpenSnapshot(ctx, writeSnapshotFile(t, x), index.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			same := func(step string, y *index.Index) {
+				t.Helper()
+				if y.Len() != ref.Len() || y.Stats().Postings != ref.Stats().Postings {
+					t.Fatalf("%s: %d passages, %d postings; want %d, %d", step, y.Len(), y.Stats().Postings, ref.Len(), ref.Stats().Postings)
+				}
+				for range 30 {
+					q := g.query()
+					want, err := ref.Search(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := y.Search(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := sameHits(got, want); err != nil {
+						t.Fatalf("%s: Search(%+v): %v", step, q, err)
+					}
+				}
+			}
+			same("opened", y)
+			// Compacted before any change: nothing copied out first.
+			ref2, _ := buildRandom(t, uint64(n)+3, n)
+			y2, err := index.OpenSnapshot(ctx, writeSnapshotFile(t, x), index.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref2.Compact()
+			y2.Compact()
+			if st, want := y2.Stats(), ref2.Stats(); st.Articles != want.Articles || st.Passages != want.Passages || st.Postings != want.Postings {
+				t.Fatalf("opened then compacted: %+v; want %+v", st, want)
+			}
+			// Appends to lists whose bytes are in the mapping (the
+			// vocabulary is small: every list grows), updates and removes,
+			// some of which compact.
+			for id := int64(n); id < int64(n)+80; id++ {
+				as := []corpus.IndexedArticle{g.article(id), g.article(id / 2)}
+				for _, z := range []*index.Index{y, ref} {
+					if err := z.PutBatch(as); err != nil {
+						t.Fatal(err)
+					}
+					z.Remove(id - 5)
+				}
+			}
+			same("changed", y)
+			y.Compact()
+			ref.Compact()
+			same("compacted", y)
+			var buf bytes.Buffer
+			if err := y.WriteSnapshot(&buf); err != nil {
+				t.Fatal(err)
+			}
+			z, err := index.ReadSnapshot(&buf, index.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			same("written again and read", z)
+		})
+	}
+}
+
+// withChecksum returns b with its checksum recomputed, so that the
+// reader's own checks are what a damaged byte meets.
+func withChecksum(b []byte) []byte {
+	binary.LittleEndian.PutUint32(b[len(b)-4:], crc32.Checksum(b[12:len(b)-4], crc32.MakeTable(crc32.Castagnoli)))
+	return b
+}
+
+// TestDamageWithValidChecksum flips bytes all over a snapshot whose
+// checksum is then fixed: the reader must reject it, or load an index
+// that searches, takes puts and compacts without panicking. The postings
+// bytes are not checked when loading (a search decodes them checking
+// every posting), so damage there always loads.
+func TestDamageWithValidChecksum(t *testing.T) {
+	ctx := context.Background()
+	good := snapshotBytes(t, 20)
+	extra := newGen(5, 200).article(1000)
+	var queries []index.Query
+	for v := range 12 {
+		q := index.Query{K: 5, Scopes: []string{corpus.GlobalScope, "111", "222"}}
+		for j := range 4 {
+			q.Terms = append(q.Terms, corpus.QueryTerm{Term: fmt.Sprintf("t%d", v*4+j), Weight: 1})
+		}
+		queries = append(queries, q)
+	}
+	// The postings bytes end the payload; their size is the header's
+	// ninth word after the options (after the magic, the version, 4 bytes
+	// of padding and 4 options).
+	ndata := int(binary.LittleEndian.Uint64(good[12+4+32+8*8:]))
+	dataStart := len(good) - 4 - ndata
+	step := 3
+	if testing.Short() {
+		step = 9
+	}
+	var rejected, loaded, loadedData int
+	for i := 12; i < len(good)-4; i += step {
+		for _, mask := range []byte{0x01 << (i % 8), 0xff} {
+			b := slices.Clone(good)
+			b[i] ^= mask
+			x, err := index.ReadSnapshot(bytes.NewReader(withChecksum(b)), index.Options{})
+			if err != nil {
+				if !errors.Is(err, index.ErrSnapshot) {
+					t.Fatalf("byte %d ^ %#x: ReadSnapshot = %v; want ErrSnapshot", i, mask, err)
+				}
+				if i >= dataStart {
+					t.Fatalf("byte %d ^ %#x of the postings: ReadSnapshot = %v; want it loaded", i, mask, err)
+				}
+				rejected++
+				continue
+			}
+			loaded++
+			if i >= dataStart {
+				loadedData++
+			}
+			for _, q := range queries {
+				if _, err := x.Search(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := x.Put(extra); err != nil {
+				t.Fatal(err)
+			}
+			x.Remove(3)
+			x.Compact()
+		}
+	}
+	if rejected == 0 || loadedData == 0 {
+		t.Errorf("%d damaged snapshots rejected, %d loaded (%d damaged in the postings); want some of each", rejected, loaded, loadedData)
+	}
 }
