@@ -43,14 +43,22 @@ type addStmts struct {
 }
 
 func (s *addStmts) prepare(ctx context.Context, db *sql.DB) error {
-	// Duplicates: same scope or global, the global copy first.
-	const dup = ` AND scope IN (?, '` + corpus.GlobalScope + `') ORDER BY scope = '` + corpus.GlobalScope + `' DESC, id LIMIT 1`
+	// Duplicates: same scope or global, the global copy first. (url,
+	// scope) and (hash, scope) are unique, so each scope holds at most one
+	// match, found by a point lookup in the unique index; coalesce takes
+	// the global one first. (One query over both scopes ordered by "global
+	// first" sorted its matches in a temporary B-tree, which SQLite builds
+	// and frees on every run: 1.2 of 9 CPU-seconds of a bulk ingest, on the
+	// single writer connection.) The result is NULL when nothing matches.
+	const dup = `SELECT coalesce(
+		(SELECT id FROM articles WHERE %[1]s = ?1 AND scope = '` + corpus.GlobalScope + `'),
+		(SELECT id FROM articles WHERE %[1]s = ?1 AND scope = ?2))`
 	for _, p := range []struct {
 		stmt  **sql.Stmt
 		query string
 	}{
-		{&s.dupURL, `SELECT id FROM articles WHERE url = ?` + dup},
-		{&s.dupHash, `SELECT id FROM articles WHERE hash = ?` + dup},
+		{&s.dupURL, fmt.Sprintf(dup, "url")},
+		{&s.dupHash, fmt.Sprintf(dup, "hash")},
 		{&s.article, `INSERT INTO articles
 			(url, title, source, author, published_at, added_at, added_by, scope, hash, title_terms)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
@@ -226,22 +234,20 @@ func (db *DB) logChange(ctx context.Context, tx *sql.Tx, articleID int64, op cor
 // stored article (see Add). It runs inside the write transaction, so no
 // other add can slip in between the check and the insert.
 func (db *DB) checkDuplicate(ctx context.Context, tx *sql.Tx, a *corpus.Article) error {
-	var existing int64
+	var existing sql.NullInt64 // NULL: no match
 	if a.URL != "" {
-		err := tx.StmtContext(ctx, db.addStmts.dupURL).QueryRowContext(ctx, a.URL, a.Scope).Scan(&existing)
-		if err == nil {
-			return &corpus.DuplicateError{ExistingID: existing, By: "url"}
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		if err := tx.StmtContext(ctx, db.addStmts.dupURL).QueryRowContext(ctx, a.URL, a.Scope).Scan(&existing); err != nil {
 			return fmt.Errorf("check url: %w", err)
 		}
+		if existing.Valid {
+			return &corpus.DuplicateError{ExistingID: existing.Int64, By: "url"}
+		}
 	}
-	err := tx.StmtContext(ctx, db.addStmts.dupHash).QueryRowContext(ctx, a.Hash, a.Scope).Scan(&existing)
-	if err == nil {
-		return &corpus.DuplicateError{ExistingID: existing, By: "content"}
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	if err := tx.StmtContext(ctx, db.addStmts.dupHash).QueryRowContext(ctx, a.Hash, a.Scope).Scan(&existing); err != nil {
 		return fmt.Errorf("check hash: %w", err)
+	}
+	if existing.Valid {
+		return &corpus.DuplicateError{ExistingID: existing.Int64, By: "content"}
 	}
 	return nil
 }
