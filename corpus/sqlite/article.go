@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -348,11 +347,13 @@ type analysed struct {
 	passages []string
 }
 
-// analyse analyses one article's title and passages.
+// analyse analyses one article's title and passages, through one buffer.
 func (db *DB) analyse(title string, ps []corpus.Passage) analysed {
-	t := analysed{title: strings.Join(db.an.Terms(title), " "), passages: make([]string, len(ps))}
+	buf := db.an.AppendTerms(nil, title)
+	t := analysed{title: string(buf), passages: make([]string, len(ps))}
 	for i, p := range ps {
-		t.passages[i] = strings.Join(db.an.Terms(p.Text), " ")
+		buf = db.an.AppendTerms(buf[:0], p.Text)
+		t.passages[i] = string(buf)
 	}
 	return t
 }
