@@ -368,9 +368,15 @@ type analysed struct {
 	passages []string
 }
 
-// analyse analyses one article's title and passages, through one buffer.
+// analyse analyses one article's title and passages, through one buffer
+// made big enough at once: terms are no longer than the text they come
+// from, bar the rare letter that folds to several.
 func (db *DB) analyse(title string, ps []corpus.Passage) analysed {
-	buf := db.an.AppendTerms(nil, title)
+	n := len(title)
+	for _, p := range ps {
+		n = max(n, len(p.Text))
+	}
+	buf := db.an.AppendTerms(make([]byte, 0, n+16), title)
 	t := analysed{title: string(buf), passages: make([]string, len(ps))}
 	for i, p := range ps {
 		buf = db.an.AppendTerms(buf[:0], p.Text)
