@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,9 @@ func TestAnalyzerMatchesTerms(t *testing.T) {
 			if got, want := a.QueryTerms(text), QueryTerms(text); !slices.Equal(got, want) {
 				t.Errorf("Analyzer.QueryTerms(%q) = %q; want %q", text, got, want)
 			}
+			if got, want := string(a.AppendTerms([]byte("x "), text)), "x "+strings.Join(Terms(text), " "); got != want {
+				t.Errorf("Analyzer.AppendTerms(\"x \", %q) = %q; want %q", text, got, want)
+			}
 		}
 	}
 }
@@ -33,6 +37,12 @@ func BenchmarkAnalyzerTerms(b *testing.B) {
 	b.Run("cached", func(b *testing.B) {
 		for b.Loop() {
 			a.Terms(text)
+		}
+	})
+	b.Run("append", func(b *testing.B) {
+		var buf []byte
+		for b.Loop() {
+			buf = a.AppendTerms(buf[:0], text)
 		}
 	})
 	b.Run("uncached", func(b *testing.B) {

@@ -169,6 +169,36 @@ func TestAddDuplicate(t *testing.T) {
 	}
 }
 
+// TestAddDuplicateGlobalFirst: when a server holds its own copy of a story
+// that was later published globally, a re-add by that server names the
+// global copy, whichever of URL or content matches.
+func TestAddDuplicateGlobalFirst(t *testing.T) {
+	t.Parallel()
+	const server = "111"
+	for _, tc := range []struct {
+		name, url, by string
+	}{
+		{"by url", "https://x/1", "url"},
+		{"by content", "", "content"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := MustOpen(t)
+			private := article("A", server, day(1), "Body of A")
+			private.URL = tc.url
+			global := article("A", corpus.GlobalScope, day(1), "Body of A")
+			global.URL = tc.url
+			mustAdd(t, db, private, global)
+			again := article("A", server, day(1), "Body of A")
+			again.URL = tc.url
+			err := db.Add(context.Background(), again)
+			var dup *corpus.DuplicateError
+			if !errors.As(err, &dup) || dup.ExistingID != global.ID || dup.By != tc.by {
+				t.Errorf("Add(server's copy again) = %v; want a duplicate of the global %d by %s (the server's is %d)", err, global.ID, tc.by, private.ID)
+			}
+		})
+	}
+}
+
 func TestSameArticleInTwoServers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -65,7 +65,7 @@ func (db *DB) backfillSome(ctx context.Context) (int, error) {
 	}
 	for _, a := range arts {
 		if _, err := tx.ExecContext(ctx, `UPDATE articles SET title_terms = ? WHERE id = ?`,
-			strings.Join(db.an.Terms(a.title), " "), a.id); err != nil {
+			string(db.an.AppendTerms(nil, a.title)), a.id); err != nil {
 			return 0, err
 		}
 		prows, err := tx.QueryContext(ctx, `SELECT id, text FROM passages WHERE article_id = ?`, a.id)
@@ -86,7 +86,7 @@ func (db *DB) backfillSome(ctx context.Context) (int, error) {
 		}
 		for _, p := range ps {
 			if _, err := tx.ExecContext(ctx, `UPDATE passages SET terms = ? WHERE id = ?`,
-				strings.Join(db.an.Terms(p.Text), " "), p.ID); err != nil {
+				string(db.an.AppendTerms(nil, p.Text)), p.ID); err != nil {
 				return 0, err
 			}
 		}

@@ -185,8 +185,9 @@ func (db *DB) replacePassages(ctx context.Context, tx *sql.Tx, a storedArticle, 
 	if _, err := tx.ExecContext(ctx, `DELETE FROM passages WHERE article_id = ?`, a.id); err != nil {
 		return fmt.Errorf("delete passages: %w", err)
 	}
-	if _, err := db.insertPassages(ctx, tx, a.id, ps, terms.passages); err != nil {
+	st := db.addStmts.in(ctx, tx)
+	if _, err := insertPassages(ctx, st, a.id, ps, terms.passages); err != nil {
 		return err
 	}
-	return db.logChange(ctx, tx, a.id, corpus.ChangeUpdate)
+	return db.logChange(ctx, st, a.id, corpus.ChangeUpdate)
 }

@@ -69,11 +69,12 @@ func (db *DB) Update(ctx context.Context, a *corpus.Article) (err error) {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM passages WHERE article_id = ?`, a.ID); err != nil {
 		return fmt.Errorf("delete passages: %w", err)
 	}
-	ids, err := db.insertPassages(ctx, tx, a.ID, a.Passages, terms.passages)
+	st := db.addStmts.in(ctx, tx)
+	ids, err := insertPassages(ctx, st, a.ID, a.Passages, terms.passages)
 	if err != nil {
 		return err
 	}
-	if err := db.logChange(ctx, tx, a.ID, corpus.ChangeUpdate); err != nil {
+	if err := db.logChange(ctx, st, a.ID, corpus.ChangeUpdate); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
