@@ -31,7 +31,7 @@ fi
 
 /usr/bin/time -f '%M' -o "$work/rss1" "$bin" -db "$db" eval "${q[@]}" "${mix[@]}" --json > "$work/eval1.json"
 /usr/bin/time -f '%M' -o "$work/rss2" "$bin" -db "$db" eval "${q[@]}" --json --parallel 2 > "$work/eval2.json"
-dbsize=$(du -cb "$db" "$db-wal" 2>/dev/null | tail -1 | cut -f1)
+dbsize=$(du -cb "$db" $(ls "$db-wal" 2>/dev/null) | tail -1 | cut -f1)
 rm -f "$NEWSBOT_INDEX_SNAPSHOT"
 /usr/bin/time -f '%e %M' -o "$work/ask1" "$bin" -db "$db" ask "Which country has recognised the Taliban government?" > /dev/null
 /usr/bin/time -f '%e %M' -o "$work/ask2" "$bin" -db "$db" ask "Which country has recognised the Taliban government?" > /dev/null
