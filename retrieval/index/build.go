@@ -347,6 +347,7 @@ func (s *state) addDocs(articleID int64, scope string, published time.Time, n in
 		s.pid = append(s.pid, pid)
 		s.aid = append(s.aid, articleID)
 		s.pub = append(s.pub, pub)
+		s.notePub(uint32(len(s.pub)-1), pub)
 		s.scope = append(s.scope, sid)
 		s.dlen = append(s.dlen, d)
 		if int(uint32(s.ndocs()-1)>>6) >= len(s.dead) {

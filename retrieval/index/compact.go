@@ -75,6 +75,7 @@ func (s *state) packed() *state {
 	ns.seq, ns.mark, ns.total = s.seq, s.mark, s.total
 	ns.pid, ns.aid, ns.pub = slices.Clone(s.pid), slices.Clone(s.aid), slices.Clone(s.pub)
 	ns.scope, ns.dlen = slices.Clone(s.scope), slices.Clone(s.dlen)
+	ns.pubSeg = slices.Clone(s.pubSeg)
 	ns.dead = make([]uint64, (s.ndocs()+63)/64)
 	ns.scopes = append(ns.scopes, s.scopes...)
 	for i, sc := range ns.scopes {
@@ -132,6 +133,7 @@ func (s *state) compacted(opt Options) *state {
 		ns.dlen = append(ns.dlen, s.dlen[d])
 		ns.total += uint64(s.dlen[d])
 	}
+	ns.summarisePub()
 	// Scopes keep their ids: a table of a few strings is not worth
 	// renumbering.
 	ns.scopes = append(ns.scopes, s.scopes...)

@@ -97,11 +97,15 @@ type state struct {
 	// per document, by doc number
 	pid, aid []int64
 	pub      []int64 // unix seconds, noDate when unknown
-	scope    []uint32
-	dlen     []uint32
-	dead     []uint64 // bitset
-	ndead    int
-	total    uint64 // sum of dlen, dead documents included
+	// pubSeg summarises pub by runs of pubSegDocs documents (dead ones
+	// included), so a search filtered by date skips the windows it
+	// excludes; see notePub.
+	pubSeg []pubRange
+	scope  []uint32
+	dlen   []uint32
+	dead   []uint64 // bitset
+	ndead  int
+	total  uint64 // sum of dlen, dead documents included
 
 	articles map[int64]span // nil while inPlace
 	scopes   []string
@@ -121,6 +125,41 @@ type state struct {
 // span is the doc numbers of an article's passages: a Put appends them
 // together.
 type span struct{ first, n uint32 }
+
+// pubSegShift sets the run of documents a pubRange summarises: 64, so a
+// summary costs under half a byte per document and bounds a window of
+// the search (a multiple of 64 documents) exactly.
+const pubSegShift = 6
+
+// pubRange is the range of the published times of a run of documents.
+type pubRange struct {
+	min, max int64 // of the dated documents; min > max when there are none
+	undated  bool  // some document has no published time
+}
+
+// notePub adds document d, published at pub, to its run's summary. The
+// documents are numbered in order, so the summaries grow at the end.
+func (s *state) notePub(d uint32, pub int64) {
+	i := int(d >> pubSegShift)
+	for len(s.pubSeg) <= i {
+		s.pubSeg = append(s.pubSeg, pubRange{min: math.MaxInt64, max: math.MinInt64})
+	}
+	r := &s.pubSeg[i]
+	if pub == noDate {
+		r.undated = true
+		return
+	}
+	r.min, r.max = min(r.min, pub), max(r.max, pub)
+}
+
+// summarisePub computes the summaries of every document from pub (a state
+// read from a snapshot or rebuilt by compaction).
+func (s *state) summarisePub() {
+	s.pubSeg = make([]pubRange, 0, (len(s.pub)>>pubSegShift)+1)
+	for d, pub := range s.pub {
+		s.notePub(uint32(d), pub)
+	}
+}
 
 func newState() *state {
 	return &state{

@@ -284,6 +284,33 @@ func newDateFilter(p corpus.Published) dateFilter {
 	return f
 }
 
+// admits reports whether a document of the run r can pass the filter:
+// false means none can, so a search skips the run.
+func (f *dateFilter) admits(r pubRange) bool {
+	if r.undated && !f.hasFrom && !f.hasTo {
+		return true
+	}
+	if r.min > r.max {
+		return false
+	}
+	return (!f.hasFrom || r.max >= f.from) && (!f.hasTo || r.min < f.to) && (!f.hasBefore || r.min <= f.before)
+}
+
+// admitsAny reports whether a document among [ws, we) can pass the filter,
+// from the summaries of their runs.
+func (f *dateFilter) admitsAny(s *state, ws, we uint32) bool {
+	last := int((we - 1) >> pubSegShift)
+	if last >= len(s.pubSeg) {
+		return true // no summary (cannot happen): do not skip
+	}
+	for i := int(ws >> pubSegShift); i <= last; i++ {
+		if f.admits(s.pubSeg[i]) {
+			return true
+		}
+	}
+	return false
+}
+
 // ok applies corpus.Published's semantics, as the SQLite store did: From
 // and To drop undated articles, Before keeps them.
 func (f *dateFilter) ok(pub int64) bool {
@@ -335,6 +362,12 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 			}
 		}
 		we := min(ws+window, n)
+		if df.has && !df.admitsAny(s, ws, we) {
+			// Nothing here was published in the range asked: a question
+			// about "this week" over a corpus added in date order looks at
+			// the last windows only.
+			continue
+		}
 		// The window's terms, ordered by their bound over it.
 		order := sr.order[:0]
 		total := 0.0

@@ -377,6 +377,7 @@ func parseState(p []byte) (*state, Options, error) {
 	if err := s.checkDocs(c.nscopes); err != nil {
 		return nil, opt, err
 	}
+	s.summarisePub()
 
 	// The strings are one copy of their section, each a piece of it: one
 	// allocation, and no string points into p (which may be a mapping).
