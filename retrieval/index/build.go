@@ -272,18 +272,7 @@ func (s *state) addResolved(r resolved, opt Options, b *builder) error {
 // collectPassage is addPassage for a build: it adds the postings of doc to
 // b's page instead of to the lists.
 func (s *state) collectPassage(doc uint32, title, body []uint32, b *builder) {
-	for _, id := range title {
-		if b.tt[id] == 0 && b.tb[id] == 0 {
-			b.touched = append(b.touched, id)
-		}
-		b.tt[id]++
-	}
-	for _, id := range body {
-		if b.tt[id] == 0 && b.tb[id] == 0 {
-			b.touched = append(b.touched, id)
-		}
-		b.tb[id]++
-	}
+	b.count(title, body)
 	for _, id := range b.touched {
 		b.page = append(b.page, pagePosting{term: id, doc: doc, tt: b.tt[id], tb: b.tb[id]})
 		b.tt[id], b.tb[id] = 0, 0

@@ -63,6 +63,21 @@ func (sl *slab) takeBlocks(n int) []block {
 	return sl.blocks[start : start+n : start+n]
 }
 
+// keepList appends term and a copy of its postings list l, packed into
+// sl, to a state being compacted.
+func (s *state) keepList(term string, l *plist, sl *slab) {
+	s.termID[term] = uint32(len(s.terms))
+	s.terms = append(s.terms, term)
+	s.lists = append(s.lists, plist{
+		data:   sl.byteSlice(l.data),
+		blocks: sl.blockSlice(l.blocks),
+		n:      l.n,
+		open:   l.open,
+		maxF:   l.maxF,
+		minD:   l.minD,
+	})
+}
+
 // packed returns what compacted returns when no document is dead, without
 // decoding and re-encoding the postings: they are the same, and so are
 // their blocks (their bounds were computed with opt as they were added:
@@ -91,16 +106,7 @@ func (s *state) packed() *state {
 		if l.n == 0 {
 			continue
 		}
-		ns.termID[s.terms[id]] = uint32(len(ns.terms))
-		ns.terms = append(ns.terms, s.terms[id])
-		ns.lists = append(ns.lists, plist{
-			data:   sl.byteSlice(l.data),
-			blocks: sl.blockSlice(l.blocks),
-			n:      l.n,
-			open:   l.open,
-			maxF:   l.maxF,
-			minD:   l.minD,
-		})
+		ns.keepList(s.terms[id], l, &sl)
 	}
 	return ns
 }
@@ -167,16 +173,7 @@ func (s *state) compacted(opt Options) *state {
 		if tmp.n == 0 {
 			continue
 		}
-		ns.termID[s.terms[id]] = uint32(len(ns.terms))
-		ns.terms = append(ns.terms, s.terms[id])
-		ns.lists = append(ns.lists, plist{
-			data:   sl.byteSlice(tmp.data),
-			blocks: sl.blockSlice(tmp.blocks),
-			n:      tmp.n,
-			open:   tmp.open,
-			maxF:   tmp.maxF,
-			minD:   tmp.minD,
-		})
+		ns.keepList(s.terms[id], &tmp, &sl)
 	}
 	return ns
 }

@@ -203,6 +203,24 @@ type builder struct {
 	page, sorted []pagePosting // a build's postings (see addResolved)
 }
 
+// count sets b.tt and b.tb to the frequencies of the terms of a passage's
+// title and body, and b.touched to the terms seen, in first-seen order;
+// the caller reads them and clears them.
+func (b *builder) count(title, body []uint32) {
+	for _, id := range title {
+		if b.tt[id] == 0 && b.tb[id] == 0 {
+			b.touched = append(b.touched, id)
+		}
+		b.tt[id]++
+	}
+	for _, id := range body {
+		if b.tt[id] == 0 && b.tb[id] == 0 {
+			b.touched = append(b.touched, id)
+		}
+		b.tb[id]++
+	}
+}
+
 // grow makes room for term ids below n.
 func (b *builder) grow(n int) {
 	if n > len(b.tt) {
@@ -245,18 +263,7 @@ func (s *state) addArticle(a *corpus.IndexedArticle) uint32 {
 // hold the given term ids; b must have room for every id.
 func (s *state) addPassage(doc uint32, title, body []uint32, opt Options, b *builder) {
 	d := s.dlen[doc]
-	for _, id := range title {
-		if b.tt[id] == 0 && b.tb[id] == 0 {
-			b.touched = append(b.touched, id)
-		}
-		b.tt[id]++
-	}
-	for _, id := range body {
-		if b.tt[id] == 0 && b.tb[id] == 0 {
-			b.touched = append(b.touched, id)
-		}
-		b.tb[id]++
-	}
+	b.count(title, body)
 	for _, id := range b.touched {
 		tt, tb := b.tt[id], b.tb[id]
 		s.lists[id].add(doc, tt, tb, opt.weighted(tt, tb), d)
