@@ -35,7 +35,6 @@ func buildRandom(t testing.TB, seed uint64, n int) (*index.Index, *gen) {
 }
 
 func TestSnapshotRoundTrip(t *testing.T) {
-	ctx := context.Background()
 	for _, n := range []int{0, 1, 30, 600} {
 		x, g := buildRandom(t, uint64(n), n)
 		var buf bytes.Buffer
@@ -59,20 +58,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 				// The same index built with opt's weights.
 				ref, _ = buildRandomOpt(t, uint64(n), n, opt)
 			}
-			for range 40 {
-				q := g.query()
-				want, err := ref.Search(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := y.Search(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := sameHits(got, want); err != nil {
-					t.Fatalf("n=%d opt=%+v: Search(%+v) after load: %v", n, opt, q, err)
-				}
-			}
+			sameSearches(t, g, 40, ref, y, fmt.Sprintf("n=%d opt=%+v: after load", n, opt))
 			// A loaded index keeps taking updates.
 			if err := y.Put(g.article(int64(n))); err != nil {
 				t.Fatal(err)
@@ -204,20 +190,7 @@ func TestOpenSnapshotThenChange(t *testing.T) {
 				if y.Len() != ref.Len() || y.Stats().Postings != ref.Stats().Postings {
 					t.Fatalf("%s: %d passages, %d postings; want %d, %d", step, y.Len(), y.Stats().Postings, ref.Len(), ref.Stats().Postings)
 				}
-				for range 30 {
-					q := g.query()
-					want, err := ref.Search(ctx, q)
-					if err != nil {
-						t.Fatal(err)
-					}
-					got, err := y.Search(ctx, q)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := sameHits(got, want); err != nil {
-						t.Fatalf("%s: Search(%+v): %v", step, q, err)
-					}
-				}
+				sameSearches(t, g, 30, ref, y, step)
 			}
 			same("opened", y)
 			// Compacted before any change: nothing copied out first.
@@ -327,5 +300,26 @@ func TestDamageWithValidChecksum(t *testing.T) {
 	}
 	if rejected == 0 || loadedData == 0 {
 		t.Errorf("%d damaged snapshots rejected, %d loaded (%d damaged in the postings); want some of each", rejected, loaded, loadedData)
+	}
+}
+
+// sameSearches runs n random queries of g on ref and y and fails the test,
+// naming what, unless they give the same hits.
+func sameSearches(t *testing.T, g *gen, n int, ref, y *index.Index, what string) {
+	t.Helper()
+	ctx := context.Background()
+	for range n {
+		q := g.query()
+		want, err := ref.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := y.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sameHits(got, want); err != nil {
+			t.Fatalf("%s: Search(%+v): %v", what, q, err)
+		}
 	}
 }

@@ -38,45 +38,35 @@ func openBenchDB(b *testing.B) *sqlite.DB {
 // does, without indexing them.
 func BenchmarkScanIndexed(b *testing.B) {
 	db := openBenchDB(b)
-	ctx := context.Background()
-	n := 0
-	for b.Loop() {
-		for after := int64(0); ; {
-			page, err := db.ScanIndexed(ctx, after, 1000)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(page) == 0 {
-				break
-			}
-			for i := range page {
-				n += len(page[i].Passages)
-			}
-			after = page[len(page)-1].ArticleID
-		}
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "passages/s")
+	benchScan(b, db.ScanIndexed, func(a corpus.IndexedArticle) (int64, int) { return a.ArticleID, len(a.Passages) })
 }
 
 // BenchmarkScanJoined reads every article's terms as a full build does,
 // without indexing them: the store's share of Build.
 func BenchmarkScanJoined(b *testing.B) {
 	db := openBenchDB(b)
+	benchScan(b, db.ScanJoined, func(a corpus.JoinedArticle) (int64, int) { return a.ArticleID, len(a.Passages) })
+}
+
+// benchScan pages through the whole store with scan and reports the
+// passages read per second; idOf gives an article's id and passages.
+func benchScan[A any](b *testing.B, scan func(context.Context, int64, int) ([]A, error), idOf func(A) (int64, int)) {
 	ctx := context.Background()
 	n := 0
 	for b.Loop() {
 		for after := int64(0); ; {
-			page, err := db.ScanJoined(ctx, after, 1000)
+			page, err := scan(ctx, after, 1000)
 			if err != nil {
 				b.Fatal(err)
 			}
 			if len(page) == 0 {
 				break
 			}
-			for i := range page {
-				n += len(page[i].Passages)
+			for _, a := range page {
+				_, np := idOf(a)
+				n += np
 			}
-			after = page[len(page)-1].ArticleID
+			after, _ = idOf(page[len(page)-1])
 		}
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "passages/s")
