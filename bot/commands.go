@@ -157,7 +157,7 @@ func bestSentences(text, query string, n int) string {
 	}
 	best, bestScore := 0, -1.0
 	for i := 0; i+n <= len(sents); i++ {
-		if sc := overlap(strings.Join(sents[i:i+n], " "), q); sc > bestScore {
+		if sc, _ := overlap(strings.Join(sents[i:i+n], " "), q); sc > bestScore {
 			best, bestScore = i, sc
 		}
 	}

@@ -18,8 +18,6 @@ const (
 	// rankDecay makes a sentence from a lower-ranked passage need a little
 	// more overlap to beat one from a higher-ranked passage.
 	rankDecay = 0.05
-	// contextTermWeight is the weight of a follow-up's context terms.
-	contextTermWeight = 0.3
 	// minExtraOverlap is the overlap a further sentence needs: two question
 	// words, or one and some context.
 	minExtraOverlap = 1.5
@@ -29,6 +27,7 @@ type scoredSentence struct {
 	text    string
 	hit     int     // index into the hits
 	overlap float64 // weighted distinct question terms in the sentence
+	own     int     // distinct terms of the question's own words in it
 	score   float64 // overlap adjusted for passage rank
 	order   int     // position among all candidate sentences, for stable output
 }
@@ -39,13 +38,27 @@ type scoredSentence struct {
 func extractive(question string, res retrieval.Result, note string) Answer {
 	// The question's own words count fully; words retrieval added from a
 	// follow-up's earlier exchange only break ties.
+	own := corpus.QueryTerms(question)
 	qterms := make(map[string]float64)
-	for _, t := range res.Terms {
-		qterms[t] = contextTermWeight
-	}
-	for _, t := range corpus.QueryTerms(question) {
+	for _, t := range own {
 		qterms[t] = 1
 	}
+	var ctxTerms []string
+	for _, t := range res.Terms {
+		if _, ok := qterms[t]; !ok {
+			ctxTerms = append(ctxTerms, t)
+		}
+	}
+	// Together they weigh less than the question, as in retrieval; a
+	// question without words of its own ("and then?") is its context.
+	cw := 1.0
+	if len(qterms) > 0 {
+		cw = retrieval.ContextWeight(len(qterms), len(ctxTerms))
+	}
+	for _, t := range ctxTerms {
+		qterms[t] = cw
+	}
+
 	var cands []scoredSentence
 	for i, h := range res.Hits {
 		for _, s := range corpus.Sentences(h.Passage.Text) {
@@ -53,8 +66,8 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 			if s == "" {
 				continue
 			}
-			ov := overlap(s, qterms)
-			cands = append(cands, scoredSentence{text: s, hit: i, overlap: ov, score: ov * (1 - rankDecay*float64(i)), order: len(cands)})
+			ov, ownOv := overlap(s, qterms)
+			cands = append(cands, scoredSentence{text: s, hit: i, overlap: ov, own: ownOv, score: ov * (1 - rankDecay*float64(i)), order: len(cands)})
 		}
 	}
 	if len(cands) == 0 {
@@ -67,7 +80,10 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 		if len(chosen) == maxExtractSentences {
 			break
 		}
-		if c.overlap < minExtraOverlap || c.score < extraSentenceShare*cands[0].score || seen[strings.ToLower(c.text)] {
+		// A further sentence must hold a word of the question itself when
+		// the question has any: context words alone (the previous story's)
+		// never add a sentence.
+		if c.overlap < minExtraOverlap || c.score < extraSentenceShare*cands[0].score || len(own) > 0 && c.own == 0 || seen[strings.ToLower(c.text)] {
 			continue
 		}
 		seen[strings.ToLower(c.text)] = true
@@ -95,15 +111,18 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 	return Answer{Text: b.String(), Sources: sources, Grounded: true, Mode: ModeExtractive, Note: note, Confidence: res.Confidence, Range: res.Range}
 }
 
-// overlap sums the weights of the distinct question terms in sentence s.
-func overlap(s string, qterms map[string]float64) float64 {
+// overlap sums the weights of the distinct question terms in sentence s,
+// and counts those of the question's own words (weight 1).
+func overlap(s string, qterms map[string]float64) (sum float64, own int) {
 	seen := make(map[string]bool)
-	var sum float64
 	for _, t := range corpus.Terms(s) {
 		if w := qterms[t]; w > 0 && !seen[t] {
 			seen[t] = true
 			sum += w
+			if w == 1 {
+				own++
+			}
 		}
 	}
-	return sum
+	return sum, own
 }

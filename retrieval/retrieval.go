@@ -84,6 +84,23 @@ const commonTermShare = 0.05
 // question's own words.
 const contextWeight = 0.3
 
+// contextShare caps the context terms' weights together at this share of
+// the question's own: an earlier answer holds many words, and at 0.3 each
+// sixteen of them outweighed a three-word question and steered it back to
+// the previous story.
+const contextShare = 0.5
+
+// ContextWeight is the weight of each of n context terms beside a question
+// of q terms (weight 1 each): contextWeight, lowered so that together they
+// weigh at most contextShare of the question. Retrieval and the extractive
+// answer's choice of sentences use the same weights.
+func ContextWeight(q, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return min(contextWeight, contextShare*float64(q)/float64(n))
+}
+
 // maxContextTerms bounds the terms taken from a previous answer, which can
 // be long; the first ones (from the previous question) matter most.
 const maxContextTerms = 16
@@ -195,11 +212,41 @@ type Result struct {
 // but no other terms ("what happened this week?") returns no hits,
 // Confidence 0 and the Range, so the caller can list the latest articles in
 // it instead. Errors come from the Searcher only.
+//
+// A Context steers the search only as far as the question's own words
+// allow: a question that points back (DependsOnContext: "what did he
+// say?", "and then?") is searched with it; any other is searched alone and
+// with it, and the context's hits are kept only when they answer the
+// question's own words at least as well (the confidence reads those words
+// only). So the context chooses between stories that fit the question
+// equally ("What did Ortiz say?" after an exchange about a bridge), and a
+// conversation can change subject without the previous story answering
+// the new question.
 func (r *Retriever) Retrieve(ctx context.Context, req Request) (Result, error) {
 	asOf := req.AsOf
 	if asOf.IsZero() {
 		asOf = r.opt.Now()
 	}
+	if req.Context == "" || DependsOnContext(req.Question) {
+		return r.retrieveAsOf(ctx, req, asOf)
+	}
+	alone := req
+	alone.Context = ""
+	res, err := r.retrieveAsOf(ctx, alone, asOf)
+	if err != nil {
+		return res, err
+	}
+	withContext, err := r.retrieveAsOf(ctx, req, asOf)
+	if err != nil || withContext.Confidence < res.Confidence {
+		return res, err
+	}
+	return withContext, nil
+}
+
+// retrieveAsOf is Retrieve with the context decided: the search, filtered
+// by the question's time expression, then without the filter when that
+// found nothing good enough.
+func (r *Retriever) retrieveAsOf(ctx context.Context, req Request, asOf time.Time) (Result, error) {
 	rng, rest := ParseTime(req.Question, asOf)
 	res, err := r.retrieve(ctx, req, asOf, rng, rest, true)
 	if err != nil || rng.IsZero() || !Refuses(res, r.opt.MinConfidence) {
@@ -255,8 +302,9 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	for _, t := range terms {
 		q.Terms = append(q.Terms, corpus.QueryTerm{Term: t, Weight: 1})
 	}
+	cw := ContextWeight(len(terms), len(ctxTerms))
 	for _, t := range ctxTerms {
-		q.Terms = append(q.Terms, corpus.QueryTerm{Term: t, Weight: contextWeight})
+		q.Terms = append(q.Terms, corpus.QueryTerm{Term: t, Weight: cw})
 	}
 	found, err := r.s.Search(ctx, q)
 	if err != nil {
