@@ -63,10 +63,15 @@ type Source struct {
 
 // Answer is the bot's reply to a question.
 type Answer struct {
-	Text     string   // with [n] markers that point into Sources
-	Sources  []Source // in citation order
-	Grounded bool     // every claim is backed by a cited, retrieved passage
-	Mode     Mode
+	Text    string   // with [n] markers that point into Sources
+	Sources []Source // in citation order
+	// Grounded reports that every sentence cites a passage the answer was
+	// given (an extractive answer's always do; a composed answer's
+	// uncited sentences are marked in Text, see Sentences).
+	Grounded bool
+	// Sentences are Text's sentences with the sources each cites.
+	Sentences []Sentence
+	Mode      Mode
 	// Note explains a degraded answer to the asker, e.g. why it is
 	// extractive although an LLM is configured. Empty when all went well.
 	Note string
@@ -113,7 +118,7 @@ func (b *Bot) Ask(ctx context.Context, q Question, onDelta func(string)) (Answer
 	} else {
 		a = b.compose(ctx, text, asOf, q.History, res, onDelta)
 	}
-	if res.RangeRelaxed && a.Grounded {
+	if res.RangeRelaxed && len(a.Sources) > 0 {
 		// The period asked about had nothing good enough; say so rather
 		// than pass older stories off as that period's news.
 		a.Note = joinNotes("Nothing published "+strings.TrimSpace(rangeWords(res.Range))+" covers this; these sources are from other dates.", a.Note)
@@ -162,7 +167,14 @@ func (b *Bot) compose(ctx context.Context, question string, asOf time.Time, hist
 		b.log.WarnContext(ctx, "llm answer had no valid citation, answering extractively", "answer_chars", len(raw))
 		return extractive(question, res, "The language model's answer cited none of the articles, so these are the most relevant sentences instead.")
 	}
-	return Answer{Text: text, Sources: sources, Grounded: true, Mode: ModeLLM, Confidence: res.Confidence, Range: res.Range}
+	sents := splitGrounded(text)
+	text, grounded := markUnsourced(text, sents)
+	a := Answer{Text: text, Sources: sources, Grounded: grounded, Sentences: sents, Mode: ModeLLM, Confidence: res.Confidence, Range: res.Range}
+	if !grounded {
+		a.Note = unsourcedNote
+		b.log.InfoContext(ctx, "llm answer has uncited sentences", "sentences", len(sents))
+	}
+	return a
 }
 
 // failureNote tells the asker why an answer is extractive although a model

@@ -91,6 +91,7 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 	}
 
 	var sources []Source
+	var sents []Sentence
 	byArticle := make(map[int64]int)
 	var b strings.Builder
 	for i, c := range chosen {
@@ -106,9 +107,11 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 		}
 		// An article's own reference marks ("[9]") would read as citations
 		// of sources the answer does not have.
-		b.WriteString(stripMarkers(c.text) + " [" + strconv.Itoa(n) + "]")
+		sent := stripMarkers(c.text) + " [" + strconv.Itoa(n) + "]"
+		b.WriteString(sent)
+		sents = append(sents, Sentence{Text: sent, Sources: []int{n}})
 	}
-	return Answer{Text: b.String(), Sources: sources, Grounded: true, Mode: ModeExtractive, Note: note, Confidence: res.Confidence, Range: res.Range}
+	return Answer{Text: b.String(), Sources: sources, Grounded: true, Sentences: sents, Mode: ModeExtractive, Note: note, Confidence: res.Confidence, Range: res.Range}
 }
 
 // overlap sums the weights of the distinct question terms in sentence s,

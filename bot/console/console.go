@@ -312,7 +312,7 @@ func (c *Console) ask(ctx context.Context, q string, out io.Writer) error {
 		return err
 	}
 	WriteAnswer(out, a)
-	if a.Grounded {
+	if len(a.Sources) > 0 {
 		c.history = []bot.Turn{{Question: q, Answer: a.Text}}
 	}
 	return nil

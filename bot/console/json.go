@@ -16,6 +16,16 @@ type AnswerOut struct {
 	Confidence float64     `json:"confidence"`
 	Sources    []SourceOut `json:"sources"`
 	Nearest    []SourceOut `json:"nearest,omitempty"`
+	// Sentences are the answer's sentences with the sources each cites;
+	// grounded is false for one that cites none.
+	Sentences []SentenceOut `json:"sentences"`
+}
+
+// SentenceOut is one sentence of AnswerOut.
+type SentenceOut struct {
+	Text     string `json:"text"`
+	Sources  []int  `json:"sources"`
+	Grounded bool   `json:"grounded"`
 }
 
 // SourceOut is one cited source in AnswerOut.
@@ -36,6 +46,10 @@ func AnswerJSON(a bot.Answer) AnswerOut {
 	}
 	for _, s := range a.Nearest {
 		out.Nearest = append(out.Nearest, sourceOut(s))
+	}
+	out.Sentences = []SentenceOut{}
+	for _, s := range a.Sentences {
+		out.Sentences = append(out.Sentences, SentenceOut{Text: s.Text, Sources: append([]int{}, s.Sources...), Grounded: s.Grounded()})
 	}
 	return out
 }

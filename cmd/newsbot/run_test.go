@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -171,11 +172,20 @@ func TestRunAskLLM(t *testing.T) {
 	env := map[string]string{"OPENAI_BASE_URL": srv.BaseURL(), "NEWSBOT_CHAT_MODEL": "fake-model"}
 	mustRun(t, env, "-db", db, "ingest", seedDir(t))
 	a := decodeAnswer(t, mustRun(t, env, "-db", db, "ask", "--json", "Which country has recognised the Taliban government recently?"))
-	if a.Mode != "llm" || !a.Grounded {
-		t.Fatalf("ask = %+v; want mode llm, grounded", a)
+	// The invented [9] is removed, which leaves its sentence citing
+	// nothing: the answer is not grounded, and says which sentence.
+	if a.Mode != "llm" || a.Grounded || !strings.Contains(a.Note, "[no source]") {
+		t.Fatalf("ask = %+v; want mode llm, not grounded, with a note", a)
 	}
-	if a.Answer != "Russia has recognised the Taliban administration [1]. An invented claim." {
-		t.Errorf("answer = %q; want the invented [9] removed", a.Answer)
+	if a.Answer != "Russia has recognised the Taliban administration [1]. An invented claim. [no source]" {
+		t.Errorf("answer = %q; want the invented [9] removed and its sentence marked", a.Answer)
+	}
+	wantSents := []console.SentenceOut{
+		{Text: "Russia has recognised the Taliban administration [1].", Sources: []int{1}, Grounded: true},
+		{Text: "An invented claim.", Sources: []int{}, Grounded: false},
+	}
+	if !reflect.DeepEqual(a.Sentences, wantSents) {
+		t.Errorf("sentences = %+v; want %+v", a.Sentences, wantSents)
 	}
 	if len(a.Sources) != 1 || a.Sources[0].N != 1 || a.Sources[0].ArticleID != 1 {
 		t.Errorf("sources = %+v; want exactly the cited seed article", a.Sources)
