@@ -20,6 +20,10 @@ const (
 	ModeLLM        Mode = "llm"        // composed by the language model, citations checked
 	ModeExtractive Mode = "extractive" // sentences quoted from the passages
 	ModeNone       Mode = "none"       // the corpus does not cover the question
+	// ModePeriod lists the stories of the period a question names without
+	// naming a subject ("what happened this week?"), or the newest stories
+	// when none is from that period.
+	ModePeriod Mode = "period"
 )
 
 // maxQuestionRunes bounds the question text the bot works with: longer text
@@ -107,6 +111,9 @@ func (b *Bot) Ask(ctx context.Context, q Question, onDelta func(string)) (Answer
 	res, err := b.retriever.Retrieve(ctx, req)
 	if err != nil {
 		return Answer{}, fmt.Errorf("ask: %w", err)
+	}
+	if len(res.Terms) == 0 && !res.Range.IsZero() && b.store != nil {
+		return b.period(ctx, q.Scopes, res)
 	}
 	if retrieval.Refuses(res, b.minConf) {
 		b.log.InfoContext(ctx, "question not covered", "confidence", res.Confidence, "hits", len(res.Hits))
@@ -203,19 +210,69 @@ func notCovered(res retrieval.Result) Answer {
 	nearest := nearestArticles(res.Hits, nearestShown)
 	if len(nearest) > 0 {
 		b.WriteString(" The nearest articles are: ")
-		for i, s := range nearest {
-			if i > 0 {
-				b.WriteString("; ")
-			}
-			// A title's own "[9]" would read as a citation of this answer.
-			b.WriteString("“" + stripMarkers(s.Title) + "”")
-			if d := describe(s); d != "" {
-				b.WriteString(" (" + d + ")")
-			}
-		}
-		b.WriteString(".")
+		writeArticles(&b, nearest)
 	}
 	return Answer{Text: b.String(), Mode: ModeNone, Nearest: nearest, Confidence: res.Confidence, Range: res.Range}
+}
+
+// writeArticles writes “Title” (Outlet, date) for each of srcs, separated
+// by semicolons, and a full stop.
+func writeArticles(b *strings.Builder, srcs []Source) {
+	for i, s := range srcs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		// A title's own "[9]" would read as a citation of this answer.
+		b.WriteString("“" + stripMarkers(s.Title) + "”")
+		if d := describe(s); d != "" {
+			b.WriteString(" (" + d + ")")
+		}
+	}
+	b.WriteString(".")
+}
+
+// periodShown is how many stories a question about a period lists.
+const periodShown = 5
+
+// period answers a question that names a period and no subject ("what
+// happened this week?"): the stories published in it, newest first, or,
+// when there are none, says so and lists the newest stories instead. A
+// search would have nothing to look for, and a sentence of some old story
+// is no answer.
+func (b *Bot) period(ctx context.Context, scopes []string, res retrieval.Result) (Answer, error) {
+	when := "in the period asked about"
+	if d := periodOf(res.Range.Label); d != "" {
+		when += " (" + d + ")"
+	}
+	arts, err := b.store.Latest(ctx, corpus.LatestQuery{N: periodShown, Scopes: scopes,
+		Published: corpus.Published{From: res.Range.From, To: res.Range.To}})
+	if err != nil {
+		return Answer{}, fmt.Errorf("ask: list the stories of %s: %w", res.Range.Label, err)
+	}
+	var text strings.Builder
+	inPeriod := len(arts) > 0
+	if inPeriod {
+		text.WriteString("Stories published " + when + ", newest first: ")
+	} else {
+		text.WriteString("Nothing in the news corpus was published " + when + ".")
+		if arts, err = b.store.Latest(ctx, corpus.LatestQuery{N: periodShown, Scopes: scopes}); err != nil {
+			return Answer{}, fmt.Errorf("ask: list the newest stories: %w", err)
+		}
+		if len(arts) > 0 {
+			text.WriteString(" The newest stories are: ")
+		}
+	}
+	var listed []Source
+	for i, a := range arts {
+		listed = append(listed, sourceOf(i+1, a))
+	}
+	if len(listed) > 0 {
+		writeArticles(&text, listed)
+		if inPeriod {
+			text.WriteString(" Ask about one of them for the details.")
+		}
+	}
+	return Answer{Text: text.String(), Mode: ModePeriod, Nearest: listed, Range: res.Range}, nil
 }
 
 // nearestArticles lists up to n distinct articles of hits, best first.

@@ -103,6 +103,9 @@ type LatestQuery struct {
 	N      int      // how many; <= 0 means 10
 	Source string   // optional outlet filter, case-insensitive exact match
 	Scopes []string // empty means GlobalScope only
+	// Published limits the articles by published time, as a search's
+	// filter does ("what happened this week?").
+	Published Published
 }
 
 // Stats describes what a store holds within some scopes.

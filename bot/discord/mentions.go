@@ -91,7 +91,7 @@ func (f *Frontend) onMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 // memory of turns is gone) by the sources list renderAnswer attaches.
 func isAnswer(m *discordgo.Message) bool {
 	for _, e := range m.Embeds {
-		if e != nil && (e.Title == "Sources" || e.Title == "Nearest articles") {
+		if e != nil && (e.Title == sourcesTitle || e.Title == nearestTitle || e.Title == storiesTitle) {
 			return true
 		}
 	}

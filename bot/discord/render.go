@@ -28,8 +28,13 @@ const (
 const (
 	colourSources = 0x3b82f6
 	colourNearest = 0x9ca3af
-	colourList    = 0x10b981
-	colourError   = 0xef4444
+	// Titles of the embed that lists an answer's articles; isAnswer knows
+	// the bot's answers by them.
+	sourcesTitle = "Sources"
+	nearestTitle = "Nearest articles"
+	storiesTitle = "Stories"
+	colourList   = 0x10b981
+	colourError  = 0xef4444
 )
 
 // message is one Discord message to send or edit in.
@@ -60,10 +65,13 @@ func renderAnswer(a bot.Answer) []message {
 		msgs[i].Content = p
 	}
 	var lines []string
-	title, colour := "Sources", colourSources
+	title, colour := sourcesTitle, colourSources
 	srcs := a.Sources
 	if len(srcs) == 0 && len(a.Nearest) > 0 {
-		srcs, title, colour = a.Nearest, "Nearest articles", colourNearest
+		srcs, title, colour = a.Nearest, nearestTitle, colourNearest
+		if a.Mode == bot.ModePeriod {
+			title = storiesTitle
+		}
 	}
 	for _, s := range srcs {
 		lines = append(lines, fmt.Sprintf("**[%d]** %s", s.N, sourceLine(s.Title, s.URL, s.Outlet, s.PublishedAt)))

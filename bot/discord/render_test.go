@@ -50,6 +50,20 @@ func TestRenderAnswerGolden(t *testing.T) {
 			},
 			Mode: bot.ModeNone,
 		}},
+		{"period.golden", bot.Answer{
+			Text: "Stories published in the period asked about (16 – 22 Nov 2026), newest first: “Ferry strike ends” (Harbour News, 20 Nov 2026). Ask about one of them for the details.",
+			Nearest: []bot.Source{
+				{N: 1, ArticleID: 9, Title: "Ferry strike ends", Outlet: "Harbour News", URL: "https://example.com/ferry", PublishedAt: day},
+			},
+			Mode: bot.ModePeriod,
+		}},
+		{"unsourced.golden", bot.Answer{
+			Text: "Russia recognised the Taliban administration [1]. This is a historic step. [no source]",
+			Sources: []bot.Source{
+				{N: 1, ArticleID: 1, Title: "Pakistan Dismisses Recognition Of Taliban As ‘Speculation’", Outlet: "Kabul Now", URL: "https://example.com/pakistan", PublishedAt: day},
+			},
+			Mode: bot.ModeLLM, Note: "Sentences marked [no source] cite none of the articles: check them before relying on them.",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

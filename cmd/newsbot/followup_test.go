@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -32,6 +33,46 @@ Turnout was 41 percent, the highest in two decades, after a campaign dominated b
 `,
 }
 
+// storiesDir writes the bundled sample and followUpArticles into a
+// directory.
+func storiesDir(t *testing.T) string {
+	t.Helper()
+	dir := seedDir(t)
+	for name, text := range followUpArticles {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestAskWhatHappenedInAPeriod: a question that names a period and no
+// subject lists the stories of that period, or says there are none and
+// lists the newest, instead of quoting some old story.
+func TestAskWhatHappenedInAPeriod(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "x.db")
+	mustRun(t, nil, "-db", db, "ingest", storiesDir(t))
+	for _, tc := range []struct {
+		asOf, start string
+		titles      []string
+	}{
+		{"2025-07-30", "Stories published in the period asked about (28 Jul – 3 Aug 2025), newest first:",
+			[]string{"Priya Nand wins the Lakeshore mayoral race", "Riverton bridge opens to traffic after three years of work"}},
+		{"2026-12-04", "Nothing in the news corpus was published in the period asked about (30 Nov – 6 Dec 2026). The newest stories are:",
+			[]string{"Priya Nand wins the Lakeshore mayoral race", "Riverton bridge opens to traffic after three years of work", "Pakistan Dismisses Recognition Of Taliban As ‘Speculation’"}},
+	} {
+		a := decodeAnswer(t, mustRun(t, nil, "-db", db, "ask", "--json", "--as-of", tc.asOf, "What happened this week?"))
+		var titles []string
+		for _, s := range a.Nearest {
+			titles = append(titles, s.Title)
+		}
+		if a.Mode != "period" || !strings.HasPrefix(a.Answer, tc.start) || !slices.Equal(titles, tc.titles) {
+			t.Errorf("as of %s: answer %q (mode %s) listing %q; want it to start %q and list %q", tc.asOf, a.Answer, a.Mode, titles, tc.start, tc.titles)
+		}
+	}
+}
+
 // TestConsoleFollowUpsStayOnTopic is the sequence of issue 13: in the
 // console every question after the first has the previous exchange as
 // context, yet a question that stands on its own words must be answered
@@ -39,13 +80,7 @@ Turnout was 41 percent, the highest in two decades, after a campaign dominated b
 func TestConsoleFollowUpsStayOnTopic(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "x.db")
-	dir := seedDir(t)
-	for name, text := range followUpArticles {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mustRun(t, nil, "-db", db, "ingest", dir)
+	mustRun(t, nil, "-db", db, "ingest", storiesDir(t))
 	in := strings.Join([]string{
 		"Which country has recognised the Taliban government recently?",
 		"How much did the Riverton bridge cost?",

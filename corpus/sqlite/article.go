@@ -443,6 +443,20 @@ func (db *DB) Latest(ctx context.Context, q corpus.LatestQuery) (_ []corpus.Arti
 		sub += ` AND lower(source) = lower(?)`
 		args = append(args, q.Source)
 	}
+	// corpus.Published's rule: From and To drop undated articles, Before
+	// keeps them.
+	if p := q.Published; !p.From.IsZero() {
+		sub += ` AND published_at >= ?`
+		args = append(args, p.From.Unix())
+	}
+	if p := q.Published; !p.To.IsZero() {
+		sub += ` AND published_at < ?`
+		args = append(args, p.To.Unix())
+	}
+	if p := q.Published; !p.Before.IsZero() {
+		sub += ` AND (published_at IS NULL OR published_at <= ?)`
+		args = append(args, p.Before.Unix())
+	}
 	sub += order + ` LIMIT ?`
 	args = append(args, n)
 	query := `SELECT ` + articleColumns + ` FROM articles a WHERE a.id IN (` + sub + `)` +

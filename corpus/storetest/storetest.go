@@ -83,6 +83,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Unique", testUnique},
 		{"Batch", testBatch},
 		{"Scopes", testScopes},
+		{"LatestPublished", testLatestPublished},
 		{"Delete", testDelete},
 		{"Update", testUpdate},
 		{"ChangeLog", testChangeLog},
@@ -182,6 +183,37 @@ func testBatch(t *testing.T, s Store) {
 	}
 	if st, err := s.Stats(ctx, nil); err != nil || st.Articles != 2 {
 		t.Errorf("Stats = %+v, %v; want 2 articles", st, err)
+	}
+}
+
+// testLatestPublished: Latest filters by published time as searches do:
+// From and To drop undated articles, Before keeps them.
+func testLatestPublished(t *testing.T, s Store) {
+	ctx := context.Background()
+	mustAdd(t, s,
+		article(t, "First", "", corpus.GlobalScope, day(1), "The ferry strike began."),
+		article(t, "Second", "", corpus.GlobalScope, day(2), "The ferry strike went on."),
+		article(t, "Third", "", corpus.GlobalScope, day(3), "The ferry strike ended."),
+		article(t, "Undated", "", corpus.GlobalScope, time.Time{}, "A ferry strike is possible."),
+	)
+	for _, tc := range []struct {
+		name string
+		pub  corpus.Published
+		want []string
+	}{
+		{"none", corpus.Published{}, []string{"Third", "Second", "First", "Undated"}},
+		{"from", corpus.Published{From: day(2)}, []string{"Third", "Second"}},
+		{"to", corpus.Published{To: day(2)}, []string{"First"}},
+		{"from-to", corpus.Published{From: day(2), To: day(3)}, []string{"Second"}},
+		{"before", corpus.Published{Before: day(2)}, []string{"Second", "First", "Undated"}},
+	} {
+		got, err := s.Latest(ctx, corpus.LatestQuery{Published: tc.pub})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if titles := titlesOf(got); !slices.Equal(titles, tc.want) {
+			t.Errorf("Latest(%s) = %q; want %q", tc.name, titles, tc.want)
+		}
 	}
 }
 
