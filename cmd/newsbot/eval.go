@@ -19,7 +19,7 @@ import (
 	"github.com/newsbot/newsbot/retrieval/eval"
 )
 
-const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] [--parallel N] [--outcomes FILE] SET
+const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] [--split NAME] [--parallel N] [--outcomes FILE] SET
   SET is one of
     --questions FILE.jsonl --corpus PATH...   newsbot's generic question format
     --realtimeqa QUESTIONS.jsonl --gcs GCS.jsonl.gz
@@ -50,6 +50,7 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	cutoffs := fs.String("k", "1,5,10", "cut-offs of the @k metrics, comma-separated")
 	limit := fs.Int("limit", 0, "evaluate only the first N questions (0: all)")
+	split := fs.String("split", "", `evaluate only the generic questions of this "split" (e.g. heldout)`)
 	outcomes := fs.String("outcomes", "", "also write every question's passages to FILE (JSONL), for error analysis")
 	parallel := fs.Int("parallel", 1, "questions retrieved at once; 1 keeps each question's time its own")
 	pos, err := fs.parse(args)
@@ -104,6 +105,12 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 	f.Close()
 	if err != nil {
 		return fmt.Errorf("eval: %s: %w", setPath, err)
+	}
+	if *split != "" {
+		qs = slices.DeleteFunc(qs, func(q eval.Question) bool { return q.Split != *split })
+		if len(qs) == 0 {
+			return fs.fail("--split %s: no question of %s is in that split", *split, setPath)
+		}
 	}
 	if *limit > 0 && *limit < len(qs) {
 		qs = qs[:*limit]

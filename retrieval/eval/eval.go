@@ -171,6 +171,7 @@ func (r Runner) one(ctx context.Context, q Question, k int) (Outcome, error) {
 		AsOf:     asOf,
 		Scopes:   []string{corpus.GlobalScope},
 		K:        k,
+		Context:  q.Context,
 	})
 	elapsed := time.Since(start)
 	if err != nil {
@@ -194,8 +195,38 @@ func (r Runner) cutoffs() []int {
 }
 
 // Score turns the outcomes of a question set into its metrics, in display
-// order (see docs/EVAL.md).
+// order (see docs/EVAL.md). A Generic set whose questions have types gets
+// every metric per type as well, named "TYPE/metric", types in
+// alphabetical order (the types of MultiHop are its own and are not split).
 func (r Runner) Score(f Format, outs []Outcome) []Metric {
+	ms := r.score(f, outs)
+	if f != Generic {
+		return ms
+	}
+	byType := make(map[string][]Outcome)
+	for _, o := range outs {
+		if t := o.Question.Type; t != "" {
+			byType[t] = append(byType[t], o)
+		}
+	}
+	types := make([]string, 0, len(byType))
+	for t := range byType {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	for _, t := range types {
+		for _, m := range r.score(f, byType[t]) {
+			if m.Of > 0 {
+				m.Name = t + "/" + m.Name
+				ms = append(ms, m)
+			}
+		}
+	}
+	return ms
+}
+
+// score is Score over outs as one set.
+func (r Runner) score(f Format, outs []Outcome) []Metric {
 	ks := r.cutoffs()
 	var ms []Metric
 	mean := func(name string, keep func(Outcome) bool, score func(Outcome) float64) {

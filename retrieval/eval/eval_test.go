@@ -164,6 +164,50 @@ func TestRunnerGeneric(t *testing.T) {
 	}
 }
 
+// TestRunnerGenericTypes: a typed set gets every metric per type too, and a
+// follow-up's context reaches retrieval.
+func TestRunnerGenericTypes(t *testing.T) {
+	qs, err := LoadGeneric(strings.NewReader(`{"id": "a", "type": "fact", "split": "fit", "question": "qa", "gold_urls": ["https://x.example/1"], "answer": "Berg"}
+{"id": "b", "type": "followup", "split": "heldout", "question": "qb", "gold_urls": ["https://x.example/2"], "answer": "Ortiz", "context": "Who won? Berg won."}
+{"id": "c", "type": "nearmiss", "question": "qc", "gold_urls": []}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if qs[1].Split != "heldout" || qs[1].Context != "Who won? Berg won." || qs[2].Type != "nearmiss" {
+		t.Fatalf("loaded %+v; want type, split and context read", qs)
+	}
+	f := &fakeRetriever{results: map[string]retrieval.Result{
+		"qa": {Confidence: 0.9, Hits: []corpus.Hit{hit("https://x.example/1", "t", "won by Berg")}},
+		"qb": {Confidence: 0.9, Hits: []corpus.Hit{hit("https://x.example/9", "t", "nothing")}},
+		"qc": {Confidence: 0.8, Hits: []corpus.Hit{hit("https://x.example/5", "t", "x")}},
+	}}
+	r := Runner{Retriever: f, Floor: 0.5, Cutoffs: []int{1}, AsOf: endOf(2025, 4, 1)}
+	rep, _, err := r.Evaluate(context.Background(), Generic, qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := metrics(rep.Metrics)
+	for name, w := range map[string]Metric{
+		"recall@1":                      {Value: 0.5, Of: 2},
+		"fact/recall@1":                 {Value: 1, Of: 1},
+		"followup/recall@1":             {Value: 0, Of: 1},
+		"nearmiss/refused_unanswerable": {Value: 0, Of: 1},
+	} {
+		if g, ok := got[name]; !ok || !near(g.Value, w.Value) || g.Of != w.Of {
+			t.Errorf("%s = %+v (present %v); want %v over %d", name, g, ok, w.Value, w.Of)
+		}
+	}
+	if _, ok := got["nearmiss/recall@1"]; ok {
+		t.Errorf("metrics have nearmiss/recall@1, over no question: %v", rep.Metrics)
+	}
+	for _, req := range f.reqs {
+		if want := map[string]string{"qb": "Who won? Berg won."}[req.Question]; req.Context != want {
+			t.Errorf("%s asked with context %q; want %q", req.Question, req.Context, want)
+		}
+	}
+}
+
 func TestRunnerRealTimeQA(t *testing.T) {
 	qs := []Question{
 		{ID: "1", Text: "q1", Choices: []string{"Lions", "Bears", "Eagles", "Hawks"}, Correct: 1, Answers: []string{"Bears"}},

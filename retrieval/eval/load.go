@@ -22,7 +22,8 @@ type Format string
 // The formats Run knows.
 const (
 	// Generic is newsbot's own JSONL: one {"id", "question", "asked_at",
-	// "gold_urls", "answer", "aliases"} per line.
+	// "gold_urls", "answer", "aliases"} per line, optionally with "type",
+	// "split" and, for a follow-up, "context" (the earlier exchange).
 	Generic Format = "generic"
 	// RealTimeQA is the RealTime QA benchmark's questions file (JSONL with
 	// question_id, question_date, question_sentence, choices, answer).
@@ -52,8 +53,16 @@ type Question struct {
 	Correct int
 	// Facts are the evidence sentences retrieval should find (MultiHop).
 	Facts []string
-	// Type is MultiHop's question_type ("inference_query", ...).
+	// Type is MultiHop's question_type ("inference_query", ...), or a
+	// Generic question's type ("fact", "followup", "nearmiss", ...): the
+	// metrics are reported per type too.
 	Type string
+	// Split is a Generic question's part of its set ("fit", "heldout"),
+	// for evaluating one part (Runner callers filter by it).
+	Split string
+	// Context is a Generic follow-up's earlier exchange (question and
+	// answer), passed to retrieval as a conversation would.
+	Context string
 }
 
 // Answerable reports whether a Generic question has gold articles.
@@ -109,6 +118,9 @@ type genericQuestion struct {
 	GoldURLs []string `json:"gold_urls"`
 	Answer   string   `json:"answer"`
 	Aliases  []string `json:"aliases"`
+	Type     string   `json:"type"`
+	Split    string   `json:"split"`
+	Context  string   `json:"context"`
 }
 
 // LoadGeneric reads a Generic JSONL question set. A line without a
@@ -127,7 +139,8 @@ func LoadGeneric(r io.Reader) ([]Question, error) {
 		if err != nil {
 			return fmt.Errorf("asked_at: %w", err)
 		}
-		q := Question{ID: g.ID, Text: g.Question, AsOf: asOf, Correct: -1}
+		q := Question{ID: g.ID, Text: g.Question, AsOf: asOf, Correct: -1,
+			Type: strings.TrimSpace(g.Type), Split: strings.TrimSpace(g.Split), Context: strings.TrimSpace(g.Context)}
 		if q.ID == "" {
 			q.ID = strconv.Itoa(n)
 		}
