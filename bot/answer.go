@@ -125,6 +125,16 @@ func (b *Bot) Ask(ctx context.Context, q Question, onDelta func(string)) (Answer
 	} else {
 		a = b.compose(ctx, text, asOf, q.History, res, onDelta)
 	}
+	if res.Status && len(a.Sources) > 0 && len(res.Hits) > 0 {
+		// "Is the strike still on?": how things stand depends on when.
+		if newest := res.Hits[0].Article; !newest.PublishedAt.IsZero() {
+			when := newest.PublishedAt.Format("2 Jan 2006")
+			if src := strings.TrimSpace(newest.Source); src != "" {
+				when += " (" + src + ")"
+			}
+			a.Note = joinNotes("The newest report on this is from "+when+".", a.Note)
+		}
+	}
 	if res.RangeRelaxed && len(a.Sources) > 0 {
 		// The period asked about had nothing good enough; say so rather
 		// than pass older stories off as that period's news.

@@ -206,6 +206,11 @@ type Result struct {
 	// a period, and a strict filter would then hide the answer; callers
 	// should say the sources are from outside the period asked about.
 	RangeRelaxed bool
+	// Status reports a question about the current state of a story ("is
+	// the strike still on?", see AsksStatus): the newest of the passages
+	// that match it nearly as well as the best comes first, and callers
+	// should say its date.
+	Status bool
 }
 
 // Retrieve finds the passages for req. A question with a time expression
@@ -320,14 +325,20 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	order = vectors.fuse(ctx, scored, order) // hybrid.go; a no-op when off
 
 	hits := make([]corpus.Hit, 0, len(order))
+	best := 0.0 // the best score before the recency prior
 	for _, id := range order {
 		h := *scored[id]
+		best = max(best, h.Score)
 		if rng.IsZero() {
 			h.Score *= 1 + r.recencyBonus(h.Article.PublishedAt, asOf)
 		}
 		hits = append(hits, h)
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
+	if rng.IsZero() && AsksStatus(req.Question) {
+		res.Status = true
+		newestFirst(hits, scored, best*statusShare)
+	}
 	if res.Hits, err = r.hydrate(ctx, hits, k, req.Scopes, pub); err != nil {
 		return res, err
 	}

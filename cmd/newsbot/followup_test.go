@@ -33,6 +33,52 @@ Turnout was 41 percent, the highest in two decades, after a campaign dominated b
 `,
 }
 
+// strikeArticles are two reports of one story a week apart: the older
+// matches "port strike" more often, the newer says how it ended.
+var strikeArticles = map[string]string{
+	"strike-1.md": `---
+title: Port strike enters its second week
+source: Harbour News
+published: 2025-07-20
+url: https://harbour-news.example/port-strike-week-two
+---
+The port strike entered its second week on Sunday. Striking port workers blocked the gates again, and the port strike has left 40 ships waiting offshore. Union leaders said the port strike would go on until wages rise.
+`,
+	"strike-2.md": `---
+title: Dock workers accept pay deal, ending walkout
+source: Coastal Times
+published: 2025-07-27
+url: https://coastal-times.example/walkout-ends
+---
+Dock workers voted on Saturday to accept a 7.5 percent pay rise, ending the port strike after two weeks. Ships began unloading on Sunday morning.
+`,
+}
+
+// TestAskStatusNewestFirst: "is it still...?" is answered from the newest
+// report of the story, with its date, although an older one matches the
+// question's words better.
+func TestAskStatusNewestFirst(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, text := range strikeArticles {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := filepath.Join(t.TempDir(), "x.db")
+	mustRun(t, nil, "-db", db, "ingest", dir)
+	a := decodeAnswer(t, mustRun(t, nil, "-db", db, "ask", "--json", "--as-of", "2025-07-30", "Is the port strike still on?"))
+	if len(a.Sources) == 0 || a.Sources[0].Title != "Dock workers accept pay deal, ending walkout" ||
+		!strings.Contains(a.Answer, "accept") || !strings.Contains(a.Note, "The newest report on this is from 27 Jul 2025 (Coastal Times).") {
+		t.Errorf("answer %q (note %q) citing %+v; want the newest report first, with its date", a.Answer, a.Note, a.Sources)
+	}
+	// Not a status question: the best match comes first.
+	a = decodeAnswer(t, mustRun(t, nil, "-db", db, "ask", "--json", "--as-of", "2025-07-30", "How many ships waited during the port strike?"))
+	if len(a.Sources) == 0 || a.Sources[0].Title != "Port strike enters its second week" || strings.Contains(a.Note, "newest report") {
+		t.Errorf("answer %q (note %q) citing %+v; want the best match and no date note", a.Answer, a.Note, a.Sources)
+	}
+}
+
 // storiesDir writes the bundled sample and followUpArticles into a
 // directory.
 func storiesDir(t *testing.T) string {

@@ -1,0 +1,24 @@
+package retrieval
+
+import "testing"
+
+func TestAsksStatus(t *testing.T) {
+	for _, tc := range []struct {
+		q    string
+		want bool
+	}{
+		{"Is the strike still on?", true},
+		{"Has the merger been approved yet?", true},
+		{"What is the latest count?", true},
+		{"How long did the outage last in the end?", true},
+		{"Who is currently leading the race?", true},
+		{"Is the ferry running anymore?", true},
+		{"How many ships waited during the port strike?", false},
+		{"Who won the Lakeshore election?", false},
+		{"Which country has the largest army?", false},
+	} {
+		if got := AsksStatus(tc.q); got != tc.want {
+			t.Errorf("AsksStatus(%q) = %v; want %v", tc.q, got, tc.want)
+		}
+	}
+}
