@@ -118,6 +118,12 @@ const (
 // asked about, so "the 2030 World Cup" is not answered by a 2026 story.
 const missedNumberPenalty = 0.5
 
+// missedNamePenalty multiplies the confidence when a name of the question
+// (a capitalised word past its first, see nameTerms) is missing from every
+// top hit: like a number, a name picks out the event asked about, and a
+// story about someone else is a near miss.
+const missedNamePenalty = 0.5
+
 // Options tune a Retriever; zero values take the defaults above.
 type Options struct {
 	K               int // passages returned; default DefaultK
@@ -348,7 +354,7 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	// optional, so its words (a long earlier answer) must not lower the
 	// confidence; a follow-up with no words of its own ("and then?") was
 	// given its context's terms as its own above.
-	res.Confidence = r.confidence(terms, res.Hits)
+	res.Confidence = r.confidence(terms, nameTerms(rest, terms), res.Hits)
 	return res, nil
 }
 
@@ -438,7 +444,7 @@ func contextTerms(context string, question []string) []string {
 // when its other words match. The counts
 // are over the whole corpus, not only the stories published by AsOf: they
 // weigh words, and a replayed question changes them very little.
-func (r *Retriever) confidence(terms []string, hits []corpus.Hit) float64 {
+func (r *Retriever) confidence(terms, names []string, hits []corpus.Hit) float64 {
 	if len(hits) == 0 {
 		return 0
 	}
@@ -500,6 +506,16 @@ func (r *Retriever) confidence(terms []string, hits []corpus.Hit) float64 {
 	}
 	if missedNumber {
 		c *= missedNumberPenalty
+	}
+	for _, t := range names {
+		// A common word that happens to be capitalised ("President",
+		// "Congress") names nothing in particular.
+		if !inTop[t] && float64(df[t]) <= commonTermShare*float64(n) {
+			// A name of the question that no top hit holds: a neighbouring
+			// story (the same committee, another person), not this one.
+			c *= missedNamePenalty
+			break
+		}
 	}
 	return math.Max(0, math.Min(1, c))
 }

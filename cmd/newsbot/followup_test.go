@@ -79,6 +79,25 @@ func TestAskStatusNewestFirst(t *testing.T) {
 	}
 }
 
+// TestAskNearMissRefused: a question about an event the corpus does not
+// hold, next to one it does (another town's election), is refused: its
+// name is in no hit. The neighbour itself is answered.
+func TestAskNearMissRefused(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "x.db")
+	mustRun(t, nil, "-db", db, "ingest", storiesDir(t))
+	for q, want := range map[string]string{
+		"Who won the Westbrook mayoral election?": "none",
+		"How much did the Millbrook bridge cost?": "none",
+		"Who won the Lakeshore mayoral election?": "extractive",
+	} {
+		a := decodeAnswer(t, mustRun(t, nil, "-db", db, "ask", "--json", "--as-of", "2025-07-30", q))
+		if string(a.Mode) != want {
+			t.Errorf("%q: mode %s (confidence %.2f, %q); want %s", q, a.Mode, a.Confidence, a.Answer, want)
+		}
+	}
+}
+
 // storiesDir writes the bundled sample and followUpArticles into a
 // directory.
 func storiesDir(t *testing.T) string {
