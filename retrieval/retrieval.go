@@ -233,7 +233,82 @@ type Result struct {
 // equally ("What did Ortiz say?" after an exchange about a bridge), and a
 // conversation can change subject without the previous story answering
 // the new question.
+//
+// A question in two parts ("What is she charged with, and when is the
+// trial?", see SplitParts) is retrieved part by part, the second with the
+// first as its context: the hits alternate between the parts, and the
+// confidence is the lowest part's, so every part must be covered by some
+// hit.
 func (r *Retriever) Retrieve(ctx context.Context, req Request) (Result, error) {
+	parts := SplitParts(req.Question)
+	if len(parts) < 2 {
+		return r.retrieveWhole(ctx, req)
+	}
+	var results []Result
+	for i, p := range parts {
+		preq := req
+		preq.Question = p
+		if i > 0 {
+			// "..., and when is the trial?": the second part is about the
+			// first's subject, as a follow-up is about an earlier question.
+			preq.Context = parts[0]
+		}
+		res, err := r.retrieveWhole(ctx, preq)
+		if err != nil {
+			return Result{}, err
+		}
+		results = append(results, res)
+	}
+	return r.mergeParts(results, req.K), nil
+}
+
+// mergeParts joins the results of a question's parts: hits taken in turn
+// from each part (a passage once), at most k and MaxPerArticle per
+// article; the lowest confidence; the terms of all parts; the first
+// part's time range.
+func (r *Retriever) mergeParts(results []Result, k int) Result {
+	if k <= 0 {
+		k = r.opt.K
+	}
+	out := results[0]
+	out.Hits = nil
+	out.Terms = nil
+	seen := make(map[int64]bool)
+	per := make(map[int64]int)
+	for i := 0; len(out.Hits) < k; i++ {
+		more := false
+		for _, res := range results {
+			if i >= len(res.Hits) || len(out.Hits) == k {
+				continue
+			}
+			more = true
+			h := res.Hits[i]
+			if seen[h.Passage.ID] || per[h.Article.ID] >= r.opt.MaxPerArticle {
+				continue
+			}
+			seen[h.Passage.ID] = true
+			per[h.Article.ID]++
+			out.Hits = append(out.Hits, h)
+		}
+		if !more {
+			break
+		}
+	}
+	for _, res := range results {
+		out.Confidence = min(out.Confidence, res.Confidence)
+		out.Status = out.Status || res.Status
+		out.RangeRelaxed = out.RangeRelaxed || res.RangeRelaxed
+		for _, t := range res.Terms {
+			if !slices.Contains(out.Terms, t) {
+				out.Terms = append(out.Terms, t)
+			}
+		}
+	}
+	return out
+}
+
+// retrieveWhole is Retrieve for a question taken as one part.
+func (r *Retriever) retrieveWhole(ctx context.Context, req Request) (Result, error) {
 	asOf := req.AsOf
 	if asOf.IsZero() {
 		asOf = r.opt.Now()
