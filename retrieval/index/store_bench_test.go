@@ -180,31 +180,32 @@ type repeatStore struct {
 func (r *repeatStore) Changes(context.Context, int64, int) ([]corpus.Change, error) { return nil, nil }
 
 func (r *repeatStore) ScanJoined(ctx context.Context, after int64, limit int) ([]corpus.JoinedArticle, error) {
-	for rep := after / r.span; rep < r.times; rep++ {
-		page, err := r.DB.ScanJoined(ctx, after-rep*r.span, limit)
-		if err != nil || len(page) > 0 {
-			for i := range page {
-				page[i].ArticleID += rep * r.span
-				for j := range page[i].Passages {
-					page[i].Passages[j].ID += rep * r.span
-				}
-			}
-			return page, err
+	return repeatPages(r, ctx, after, limit, r.DB.ScanJoined, func(a *corpus.JoinedArticle, by int64) {
+		a.ArticleID += by
+		for j := range a.Passages {
+			a.Passages[j].ID += by
 		}
-		after = (rep + 1) * r.span
-	}
-	return nil, nil
+	})
 }
 
 func (r *repeatStore) ScanIndexed(ctx context.Context, after int64, limit int) ([]corpus.IndexedArticle, error) {
+	return repeatPages(r, ctx, after, limit, r.DB.ScanIndexed, func(a *corpus.IndexedArticle, by int64) {
+		a.ArticleID += by
+		for j := range a.Passages {
+			a.Passages[j].ID += by
+		}
+	})
+}
+
+// repeatPages pages through r's copies of the database with scan, shifting
+// the ids of the k-th copy's articles by k*span.
+func repeatPages[A any](r *repeatStore, ctx context.Context, after int64, limit int,
+	scan func(context.Context, int64, int) ([]A, error), shift func(*A, int64)) ([]A, error) {
 	for rep := after / r.span; rep < r.times; rep++ {
-		page, err := r.DB.ScanIndexed(ctx, after-rep*r.span, limit)
+		page, err := scan(ctx, after-rep*r.span, limit)
 		if err != nil || len(page) > 0 {
 			for i := range page {
-				page[i].ArticleID += rep * r.span
-				for j := range page[i].Passages {
-					page[i].Passages[j].ID += rep * r.span
-				}
+				shift(&page[i], rep*r.span)
 			}
 			return page, err
 		}
