@@ -180,7 +180,7 @@ type repeatStore struct {
 func (r *repeatStore) Changes(context.Context, int64, int) ([]corpus.Change, error) { return nil, nil }
 
 func (r *repeatStore) ScanJoined(ctx context.Context, after int64, limit int) ([]corpus.JoinedArticle, error) {
-	return repeatPages(r, ctx, after, limit, r.DB.ScanJoined, func(a *corpus.JoinedArticle, by int64) {
+	return repeatPages(ctx, r, after, limit, r.DB.ScanJoined, func(a *corpus.JoinedArticle, by int64) {
 		a.ArticleID += by
 		for j := range a.Passages {
 			a.Passages[j].ID += by
@@ -189,7 +189,7 @@ func (r *repeatStore) ScanJoined(ctx context.Context, after int64, limit int) ([
 }
 
 func (r *repeatStore) ScanIndexed(ctx context.Context, after int64, limit int) ([]corpus.IndexedArticle, error) {
-	return repeatPages(r, ctx, after, limit, r.DB.ScanIndexed, func(a *corpus.IndexedArticle, by int64) {
+	return repeatPages(ctx, r, after, limit, r.DB.ScanIndexed, func(a *corpus.IndexedArticle, by int64) {
 		a.ArticleID += by
 		for j := range a.Passages {
 			a.Passages[j].ID += by
@@ -199,7 +199,7 @@ func (r *repeatStore) ScanIndexed(ctx context.Context, after int64, limit int) (
 
 // repeatPages pages through r's copies of the database with scan, shifting
 // the ids of the k-th copy's articles by k*span.
-func repeatPages[A any](r *repeatStore, ctx context.Context, after int64, limit int,
+func repeatPages[A any](ctx context.Context, r *repeatStore, after int64, limit int,
 	scan func(context.Context, int64, int) ([]A, error), shift func(*A, int64)) ([]A, error) {
 	for rep := after / r.span; rep < r.times; rep++ {
 		page, err := scan(ctx, after-rep*r.span, limit)
