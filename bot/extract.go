@@ -59,6 +59,7 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 		qterms[t] = cw
 	}
 
+	want := answerKindOf(question)
 	var cands []scoredSentence
 	for i, h := range res.Hits {
 		for _, s := range corpus.Sentences(h.Passage.Text) {
@@ -67,6 +68,11 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 				continue
 			}
 			ov, ownOv := overlap(s, qterms)
+			if ownOv > 0 && want.in(s, qterms) {
+				// "How much did it cost?" is answered by the sentence with
+				// the sum, not by the one that names the bridge again.
+				ov += answerKindBonus
+			}
 			cands = append(cands, scoredSentence{text: s, hit: i, overlap: ov, own: ownOv, score: ov * (1 - rankDecay*float64(i)), order: len(cands)})
 		}
 	}
