@@ -187,13 +187,7 @@ func (x *Index) Search(ctx context.Context, q Query) ([]corpus.Hit, error) {
 		return 0
 	})
 	for i, e := range sr.heap {
-		h := &hits[i]
-		h.Score = e.score
-		h.Passage.ID = e.pid
-		h.Passage.ArticleID = s.aid[e.doc]
-		h.Article.ID = s.aid[e.doc]
-		h.Article.Scope = s.scopes[s.scope[e.doc]]
-		h.Article.PublishedAt = unixTime(s.pub[e.doc])
+		hits[i] = newHit(e.score, e.pid, s.aid[e.doc], s.scopes[s.scope[e.doc]], s.pub[e.doc])
 	}
 	return hits, nil
 }
@@ -260,6 +254,19 @@ func (sr *searcher) prepare(s *state, opt Options, q Query) bool {
 		}
 	}
 	return any
+}
+
+// newHit is a hit as the index knows it: ids, scope, published time (unix
+// seconds or noDate) and score; the caller reads the rest from the store.
+func newHit(score float64, pid, aid int64, scope string, pub int64) corpus.Hit {
+	var h corpus.Hit
+	h.Score = score
+	h.Passage.ID = pid
+	h.Passage.ArticleID = aid
+	h.Article.ID = aid
+	h.Article.Scope = scope
+	h.Article.PublishedAt = unixTime(pub)
+	return h
 }
 
 // dateFilter is a corpus.Published in unix seconds.

@@ -337,13 +337,7 @@ func (v *Vectors) search(vec []float32, k int, scopes []string, pub corpus.Publi
 	best := v.scan(q, k, allowed, newDateFilter(pub))
 	hits := make([]corpus.Hit, len(best))
 	for i, c := range best {
-		h := &hits[i]
-		h.Score = float64(c.score * qscale)
-		h.Passage.ID = c.pid
-		h.Passage.ArticleID = v.aids[c.row]
-		h.Article.ID = v.aids[c.row]
-		h.Article.Scope = v.scopes[v.scope[c.row]]
-		h.Article.PublishedAt = unixTime(v.pub[c.row])
+		hits[i] = newHit(float64(c.score*qscale), c.pid, v.aids[c.row], v.scopes[v.scope[c.row]], v.pub[c.row])
 	}
 	return hits, nil
 }
