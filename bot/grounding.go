@@ -2,8 +2,10 @@ package bot
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/newsbot/newsbot/corpus"
 )
@@ -65,24 +67,17 @@ func appendCited(ns []int, s string) []int {
 		if err != nil {
 			continue
 		}
-		dup := false
-		for _, have := range ns {
-			dup = dup || have == n
-		}
-		if !dup {
+		if !slices.Contains(ns, n) {
 			ns = append(ns, n)
 		}
 	}
 	return ns
 }
 
+// hasWord reports whether s holds a letter or digit besides its citation
+// markers.
 func hasWord(s string) bool {
-	for _, r := range stripMarkers(s) {
-		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 0x7f {
-			return true
-		}
-	}
-	return false
+	return strings.IndexFunc(stripMarkers(s), func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
 }
 
 // markUnsourced returns text with unsourcedMark after each sentence of

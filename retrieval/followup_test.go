@@ -1,9 +1,6 @@
 package retrieval
 
-import (
-	"slices"
-	"testing"
-)
+import "testing"
 
 func TestDependsOnContext(t *testing.T) {
 	for _, tc := range []struct {
@@ -47,23 +44,6 @@ func TestContextWeight(t *testing.T) {
 		}
 		if tc.n > 0 && got*float64(tc.n) > contextShare*float64(tc.q)+1e-12 {
 			t.Errorf("ContextWeight(%d, %d): the context weighs %g together, more than %g of the question", tc.q, tc.n, got*float64(tc.n), contextShare)
-		}
-	}
-}
-
-func TestNameTerms(t *testing.T) {
-	for _, tc := range []struct {
-		q    string
-		want []string
-	}{
-		{"Who won the Westbrook mayoral election?", []string{"westbrook"}},
-		{"What did Priya Nand say about US tariffs?", []string{"priya", "nand"}},
-		{"Westbrook voted on Sunday", []string{"sunday"}}, // the first word is capitalised anyway
-		{"how much did the bridge cost?", nil},
-	} {
-		got := nameTerms(tc.q, QueryTermsFor(tc.q))
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("nameTerms(%q) = %q; want %q", tc.q, got, tc.want)
 		}
 	}
 }
