@@ -56,28 +56,12 @@ const (
 	DefaultRecencyWeight = 0.2
 )
 
-// DefaultMinConfidence is the confidence floor below which the bot answers
-// "not in the corpus" instead of composing an answer. It is calibrated on
-// the dev set (retrieval/eval/devset, over the RealTime QA 2025 articles):
-// at 0.55 it refuses 7 of the 12 unanswerable questions and none of the 34
-// answerable ones. 0.60 refuses one more unanswerable question but 51 more
-// RealTime QA questions, 19 of them with the answer in the top 10; 0.65
-// also refuses the seed question "Which country has recognised the Taliban
-// government recently?" (0.64: "government" is not in the article).
-// docs/EVAL.md has the sweep.
-const DefaultMinConfidence = 0.55
-
 // publishedSlack is how far past AsOf an article's published time may be and
 // still count as published by then: a date read in the wrong time zone is
 // off by up to 14 hours. For a question asked as of a past date (AsOf more
 // than publishedSlack ago) later stories are left out of the search, so it
 // sees the corpus as it stood then.
 const publishedSlack = 14 * time.Hour
-
-// commonTermShare marks a term found in more than this share of passages as
-// common ("say", "year", "new"): it carries little topic, so the coverage
-// part of the confidence ignores it when the best hit lacks it.
-const commonTermShare = 0.05
 
 // contextWeight scales the BM25 score of the terms of a follow-up's previous
 // exchange: they disambiguate ("what did he say?") but must not outrank the
@@ -105,25 +89,6 @@ func ContextWeight(q, n int) float64 {
 // be long; the first ones (from the previous question) matter most.
 const maxContextTerms = 16
 
-// Confidence blend: the best hit must cover the question; the top 3 together
-// may add the rest of it (an answer can draw on several passages).
-const (
-	bestHitShare = 0.75
-	topHitsShare = 0.25
-	topHitsN     = 3
-)
-
-// missedNumberPenalty multiplies the confidence when a number of the question
-// ("2030", "737") is missing from every top hit: numbers name the very event
-// asked about, so "the 2030 World Cup" is not answered by a 2026 story.
-const missedNumberPenalty = 0.5
-
-// missedNamePenalty multiplies the confidence when a name of the question
-// (a capitalised word past its first, see nameTerms) is missing from every
-// top hit: like a number, a name picks out the event asked about, and a
-// story about someone else is a near miss.
-const missedNamePenalty = 0.5
-
 // Options tune a Retriever; zero values take the defaults above.
 type Options struct {
 	K               int // passages returned; default DefaultK
@@ -140,6 +105,9 @@ type Options struct {
 	// than publishedSlack before Now is a replay of the past (see
 	// publishedSlack).
 	Now func() time.Time
+	// Model turns a question's Signals into its Confidence; the zero
+	// value means DefaultModel, the model fitted on the dev set.
+	Model Model
 	// MinConfidence is the floor of Refuses, used to decide when a date
 	// filter found nothing good enough (see Result.RangeRelaxed); <= 0
 	// means DefaultMinConfidence. The bot must use the same floor.
@@ -178,6 +146,9 @@ func New(s Searcher, h Hydrator, opt Options) *Retriever {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Model.IsZero() {
+		opt.Model = DefaultModel()
+	}
 	return &Retriever{s: s, h: h, opt: opt}
 }
 
@@ -212,6 +183,9 @@ type Result struct {
 	// a period, and a strict filter would then hide the answer; callers
 	// should say the sources are from outside the period asked about.
 	RangeRelaxed bool
+	// Signals are what Confidence was computed from (see Signals); the
+	// calibrate command fits the confidence model on them.
+	Signals Signals
 	// Status reports a question about the current state of a story ("is
 	// the strike still on?", see AsksStatus): the newest of the passages
 	// that match it nearly as well as the best comes first, and callers
@@ -295,7 +269,9 @@ func (r *Retriever) mergeParts(results []Result, k int) Result {
 		}
 	}
 	for _, res := range results {
-		out.Confidence = min(out.Confidence, res.Confidence)
+		if res.Confidence < out.Confidence {
+			out.Confidence, out.Signals = res.Confidence, res.Signals
+		}
 		out.Status = out.Status || res.Status
 		out.RangeRelaxed = out.RangeRelaxed || res.RangeRelaxed
 		for _, t := range res.Terms {
@@ -331,7 +307,9 @@ func (r *Retriever) retrieveWhole(ctx context.Context, req Request) (Result, err
 
 // retrieveAsOf is Retrieve with the context decided: the search, filtered
 // by the question's time expression, then without the filter when that
-// found nothing good enough.
+// found nothing good enough. The wider search is kept when it fits the
+// question better, even if it is not good enough either: a refusal then
+// shows the nearest stories of the whole corpus, not an empty period.
 func (r *Retriever) retrieveAsOf(ctx context.Context, req Request, asOf time.Time) (Result, error) {
 	rng, rest := ParseTime(req.Question, asOf)
 	res, err := r.retrieve(ctx, req, asOf, rng, rest, true)
@@ -339,7 +317,7 @@ func (r *Retriever) retrieveAsOf(ctx context.Context, req Request, asOf time.Tim
 		return res, err
 	}
 	wide, err := r.retrieve(ctx, req, asOf, rng, rest, false)
-	if err != nil || Refuses(wide, r.opt.MinConfidence) {
+	if err != nil || len(wide.Hits) == 0 || wide.Confidence <= res.Confidence && len(res.Hits) > 0 {
 		return res, err
 	}
 	wide.RangeRelaxed = true
@@ -429,7 +407,10 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	// optional, so its words (a long earlier answer) must not lower the
 	// confidence; a follow-up with no words of its own ("and then?") was
 	// given its context's terms as its own above.
-	res.Confidence = r.confidence(terms, nameTerms(rest, terms), res.Hits)
+	res.Signals = r.signals(terms, nameTerms(rest, terms), namePhrases(rest), res.Hits)
+	if len(res.Hits) > 0 {
+		res.Confidence = r.opt.Model.Confidence(res.Signals)
+	}
 	return res, nil
 }
 
@@ -506,93 +487,6 @@ func contextTerms(context string, question []string) []string {
 		}
 	}
 	return out
-}
-
-// confidence is the IDF-weighted share of the query terms found in the hits
-// (bestHitShare of the share in the best hit's title and its best
-// confidenceWindow of passage terms, see windowTerms, plus topHitsShare of
-// the share in the top topHitsN hits together), capped by the plain share
-// of the question's topical terms in that title and window, halved
-// (missedNumberPenalty) when a number of the question is in none of them.
-// idf(t) = ln(1 + N/(df+1)), so a term the corpus lacks altogether weighs the
-// most: a question about something the corpus never mentions scores low even
-// when its other words match. The counts
-// are over the whole corpus, not only the stories published by AsOf: they
-// weigh words, and a replayed question changes them very little.
-func (r *Retriever) confidence(terms, names []string, hits []corpus.Hit) float64 {
-	if len(hits) == 0 {
-		return 0
-	}
-	df, n := r.s.DocFreq(terms)
-	weight := make(map[string]float64, len(terms))
-	var total float64
-	for _, t := range terms {
-		w := math.Log(1 + float64(n)/float64(df[t]+1))
-		weight[t] = w
-		total += w
-	}
-	if total == 0 {
-		return 0
-	}
-
-	// Each top hit is analysed once: the analysis is most of the cost.
-	top3 := make([]analysedHit, min(topHitsN, len(hits)))
-	for i, h := range hits[:len(top3)] {
-		top3[i] = analysedHit{title: r.an.Terms(h.Article.Title), text: r.an.Terms(h.Passage.Text)}
-	}
-	inBest := windowTerms(top3[0], weight, confidenceWindow)
-	inTop := make(map[string]bool)
-	for _, a := range top3 {
-		for _, t := range a.title {
-			inTop[t] = true
-		}
-		for _, t := range a.text {
-			inTop[t] = true
-		}
-	}
-	var best, top float64
-	missedNumber := false
-	for _, t := range terms {
-		if inBest[t] {
-			best += weight[t]
-		}
-		if inTop[t] {
-			top += weight[t]
-		} else if hasDigit(t) {
-			missedNumber = true
-		}
-	}
-	c := (bestHitShare*best + topHitsShare*top) / total
-	// Coverage: the unweighted share of the question's topical terms that
-	// the best hit holds. The IDF weighting alone lets one rare word carry
-	// a question ("2030" in "Who won the 2030 World Cup final?" matching
-	// "2030 GMT"); a passage must also hold most of what was asked.
-	var asked, held int
-	for _, t := range terms {
-		if inBest[t] {
-			asked++
-			held++
-		} else if float64(df[t]) <= commonTermShare*float64(n) {
-			asked++
-		}
-	}
-	if asked > 0 {
-		c = math.Min(c, float64(held)/float64(asked))
-	}
-	if missedNumber {
-		c *= missedNumberPenalty
-	}
-	for _, t := range names {
-		// A common word that happens to be capitalised ("President",
-		// "Congress") names nothing in particular.
-		if !inTop[t] && float64(df[t]) <= commonTermShare*float64(n) {
-			// A name of the question that no top hit holds: a neighbouring
-			// story (the same committee, another person), not this one.
-			c *= missedNamePenalty
-			break
-		}
-	}
-	return math.Max(0, math.Min(1, c))
 }
 
 // confidenceWindow is the span, in analysed terms (about 100 words), in

@@ -19,14 +19,16 @@ import (
 	"github.com/newsbot/newsbot/retrieval/eval"
 )
 
-const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] [--split NAME] [--parallel N] [--outcomes FILE] SET
+const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] [--split NAME] [--parallel N] [--outcomes FILE] [--calibrate FILE.go] SET
   SET is one of
     --questions FILE.jsonl --corpus PATH...   newsbot's generic question format
     --realtimeqa QUESTIONS.jsonl --gcs GCS.jsonl.gz
     --multihop MultiHopRAG.json --corpus corpus.json
   The corpus goes into a temporary database unless -db is given (newsbot -db F eval ...).
   Besides the metrics it reports the ingest rate and each question's Retrieve time
-  (p50, p90, p99, max, mean); --corpus BIG.jsonl.gz adds distractors to any set.`
+  (p50, p90, p99, max, mean); --corpus BIG.jsonl.gz adds distractors to any set.
+  --calibrate fits the confidence model on the questions evaluated and writes it
+  as Go source (retrieval/model_fit.go); rebuild newsbot to use it.`
 
 // newRetriever is the bot's retrieval configuration: lexical search, hybrid
 // retrieval when NEWSBOT_EMBED_MODEL is set (embed.go) and the refusal
@@ -53,6 +55,7 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 	split := fs.String("split", "", `evaluate only the generic questions of this "split" (e.g. heldout)`)
 	outcomes := fs.String("outcomes", "", "also write every question's passages to FILE (JSONL), for error analysis")
 	parallel := fs.Int("parallel", 1, "questions retrieved at once; 1 keeps each question's time its own")
+	calibrate := fs.String("calibrate", "", "fit the confidence model on the questions evaluated (a generic set, usually --split fit) and write it as Go source to FILE (retrieval/model_fit.go)")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -162,6 +165,14 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return err
 	}
+	if *calibrate != "" {
+		if format != eval.Generic {
+			return fs.fail("--calibrate needs a generic question set (--questions) with unanswerable questions")
+		}
+		if err := writeModel(e, *calibrate, outs, args); err != nil {
+			return fmt.Errorf("eval: --calibrate: %w", err)
+		}
+	}
 	if *outcomes != "" {
 		if err := writeOutcomes(*outcomes, outs); err != nil {
 			return fmt.Errorf("eval: --outcomes: %w", err)
@@ -256,4 +267,49 @@ func writeOutcomes(path string, outs []eval.Outcome) (err error) {
 		}
 	}
 	return w.Flush()
+}
+
+// maxRefusedAnswerable is the share of answerable questions the fitted
+// floor may refuse (issue 13's goal is at most 3% on held-out questions).
+const maxRefusedAnswerable = 0.03
+
+// writeModel fits the confidence model on outs and writes it to path as
+// the Go source of retrieval/model_fit.go, then says what it wrote.
+func writeModel(e *env, path string, outs []eval.Outcome, args []string) error {
+	ss := eval.Samples(outs)
+	m, st, err := eval.Fit(ss, eval.DefaultL2)
+	if err != nil {
+		return err
+	}
+	at := eval.ChooseFloor(m, ss, maxRefusedAnswerable)
+	src, err := eval.ModelSource(m, st, eval.DefaultL2, at, maxRefusedAnswerable, calibrateCommand(args))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "confidence model fitted on %d questions (log loss %.4f), floor %.2f: refuses %.1f%% of answerable and %.1f%% of unanswerable fit questions; written to %s\n",
+		st.N, st.LogLoss, at.Floor, at.Answerable*100, at.Unanswerable*100, path)
+	return nil
+}
+
+// calibrateCommand is the eval command line as the model file records it:
+// without --calibrate's own file and without --json or --outcomes, which
+// do not change the fit.
+func calibrateCommand(args []string) string {
+	out := []string{"newsbot", "eval"}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--calibrate" || a == "-calibrate" || a == "--outcomes" || a == "-outcomes":
+			i++
+		case strings.HasPrefix(a, "--calibrate=") || strings.HasPrefix(a, "-calibrate=") ||
+			strings.HasPrefix(a, "--outcomes=") || strings.HasPrefix(a, "-outcomes=") ||
+			a == "--json" || a == "-json":
+		default:
+			out = append(out, a)
+		}
+	}
+	return strings.Join(out, " ")
 }

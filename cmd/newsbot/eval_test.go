@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/newsbot/newsbot/retrieval"
 )
 
 // evalFixtures are the invented question sets of the eval package.
@@ -31,7 +33,7 @@ func TestEvalGeneric(t *testing.T) {
 	for k, want := range map[string]any{
 		"format": "generic", "questions": 5.0, "answerable": 3.0, "unanswerable": 2.0,
 		"articles": 3.0, "recall@1": 1.0, "recall@10": 1.0, "mrr@10": 1.0, "answer_recall@10": 1.0,
-		"refused_unanswerable": 1.0, "refused_answerable": 0.0, "floor": 0.55, "parallel": 1.0,
+		"refused_unanswerable": 1.0, "refused_answerable": 0.0, "floor": retrieval.DefaultMinConfidence, "parallel": 1.0,
 	} {
 		if m[k] != want {
 			t.Errorf("%s = %v; want %v\n%s", k, m[k], want, out)
@@ -51,6 +53,40 @@ func TestEvalGeneric(t *testing.T) {
 	}
 	if strings.Contains(out, "recall@5") {
 		t.Errorf("table has recall@5 although -k 2,1:\n%s", out)
+	}
+}
+
+// TestEvalCalibrate fits the confidence model on a question set and checks
+// the Go source written, and that a set without both kinds of question is
+// refused with a reason.
+func TestEvalCalibrate(t *testing.T) {
+	t.Parallel()
+	fx := func(name string) string { return filepath.Join(evalFixtures, name) }
+	path := filepath.Join(t.TempDir(), "model_fit.go")
+	var stdout, stderr bytes.Buffer
+	args := []string{"eval", "--questions", fx("questions.jsonl"), "--corpus", fx("articles.jsonl"), "--json", "--calibrate", path}
+	if err := run(t.Context(), args, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr); err != nil {
+		t.Fatalf("eval --calibrate: %v\n%s", err, stderr.String())
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"package retrieval", "const DefaultMinConfidence = ", "func DefaultModel() Model",
+		"newsbot eval --questions " + fx("questions.jsonl") + " --corpus " + fx("articles.jsonl") + "\n"} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("model file lacks %q:\n%s", want, src)
+		}
+	}
+	if !strings.Contains(stderr.String(), "confidence model fitted on ") {
+		t.Errorf("stderr = %q; want the fit's summary", stderr.String())
+	}
+
+	// RealTime QA has no unanswerable questions to fit on.
+	err = run(t.Context(), []string{"eval", "--realtimeqa", fx("realtimeqa.jsonl"), "--corpus", fx("articles.jsonl"), "--calibrate", path},
+		func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "--calibrate needs a generic question set") {
+		t.Errorf("eval --realtimeqa --calibrate = %v; want a usage error", err)
 	}
 }
 

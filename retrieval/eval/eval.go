@@ -68,24 +68,28 @@ type Outcome struct {
 	// Runner's AsOf; zero means the retriever's clock.
 	AsOf       time.Time
 	Confidence float64
-	Refused    bool // retrieval.Refuses with the Runner's floor
+	// Signals are what the confidence was computed from, for fitting the
+	// confidence model (Fit).
+	Signals retrieval.Signals
+	Refused bool // retrieval.Refuses with the Runner's floor
 	// Elapsed is the wall time of the question's Retrieve call.
 	Elapsed time.Duration
 }
 
 // Record is one Outcome as the eval command's --outcomes file holds it.
 type Record struct {
-	ID         string   `json:"id"`
-	Question   string   `json:"question"`
-	AsOf       string   `json:"as_of,omitempty"`
-	Answers    []string `json:"answers,omitempty"`
-	Choices    []string `json:"choices,omitempty"`
-	Correct    int      `json:"correct"`
-	GoldURLs   []string `json:"gold_urls,omitempty"`
-	Confidence float64  `json:"confidence"`
-	Refused    bool     `json:"refused"`
-	RetrieveMS float64  `json:"retrieve_ms"`
-	Hits       []Hit    `json:"hits"`
+	ID         string            `json:"id"`
+	Question   string            `json:"question"`
+	AsOf       string            `json:"as_of,omitempty"`
+	Answers    []string          `json:"answers,omitempty"`
+	Choices    []string          `json:"choices,omitempty"`
+	Correct    int               `json:"correct"`
+	GoldURLs   []string          `json:"gold_urls,omitempty"`
+	Confidence float64           `json:"confidence"`
+	Signals    retrieval.Signals `json:"signals"`
+	Refused    bool              `json:"refused"`
+	RetrieveMS float64           `json:"retrieve_ms"`
+	Hits       []Hit             `json:"hits"`
 }
 
 // Record returns the outcome in the form written for error analysis.
@@ -93,7 +97,7 @@ func (o Outcome) Record() Record {
 	r := Record{
 		ID: o.Question.ID, Question: o.Question.Text, Answers: o.Question.Answers,
 		Choices: o.Question.Choices, Correct: o.Question.Correct, GoldURLs: o.Question.GoldURLs,
-		Confidence: o.Confidence, Refused: o.Refused, Hits: o.Hits,
+		Confidence: o.Confidence, Signals: o.Signals, Refused: o.Refused, Hits: o.Hits,
 		RetrieveMS: ms(o.Elapsed),
 	}
 	if r.Hits == nil {
@@ -177,7 +181,7 @@ func (r Runner) one(ctx context.Context, q Question, k int) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	o := Outcome{Question: q, AsOf: asOf, Confidence: res.Confidence, Refused: retrieval.Refuses(res, r.Floor), Elapsed: elapsed}
+	o := Outcome{Question: q, AsOf: asOf, Confidence: res.Confidence, Signals: res.Signals, Refused: retrieval.Refuses(res, r.Floor), Elapsed: elapsed}
 	for _, h := range res.Hits {
 		o.Hits = append(o.Hits, Hit{URL: h.Article.URL, Title: h.Article.Title, Text: h.Passage.Text})
 	}
