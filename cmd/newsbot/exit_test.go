@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -195,13 +197,26 @@ func TestChatInterrupt(t *testing.T) {
 }
 
 // TestIngestFeedURLHint: a feed given to ingest fails with the command
-// that follows it.
+// that follows it, said once; another document that is not a page (an
+// image) fails without it.
 func TestIngestFeedURLHint(t *testing.T) {
 	t.Parallel()
 	srv, _ := feedServer(t)
+	img := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write([]byte("\x89PNG\r\n\x1a\n"))
+	}))
+	defer img.Close()
 	env := map[string]string{"NEWSBOT_FETCH_ALLOW": "127.0.0.1"}
 	status, out, _ := runStatus(t, env, "-db", filepath.Join(t.TempDir(), "x.db"), "ingest", srv.URL+"/rss.xml")
 	if want := "follow it with `newsbot feeds add " + srv.URL + "/rss.xml`"; status != exitFailed || !strings.Contains(out, want) {
 		t.Errorf("ingest of a feed: status %d, stdout %q; want %d and %q", status, out, exitFailed, want)
+	}
+	if n := strings.Count(out, "feeds add"); n != 1 {
+		t.Errorf("ingest of a feed: stdout %q names feeds add %d times; want once", out, n)
+	}
+	status, out, _ = runStatus(t, env, "-db", filepath.Join(t.TempDir(), "y.db"), "ingest", img.URL+"/photo.png")
+	if status != exitFailed || !strings.Contains(out, "image/png") || strings.Contains(out, "feeds add") {
+		t.Errorf("ingest of an image: status %d, stdout %q; want %d, the type named and no feed hint", status, out, exitFailed)
 	}
 }
