@@ -45,7 +45,9 @@ func cmdFeeds(ctx context.Context, e *env, args []string) error {
 	case "add":
 		feed, err := p.Add(ctx, rest[0], corpus.GlobalScope, "cli")
 		if err != nil {
-			return fmt.Errorf("feeds add: %w", err)
+			// Add names its operation and the URL ("add feed URL: ..."):
+			// wrapping it again would say it twice.
+			return err
 		}
 		fmt.Fprintf(e.stdout, "following feed %d: %s (%s)\n", feed.ID, feed.Title, feed.URL)
 		// Polled at once, as the console's and Discord's /feeds add do:
