@@ -219,6 +219,7 @@ type want struct {
 }
 
 func TestPollFeedFormats(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, file, ctype string
 		pages             map[string]string // path -> testdata page for items without full text
@@ -346,6 +347,7 @@ func titles(as []corpus.Article) []string {
 // An unchanged feed whose server validates by date only costs a 304 too,
 // and a second poll when the server ignores validators adds nothing either.
 func TestSecondPollLastModifiedAndFullRefetch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/lm", "application/rss+xml", "feed.json")
 	e.srv.update("/lm", func(d *doc) { d.noETag = true; d.ctype = "application/json" })
@@ -370,6 +372,7 @@ func TestSecondPollLastModifiedAndFullRefetch(t *testing.T) {
 }
 
 func TestItemUpdatedInPlace(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/rss+xml", "rss.xml")
@@ -414,6 +417,7 @@ func TestItemUpdatedInPlace(t *testing.T) {
 }
 
 func TestFailingFeedBacksOffOthersContinue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{MaxBackoff: time.Hour})
 	e.srv.setFile(t, "/good", "application/atom+xml", "atom.xml")
@@ -459,6 +463,7 @@ func TestFailingFeedBacksOffOthersContinue(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	p := New(nil, nil, Options{Interval: 15 * time.Minute, Jitter: -1})
 	for _, tc := range []struct {
 		n    int
@@ -480,6 +485,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestMalformedFeed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/json", "feed.json")
 	e.add(t, "/feed", "")
@@ -496,6 +502,7 @@ func TestMalformedFeed(t *testing.T) {
 }
 
 func TestAddValidates(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/rss.xml", "application/rss+xml", "rss.xml")
@@ -542,6 +549,7 @@ func TestAddValidates(t *testing.T) {
 }
 
 func TestServerFeedScopesArticles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/feed+json", "feed.json")
 	f := e.add(t, "/feed", "guild1")
@@ -564,6 +572,7 @@ func TestServerFeedScopesArticles(t *testing.T) {
 }
 
 func TestDeletedArticleDoesNotComeBack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/feed+json", "feed.json")
@@ -590,6 +599,7 @@ func TestDeletedArticleDoesNotComeBack(t *testing.T) {
 // An item already in the corpus (another feed had it) is recorded as seen,
 // and its page is not fetched.
 func TestItemStoredElsewhere(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/atom+xml", "atom.xml")
@@ -619,6 +629,7 @@ func TestItemStoredElsewhere(t *testing.T) {
 // An item whose page is down is retried: the next poll fetches the whole
 // feed again instead of getting a 304.
 func TestItemPageFailureRetried(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/rss+xml", "rss.xml")
 	e.srv.setFile(t, "/news/rail", "text/html", "rail.html")
@@ -638,6 +649,7 @@ func TestItemPageFailureRetried(t *testing.T) {
 // A page that cannot be read (404) is not retried; the item's summary
 // stands in for it.
 func TestItemPageGoneUsesSummary(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/rss+xml", "rss.xml") // /news/rail is not served
@@ -653,6 +665,7 @@ func TestItemPageGoneUsesSummary(t *testing.T) {
 }
 
 func TestLargeFeedBounded(t *testing.T) {
+	t.Parallel()
 	const n, limit = 10000, 50
 	e := newEnv(t, Options{MaxItemsPerPoll: limit})
 	var b strings.Builder
@@ -678,6 +691,7 @@ func TestLargeFeedBounded(t *testing.T) {
 }
 
 func TestRunPollsDueFeeds(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := newEnv(t, Options{})
@@ -699,6 +713,7 @@ func TestRunPollsDueFeeds(t *testing.T) {
 }
 
 func TestEnsureFeeds(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{})
 	urls := SplitURLs(" https://a.example/rss , ,https://b.example/atom?utm_source=x,")
@@ -724,6 +739,7 @@ func TestEnsureFeeds(t *testing.T) {
 }
 
 func TestFullTextRule(t *testing.T) {
+	t.Parallel()
 	words := func(n int) string { return strings.TrimSpace(strings.Repeat("word ", n)) }
 	for _, tc := range []struct {
 		name          string
@@ -746,6 +762,7 @@ func TestFullTextRule(t *testing.T) {
 }
 
 func TestHTMLText(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"plain text", "plain text"},
 		{"<p>One\n two.</p><p>Three &amp; four.</p>", "One two.\n\nThree & four."},
@@ -763,6 +780,7 @@ func TestHTMLText(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		err  error
 		want string
