@@ -278,7 +278,9 @@ func (p *Poller) Remove(ctx context.Context, id int64) error {
 	if err := p.store.RemoveFeed(ctx, id); err != nil {
 		return fmt.Errorf("remove feed %d: %w", id, err)
 	}
-	p.log.Info("feed removed", "feed", id)
+	// Debug: the caller logs the removal with who asked for it (bot's
+	// audit line); one info line per removal.
+	p.log.Debug("feed removed", "feed", id)
 	return nil
 }
 
