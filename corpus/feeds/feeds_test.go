@@ -698,7 +698,10 @@ func TestRunPollsDueFeeds(t *testing.T) {
 	e.srv.setFile(t, "/feed", "application/feed+json", "feed.json")
 	done := make(chan error, 1)
 	go func() { done <- e.p.Run(ctx) }()
-	e.add(t, "/feed", "") // wakes Run
+	// EnsureFeeds wakes Run (Add does not: its callers poll at once).
+	if err := e.p.EnsureFeeds(ctx, []string{e.srv.URL + "/feed"}, "env"); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for len(e.latest(t)) < 2 {
 		if time.Now().After(deadline) {
@@ -793,5 +796,57 @@ func TestDescribe(t *testing.T) {
 		if got := describe(tc.err); got != tc.want {
 			t.Errorf("describe(%v) = %q; want %q", tc.err, got, tc.want)
 		}
+	}
+}
+
+// gatedFetcher holds each fetch until the test releases it, telling the
+// test when one has started.
+type gatedFetcher struct {
+	Fetcher
+	started chan struct{}
+	release chan struct{}
+}
+
+func (g gatedFetcher) Fetch(ctx context.Context, req web.Request) (*web.Response, error) {
+	g.started <- struct{}{}
+	<-g.release
+	return g.Fetcher.Fetch(ctx, req)
+}
+
+// TestPollFeedDuringAnotherPoll: a PollFeed (the poll right after a
+// /feeds add) that meets a poll of the same feed under way (a /feeds poll,
+// another round) reports a poll, not an error.
+func TestPollFeedDuringAnotherPoll(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, Options{})
+	e.srv.setFile(t, "/feed", "application/feed+json", "feed.json")
+	f := e.add(t, "/feed", "")
+	g := gatedFetcher{Fetcher: e.p.fetch, started: make(chan struct{}, 2), release: make(chan struct{})}
+	p := New(e.db, g, e.p.opt)
+	all := make(chan []Result, 1)
+	go func() {
+		rs, err := p.PollAll(ctx)
+		if err != nil {
+			t.Errorf("PollAll = %v", err)
+		}
+		all <- rs
+	}()
+	<-g.started // PollAll is fetching the feed
+	one := make(chan Result, 1)
+	go func() {
+		r, err := p.PollFeed(ctx, f.ID)
+		if err != nil {
+			t.Errorf("PollFeed during PollAll = %v; want the poll's result", err)
+		}
+		one <- r
+	}()
+	close(g.release)
+	rs, r := <-all, <-one
+	if len(rs) != 1 || rs[0].Err != nil || rs[0].Added != 2 {
+		t.Fatalf("PollAll = %+v; want the feed's 2 items added", rs)
+	}
+	if r.Err != nil || r.Feed.ID != f.ID {
+		t.Errorf("PollFeed = %+v; want a poll of feed %d without error", r, f.ID)
 	}
 }
