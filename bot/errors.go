@@ -81,6 +81,8 @@ func inputMessage(e *corpus.InputError) string {
 		return "That is not text: " + reason + "."
 	case corpus.ErrUnsupported:
 		return "I can't read that: " + reason + "."
+	case corpus.ErrFeedNotPage:
+		return "That is not an article: " + reason + ". If it is an RSS, Atom or JSON feed, follow it with /feeds add."
 	}
 	return "I could not read an article from that: " + reason + "."
 }

@@ -19,6 +19,8 @@ func TestUserMessage(t *testing.T) {
 		{fmt.Errorf("read x.md: %w", corpus.Invalidf(corpus.ErrNotText, "it contains NUL bytes")), "That is not text: it contains NUL bytes."},
 		{fmt.Errorf("read x.txt: %w", corpus.Invalidf(corpus.ErrTooLarge, "larger than the 5 MiB limit for one article")), "That is too large: larger than the 5 MiB limit for one article."},
 		{corpus.Invalidf(corpus.ErrUnsupported, "addresses starting file:// cannot be added"), "I can't read that: addresses starting file:// cannot be added."},
+		{fmt.Errorf("article http://x.example/rss: %w", corpus.Invalidf(corpus.ErrFeedNotPage, "the address serves application/rss+xml")),
+			"That is not an article: the address serves application/rss+xml. If it is an RSS, Atom or JSON feed, follow it with /feeds add."},
 		{fmt.Errorf("fetch: %w", corpus.Invalidf(corpus.ErrUnavailable, "the site answered 404 Not Found")), "I could not get that page: the site answered 404 Not Found."},
 		{fmt.Errorf("parse html: %w", corpus.Invalidf(corpus.ErrInvalid, "the page has no readable text (3 words)")), "I could not read an article from that: the page has no readable text (3 words)."},
 		{fmt.Errorf("add feed: %w", fmt.Errorf("%w: malformed XML", corpus.ErrNotFeed)), "not an RSS, Atom or JSON feed"},

@@ -44,7 +44,8 @@ func (b *Bot) AddFeed(ctx context.Context, who Actor, url string) (corpus.Feed, 
 		// ("add feed URL: ..."); wrapping it again would say it twice.
 		return corpus.Feed{}, corpus.PollResult{}, err
 	}
-	b.log.InfoContext(ctx, "feed added", "feed_id", f.ID, "user_id", who.UserID, "server_id", who.ServerID)
+	// The manager logs "feed added" with the scope and who added it: a
+	// second line here would log each add twice.
 	res, err := b.feeds.PollFeed(ctx, f.ID)
 	if err != nil {
 		// The feed is followed whatever happened to this first poll (the

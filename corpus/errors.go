@@ -27,6 +27,11 @@ var (
 	// ErrUnsupported means a file type, URL scheme or content type that
 	// newsbot cannot read.
 	ErrUnsupported = errors.New("unsupported")
+	// ErrFeedNotPage means a feed (or another data document) was given
+	// where an article's page was expected, so a frontend can say how to
+	// follow it instead. It is a kind of ErrUnsupported: errors.Is matches
+	// both.
+	ErrFeedNotPage = errors.New("a feed or data, not a page")
 	// ErrRefused means an address newsbot will not fetch: a private or
 	// loopback address, a URL with credentials, too many redirects.
 	ErrRefused = errors.New("refused")
@@ -54,17 +59,20 @@ func (e *InputError) Error() string {
 	return e.Kind.Error() + ": " + e.Reason
 }
 
-// Is matches the error's Kind, and ErrInvalid for the kinds that describe
-// the content itself (too large, not text, unsupported): such input can
-// never become an article, however often it is retried.
+// Is matches the error's Kind, ErrUnsupported for ErrFeedNotPage, and
+// ErrInvalid for the kinds that describe the content itself (too large, not
+// text, unsupported): such input can never become an article, however
+// often it is retried.
 func (e *InputError) Is(target error) bool {
-	if target == e.Kind {
+	switch target {
+	case e.Kind:
 		return true
+	case ErrUnsupported:
+		return e.Kind == ErrFeedNotPage
+	case ErrInvalid:
+		return e.Kind == ErrTooLarge || e.Kind == ErrNotText || e.Kind == ErrUnsupported || e.Kind == ErrFeedNotPage
 	}
-	if target != ErrInvalid {
-		return false
-	}
-	return e.Kind == ErrTooLarge || e.Kind == ErrNotText || e.Kind == ErrUnsupported
+	return false
 }
 
 // Invalidf returns an *InputError of kind; Reason is the formatted text.

@@ -49,21 +49,27 @@ func TestCheckText(t *testing.T) {
 
 func TestInputErrorKinds(t *testing.T) {
 	tests := []struct {
-		kind    error
-		invalid bool // also matches ErrInvalid
-		msg     string
+		kind        error
+		invalid     bool // also matches ErrInvalid
+		unsupported bool // also matches ErrUnsupported
+		msg         string
 	}{
-		{ErrInvalid, true, "no body"},
-		{ErrTooLarge, true, "too large: no body"},
-		{ErrNotText, true, "not text: no body"},
-		{ErrUnsupported, true, "unsupported: no body"},
-		{ErrRefused, false, "refused: no body"},
-		{ErrUnavailable, false, "site unavailable: no body"},
+		{ErrInvalid, true, false, "no body"},
+		{ErrTooLarge, true, false, "too large: no body"},
+		{ErrNotText, true, false, "not text: no body"},
+		{ErrUnsupported, true, true, "unsupported: no body"},
+		{ErrFeedNotPage, true, true, "a feed or data, not a page: no body"},
+		{ErrRefused, false, false, "refused: no body"},
+		{ErrUnavailable, false, false, "site unavailable: no body"},
 	}
 	for _, tt := range tests {
 		err := Invalidf(tt.kind, "no body")
-		if !errors.Is(err, tt.kind) || errors.Is(err, ErrInvalid) != tt.invalid || err.Error() != tt.msg {
-			t.Errorf("Invalidf(%v) = %q, Is(ErrInvalid) %v; want %q, %v", tt.kind, err, errors.Is(err, ErrInvalid), tt.msg, tt.invalid)
+		if !errors.Is(err, tt.kind) || errors.Is(err, ErrInvalid) != tt.invalid || errors.Is(err, ErrUnsupported) != tt.unsupported || err.Error() != tt.msg {
+			t.Errorf("Invalidf(%v) = %q, Is(ErrInvalid) %v, Is(ErrUnsupported) %v; want %q, %v, %v", tt.kind, err,
+				errors.Is(err, ErrInvalid), errors.Is(err, ErrUnsupported), tt.msg, tt.invalid, tt.unsupported)
 		}
+	}
+	if errors.Is(Invalidf(ErrUnsupported, "x"), ErrFeedNotPage) {
+		t.Error("an unsupported file type matches ErrFeedNotPage; want only a feed given as a page to")
 	}
 }

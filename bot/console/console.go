@@ -31,7 +31,7 @@ answer in progress. Commands:
   /remove ID|URL         delete an article (ID: the #number shown after it)
   /feeds                 the feeds followed, with their health
   /feeds add URL         follow an RSS, Atom or JSON feed (polls it once now)
-  /feeds remove ID       stop following a feed (its articles stay)
+  /feeds remove ID|URL   stop following a feed (its articles stay)
   /feeds poll            poll every feed now
   /sources               what the corpus holds
   /help                  this text
@@ -265,6 +265,9 @@ func (c *Console) remove(ctx context.Context, arg string, out io.Writer) error {
 	if errors.Is(err, ErrNotArticleRef) {
 		return usage
 	}
+	if errors.Is(err, corpus.ErrNotFound) {
+		return notice(fmt.Sprintf("There is no article with the address %s here: /latest shows articles with their #ID.", arg))
+	}
 	if err != nil {
 		return err
 	}
@@ -296,6 +299,68 @@ func ResolveArticle(ctx context.Context, f ArticleFinder, ref string) (int64, er
 		return 0, err
 	}
 	return a.ID, nil
+}
+
+// removeFeed runs /feeds remove ID|URL.
+func (c *Console) removeFeed(ctx context.Context, ref string, out io.Writer) error {
+	const usage = notice("Usage: /feeds remove ID|URL (ID: the #number in /feeds)")
+	if ref == "" || strings.ContainsAny(ref, " \t") {
+		return usage
+	}
+	var visible []corpus.Feed
+	if _, err := strconv.ParseInt(ref, 10, 64); err != nil {
+		if visible, err = c.bot.Feeds(ctx, c.who); err != nil {
+			return err
+		}
+	}
+	id, err := FindFeed(visible, ref)
+	if errors.Is(err, ErrNotFeedRef) {
+		return usage
+	}
+	var f corpus.Feed
+	if err == nil {
+		f, err = c.bot.RemoveFeed(ctx, c.who, id)
+	}
+	if errors.Is(err, corpus.ErrNotFound) {
+		return notice(fmt.Sprintf("No feed %s: /feeds lists the feeds followed.", feedRef(ref)))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Stopped following #%d: %s (its articles stay)\n", f.ID, f.Title)
+	return nil
+}
+
+// ErrNotFeedRef is returned by FindFeed for text that is neither a feed id
+// nor a URL.
+var ErrNotFeedRef = errors.New("neither a feed id nor a URL")
+
+// FindFeed turns what a person gave feeds remove, a feed id or the feed's
+// URL, into the feed id. An id is returned as it is (the remove says
+// whether it exists); a URL is looked up, canonicalised, among feeds.
+// Returns an error wrapping corpus.ErrNotFound when no feed has the URL.
+func FindFeed(feeds []corpus.Feed, ref string) (int64, error) {
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return id, nil
+	}
+	u, err := corpus.CanonicalURL(ref)
+	if err != nil || u == "" {
+		return 0, fmt.Errorf("%q: %w", ref, ErrNotFeedRef)
+	}
+	for _, f := range feeds {
+		if f.URL == u || f.URL == ref {
+			return f.ID, nil
+		}
+	}
+	return 0, fmt.Errorf("feed %s: %w", u, corpus.ErrNotFound)
+}
+
+// feedRef names a feed as the person gave it: "#9" for an id, else the URL.
+func feedRef(ref string) string {
+	if _, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return "#" + ref
+	}
+	return ref
 }
 
 func (c *Console) ask(ctx context.Context, q string, out io.Writer) error {
@@ -363,18 +428,7 @@ func (c *Console) feeds(ctx context.Context, arg string, out io.Writer) error {
 		fmt.Fprintf(out, "Following feed #%d: %s\n", f.ID, f.Title)
 		WriteFeedResults(out, []corpus.PollResult{res})
 	case "remove":
-		id, err := strconv.ParseInt(rest, 10, 64)
-		if err != nil {
-			return notice("Usage: /feeds remove ID (the #number in /feeds)")
-		}
-		f, err := c.bot.RemoveFeed(ctx, c.who, id)
-		if errors.Is(err, corpus.ErrNotFound) {
-			return notice(fmt.Sprintf("No feed #%d: /feeds lists the feeds followed.", id))
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "Stopped following #%d: %s (its articles stay)\n", f.ID, f.Title)
+		return c.removeFeed(ctx, rest, out)
 	case "poll":
 		rs, err := c.bot.PollFeeds(ctx, c.who)
 		if err != nil {

@@ -127,3 +127,27 @@ func TestResolveArticleByURL(t *testing.T) {
 		t.Errorf("ResolveArticle(unknown URL) = %v; want corpus.ErrNotFound", err)
 	}
 }
+
+func TestFindFeed(t *testing.T) {
+	t.Parallel()
+	feeds := []corpus.Feed{{ID: 3, URL: "https://news.example/rss"}, {ID: 5, URL: "https://other.example/atom.xml"}}
+	tests := []struct {
+		ref     string
+		want    int64
+		wantErr error
+	}{
+		{"9", 9, nil}, // an id is not checked here: the remove says whether it exists
+		{"https://news.example/rss", 3, nil},
+		{"https://NEWS.example/rss?utm_source=x#top", 3, nil}, // canonicalised
+		{"https://other.example/atom.xml", 5, nil},
+		{"https://none.example/rss", 0, corpus.ErrNotFound},
+		{"not a feed", 0, ErrNotFeedRef},
+		{"ftp://news.example/rss", 0, ErrNotFeedRef},
+	}
+	for _, tt := range tests {
+		got, err := FindFeed(feeds, tt.ref)
+		if got != tt.want || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+			t.Errorf("FindFeed(%q) = %d, %v; want %d, %v", tt.ref, got, err, tt.want, tt.wantErr)
+		}
+	}
+}

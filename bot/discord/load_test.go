@@ -52,7 +52,7 @@ func (s slowTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // baseline. It logs acknowledgement and answer latencies, peak memory and
 // request counts:
 //
-//	go test ./bot/discord -run TestAskBurst -v
+//	go test -tags slow ./bot/discord -run TestAskBurst -v
 func TestAskBurst(t *testing.T) {
 	if testing.Short() {
 		t.Skip("200-interaction bursts; skipped with -short")

@@ -13,7 +13,6 @@ import (
 	"github.com/newsbot/newsbot/bot/console"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/ingest"
-	"github.com/newsbot/newsbot/corpus/web"
 )
 
 // operator is who runs the CLI: the machine's owner, who sees every scope
@@ -118,7 +117,7 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 // ingestHint says what to do instead, for failures with a better way: a
 // feed given as a page to add.
 func ingestHint(f ingest.Failure) string {
-	if errors.Is(f.Err, web.ErrUnsupportedType) && isURL(f.Source) {
+	if errors.Is(f.Err, corpus.ErrFeedNotPage) && isURL(f.Source) {
 		return "if it is an RSS, Atom or JSON feed, follow it with `newsbot feeds add " + quoteArg(f.Source) + "`"
 	}
 	return ""

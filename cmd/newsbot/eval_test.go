@@ -131,7 +131,9 @@ func TestEvalFormats(t *testing.T) {
 
 // checkSpeed checks the speed figures of an eval --json report: the
 // Retrieve time percentiles in order, questions/s, and the ingest of
-// articles added articles with their passages, words and rates.
+// articles added with their passages, words and rates. Times are only
+// checked to be figures: a pass/fail on a duration would fail on a fast
+// or a busy machine.
 func checkSpeed(t *testing.T, m map[string]any, articles float64) {
 	t.Helper()
 	lat, ok := m["retrieve_ms"].(map[string]any)
@@ -146,8 +148,8 @@ func checkSpeed(t *testing.T, m map[string]any, articles float64) {
 		}
 		prev = v
 	}
-	if mean, ok := lat["mean"].(float64); !ok || mean <= 0 || mean > prev {
-		t.Errorf("retrieve_ms.mean = %v; want a number in (0, max]", lat["mean"])
+	if mean, ok := lat["mean"].(float64); !ok || mean < 0 || mean > prev {
+		t.Errorf("retrieve_ms.mean = %v; want a number in [0, max]", lat["mean"])
 	}
 	if q, ok := m["questions_per_s"].(float64); !ok || q <= 0 {
 		t.Errorf("questions_per_s = %v; want > 0", m["questions_per_s"])
@@ -159,18 +161,20 @@ func checkSpeed(t *testing.T, m map[string]any, articles float64) {
 	if ing["articles"] != articles {
 		t.Errorf("ingest.articles = %v; want %v", ing["articles"], articles)
 	}
-	num := func(k string) float64 {
+	num := func(k string, least float64) float64 {
 		v, ok := ing[k].(float64)
-		if !ok || v <= 0 {
-			t.Errorf("ingest.%s = %v; want > 0", k, ing[k])
+		if !ok || v < least {
+			t.Errorf("ingest.%s = %v; want a number >= %v", k, ing[k], least)
 		}
 		return v
 	}
-	if p, w := num("passages"), num("words"); p < articles || w < p {
+	if p, w := num("passages", 1), num("words", 1); p < articles || w < p {
 		t.Errorf("ingest: %v passages, %v words for %v articles; want at least one passage each and more words than passages", p, w, articles)
 	}
+	// Timings are figures, not pass/fail: a two-article ingest can take
+	// less than the half millisecond that "seconds" rounds away.
 	for _, k := range []string{"seconds", "articles_per_s", "passages_per_s", "words_per_s"} {
-		num(k)
+		num(k, 0)
 	}
 }
 

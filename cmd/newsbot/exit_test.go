@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -65,6 +67,10 @@ func TestExitStatus(t *testing.T) {
 			stderr: []string{"remove: no article https://example.com/none"}, notStderr: []string{"sqlite"}},
 		{name: "feeds remove unknown", args: []string{"-db", db, "feeds", "remove", "9"}, status: exitFailed,
 			stderr: []string{"feeds remove: no feed 9"}, notStderr: []string{"sqlite", "article"}},
+		{name: "feeds add of a loopback address", args: []string{"-db", db, "feeds", "add", "http://127.0.0.1:9/rss"}, status: exitFailed,
+			stderr: []string{"newsbot: add feed http://127.0.0.1:9/rss: refused: 127.0.0.1 is a loopback address\n"}, notStderr: []string{"feeds add:"}},
+		{name: "feeds add of a file URL", args: []string{"-db", db, "feeds", "add", "file:///etc/passwd"}, status: exitFailed,
+			stderr: []string{"not an http or https URL"}, notStderr: []string{"feeds add:", "no such file"}},
 		{name: "feeds list hint", args: []string{"-db", db, "feeds", "list"}, status: exitOK,
 			stdout: []string{"`newsbot feeds add URL`"}, notStdout: []string{"/feeds"}},
 		{name: "latest from an unknown outlet", args: []string{"-db", db, "latest", "--source", "Nobody"}, status: exitOK,
@@ -195,13 +201,26 @@ func TestChatInterrupt(t *testing.T) {
 }
 
 // TestIngestFeedURLHint: a feed given to ingest fails with the command
-// that follows it.
+// that follows it, said once; another document that is not a page (an
+// image) fails without it.
 func TestIngestFeedURLHint(t *testing.T) {
 	t.Parallel()
 	srv, _ := feedServer(t)
+	img := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write([]byte("\x89PNG\r\n\x1a\n"))
+	}))
+	defer img.Close()
 	env := map[string]string{"NEWSBOT_FETCH_ALLOW": "127.0.0.1"}
 	status, out, _ := runStatus(t, env, "-db", filepath.Join(t.TempDir(), "x.db"), "ingest", srv.URL+"/rss.xml")
 	if want := "follow it with `newsbot feeds add " + srv.URL + "/rss.xml`"; status != exitFailed || !strings.Contains(out, want) {
 		t.Errorf("ingest of a feed: status %d, stdout %q; want %d and %q", status, out, exitFailed, want)
+	}
+	if n := strings.Count(out, "feeds add"); n != 1 {
+		t.Errorf("ingest of a feed: stdout %q names feeds add %d times; want once", out, n)
+	}
+	status, out, _ = runStatus(t, env, "-db", filepath.Join(t.TempDir(), "y.db"), "ingest", img.URL+"/photo.png")
+	if status != exitFailed || !strings.Contains(out, "image/png") || strings.Contains(out, "feeds add") {
+		t.Errorf("ingest of an image: status %d, stdout %q; want %d, the type named and no feed hint", status, out, exitFailed)
 	}
 }

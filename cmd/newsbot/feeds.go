@@ -45,7 +45,9 @@ func cmdFeeds(ctx context.Context, e *env, args []string) error {
 	case "add":
 		feed, err := p.Add(ctx, rest[0], corpus.GlobalScope, "cli")
 		if err != nil {
-			return fmt.Errorf("feeds add: %w", err)
+			// Add names its operation and the URL ("add feed URL: ..."):
+			// wrapping it again would say it twice.
+			return err
 		}
 		fmt.Fprintf(e.stdout, "following feed %d: %s (%s)\n", feed.ID, feed.Title, feed.URL)
 		// Polled at once, as the console's and Discord's /feeds add do:
@@ -92,24 +94,19 @@ type feedFinder interface {
 	Feeds(ctx context.Context, scopes []string) ([]corpus.Feed, error)
 }
 
-// resolveFeed turns an id or a URL into a feed id. Returns an error
-// wrapping corpus.ErrNotFound when no feed has the URL.
+// resolveFeed turns an id or a URL into a feed id, as the console's
+// /feeds remove does. Returns an error wrapping corpus.ErrNotFound when no
+// feed has the URL, or when ref is neither an id nor a URL.
 func resolveFeed(ctx context.Context, db feedFinder, ref string) (int64, error) {
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		return id, nil
-	}
-	u, err := corpus.CanonicalURL(ref)
-	if err != nil || u == "" {
-		return 0, fmt.Errorf("%q is neither a feed id nor a URL: %w", ref, corpus.ErrNotFound)
-	}
-	all, err := db.Feeds(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	for _, f := range all {
-		if f.URL == u || f.URL == ref {
-			return f.ID, nil
+	var all []corpus.Feed
+	if _, err := strconv.ParseInt(ref, 10, 64); err != nil {
+		if all, err = db.Feeds(ctx, nil); err != nil {
+			return 0, err
 		}
 	}
-	return 0, corpus.ErrNotFound
+	id, err := console.FindFeed(all, ref)
+	if errors.Is(err, console.ErrNotFeedRef) {
+		return 0, fmt.Errorf("%w: %w", err, corpus.ErrNotFound)
+	}
+	return id, err
 }

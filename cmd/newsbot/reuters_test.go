@@ -73,7 +73,7 @@ func TestReutersIngestAndAsk(t *testing.T) {
 // from article titles. It reports ingest rates, database size, retrieval
 // latency percentiles and peak memory:
 //
-//	go test ./cmd/newsbot -run '^$' -bench BenchmarkReuters -benchtime 1x
+//	go test -tags slow ./cmd/newsbot -run '^$' -bench BenchmarkReuters -benchtime 1x
 func BenchmarkReuters(b *testing.B) {
 	needReuters(b)
 	ctx := context.Background()

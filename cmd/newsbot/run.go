@@ -38,7 +38,7 @@ Commands:
   stats [--json]               what the corpus holds
   embed [--batch N]            compute the passage embeddings missing for NEWSBOT_EMBED_MODEL
   rechunk                      split stored articles again by the current passage rules (after an upgrade)
-  eval (--questions F | --realtimeqa F --gcs F | --multihop F) --corpus PATH... [--json] [-k 1,5,10] [--limit N]
+  eval (--questions F | --realtimeqa F --gcs F | --multihop F) --corpus PATH... [--json] [-k 1,5,10] [--limit N] [--split NAME] [--parallel N]
                                measure retrieval on a question set (see docs/EVAL.md)
 
 The database is -db, else NEWSBOT_DB, else ./newsbot.db. Settings are read

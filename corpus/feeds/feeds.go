@@ -148,11 +148,11 @@ type Poller struct {
 	opt   Options
 	log   *slog.Logger
 
-	// wake tells Run that a feed was added and is due now.
+	// wake tells Run that EnsureFeeds added feeds that are due now.
 	wake chan struct{}
 
 	mu      sync.Mutex
-	polling map[int64]bool // feeds being polled, so two callers never poll one at once
+	polling map[int64]*inflight // feeds being polled, so two callers never poll one at once
 }
 
 // New returns a Poller over store, fetching with f.
@@ -187,7 +187,7 @@ func New(store Store, f Fetcher, opt Options) *Poller {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Poller{store: store, fetch: f, opt: opt, log: log, wake: make(chan struct{}, 1), polling: make(map[int64]bool)}
+	return &Poller{store: store, fetch: f, opt: opt, log: log, wake: make(chan struct{}, 1), polling: make(map[int64]*inflight)}
 }
 
 // Actor is the AddedBy of the articles a feed adds: "feed:<id>".
@@ -199,7 +199,8 @@ func Actor(feedID int64) string { return fmt.Sprintf("feed:%d", feedID) }
 // (<link rel="alternate" type="application/rss+xml">) is replaced by that
 // feed, anything else returns an error wrapping ErrNotFeed. The feed is
 // stored under its canonical URL and is due at once; its items are read by
-// the next poll (Run, PollFeed or PollAll).
+// the next poll: the caller's PollFeed (as bot and the CLI do at once), or
+// PollAll, or Run when it next looks for due feeds.
 //
 // Add returns an error wrapping corpus.ErrInvalid for a URL that is not
 // http(s), the fetcher's errors (web.ErrRefused, *web.StatusError...), and a
@@ -236,10 +237,9 @@ func (p *Poller) Add(ctx context.Context, rawURL, scope, addedBy string) (corpus
 		return corpus.Feed{}, fmt.Errorf("add feed %s: %w", u, err)
 	}
 	p.log.Info("feed added", "feed", f.ID, "url", f.URL, "scope", f.Scope, "by", addedBy)
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
+	// Run is not woken: the callers (bot's /feeds add, the CLI) poll the
+	// new feed at once with PollFeed, and a woken Run would race them for
+	// that first poll.
 	return f, nil
 }
 
@@ -278,7 +278,9 @@ func (p *Poller) Remove(ctx context.Context, id int64) error {
 	if err := p.store.RemoveFeed(ctx, id); err != nil {
 		return fmt.Errorf("remove feed %d: %w", id, err)
 	}
-	p.log.Info("feed removed", "feed", id)
+	// Debug: the caller logs the removal with who asked for it (bot's
+	// audit line); one info line per removal.
+	p.log.Debug("feed removed", "feed", id)
 	return nil
 }
 

@@ -219,6 +219,7 @@ type want struct {
 }
 
 func TestPollFeedFormats(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, file, ctype string
 		pages             map[string]string // path -> testdata page for items without full text
@@ -346,6 +347,7 @@ func titles(as []corpus.Article) []string {
 // An unchanged feed whose server validates by date only costs a 304 too,
 // and a second poll when the server ignores validators adds nothing either.
 func TestSecondPollLastModifiedAndFullRefetch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/lm", "application/rss+xml", "feed.json")
 	e.srv.update("/lm", func(d *doc) { d.noETag = true; d.ctype = "application/json" })
@@ -370,6 +372,7 @@ func TestSecondPollLastModifiedAndFullRefetch(t *testing.T) {
 }
 
 func TestItemUpdatedInPlace(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/rss+xml", "rss.xml")
@@ -414,6 +417,7 @@ func TestItemUpdatedInPlace(t *testing.T) {
 }
 
 func TestFailingFeedBacksOffOthersContinue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{MaxBackoff: time.Hour})
 	e.srv.setFile(t, "/good", "application/atom+xml", "atom.xml")
@@ -459,6 +463,7 @@ func TestFailingFeedBacksOffOthersContinue(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	p := New(nil, nil, Options{Interval: 15 * time.Minute, Jitter: -1})
 	for _, tc := range []struct {
 		n    int
@@ -480,6 +485,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestMalformedFeed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/json", "feed.json")
 	e.add(t, "/feed", "")
@@ -496,6 +502,7 @@ func TestMalformedFeed(t *testing.T) {
 }
 
 func TestAddValidates(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/rss.xml", "application/rss+xml", "rss.xml")
@@ -542,6 +549,7 @@ func TestAddValidates(t *testing.T) {
 }
 
 func TestServerFeedScopesArticles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/feed+json", "feed.json")
 	f := e.add(t, "/feed", "guild1")
@@ -564,6 +572,7 @@ func TestServerFeedScopesArticles(t *testing.T) {
 }
 
 func TestDeletedArticleDoesNotComeBack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/feed+json", "feed.json")
@@ -590,6 +599,7 @@ func TestDeletedArticleDoesNotComeBack(t *testing.T) {
 // An item already in the corpus (another feed had it) is recorded as seen,
 // and its page is not fetched.
 func TestItemStoredElsewhere(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/atom+xml", "atom.xml")
@@ -619,6 +629,7 @@ func TestItemStoredElsewhere(t *testing.T) {
 // An item whose page is down is retried: the next poll fetches the whole
 // feed again instead of getting a 304.
 func TestItemPageFailureRetried(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/rss+xml", "rss.xml")
 	e.srv.setFile(t, "/news/rail", "text/html", "rail.html")
@@ -638,6 +649,7 @@ func TestItemPageFailureRetried(t *testing.T) {
 // A page that cannot be read (404) is not retried; the item's summary
 // stands in for it.
 func TestItemPageGoneUsesSummary(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/rss+xml", "rss.xml") // /news/rail is not served
@@ -653,6 +665,7 @@ func TestItemPageGoneUsesSummary(t *testing.T) {
 }
 
 func TestLargeFeedBounded(t *testing.T) {
+	t.Parallel()
 	const n, limit = 10000, 50
 	e := newEnv(t, Options{MaxItemsPerPoll: limit})
 	var b strings.Builder
@@ -678,13 +691,17 @@ func TestLargeFeedBounded(t *testing.T) {
 }
 
 func TestRunPollsDueFeeds(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := newEnv(t, Options{})
 	e.srv.setFile(t, "/feed", "application/feed+json", "feed.json")
 	done := make(chan error, 1)
 	go func() { done <- e.p.Run(ctx) }()
-	e.add(t, "/feed", "") // wakes Run
+	// EnsureFeeds wakes Run (Add does not: its callers poll at once).
+	if err := e.p.EnsureFeeds(ctx, []string{e.srv.URL + "/feed"}, "env"); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for len(e.latest(t)) < 2 {
 		if time.Now().After(deadline) {
@@ -699,6 +716,7 @@ func TestRunPollsDueFeeds(t *testing.T) {
 }
 
 func TestEnsureFeeds(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, Options{})
 	urls := SplitURLs(" https://a.example/rss , ,https://b.example/atom?utm_source=x,")
@@ -724,6 +742,7 @@ func TestEnsureFeeds(t *testing.T) {
 }
 
 func TestFullTextRule(t *testing.T) {
+	t.Parallel()
 	words := func(n int) string { return strings.TrimSpace(strings.Repeat("word ", n)) }
 	for _, tc := range []struct {
 		name          string
@@ -746,6 +765,7 @@ func TestFullTextRule(t *testing.T) {
 }
 
 func TestHTMLText(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"plain text", "plain text"},
 		{"<p>One\n two.</p><p>Three &amp; four.</p>", "One two.\n\nThree & four."},
@@ -763,6 +783,7 @@ func TestHTMLText(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		err  error
 		want string
@@ -775,5 +796,57 @@ func TestDescribe(t *testing.T) {
 		if got := describe(tc.err); got != tc.want {
 			t.Errorf("describe(%v) = %q; want %q", tc.err, got, tc.want)
 		}
+	}
+}
+
+// gatedFetcher holds each fetch until the test releases it, telling the
+// test when one has started.
+type gatedFetcher struct {
+	Fetcher
+	started chan struct{}
+	release chan struct{}
+}
+
+func (g gatedFetcher) Fetch(ctx context.Context, req web.Request) (*web.Response, error) {
+	g.started <- struct{}{}
+	<-g.release
+	return g.Fetcher.Fetch(ctx, req)
+}
+
+// TestPollFeedDuringAnotherPoll: a PollFeed (the poll right after a
+// /feeds add) that meets a poll of the same feed under way (a /feeds poll,
+// another round) reports a poll, not an error.
+func TestPollFeedDuringAnotherPoll(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, Options{})
+	e.srv.setFile(t, "/feed", "application/feed+json", "feed.json")
+	f := e.add(t, "/feed", "")
+	g := gatedFetcher{Fetcher: e.p.fetch, started: make(chan struct{}, 2), release: make(chan struct{})}
+	p := New(e.db, g, e.p.opt)
+	all := make(chan []Result, 1)
+	go func() {
+		rs, err := p.PollAll(ctx)
+		if err != nil {
+			t.Errorf("PollAll = %v", err)
+		}
+		all <- rs
+	}()
+	<-g.started // PollAll is fetching the feed
+	one := make(chan Result, 1)
+	go func() {
+		r, err := p.PollFeed(ctx, f.ID)
+		if err != nil {
+			t.Errorf("PollFeed during PollAll = %v; want the poll's result", err)
+		}
+		one <- r
+	}()
+	close(g.release)
+	rs, r := <-all, <-one
+	if len(rs) != 1 || rs[0].Err != nil || rs[0].Added != 2 {
+		t.Fatalf("PollAll = %+v; want the feed's 2 items added", rs)
+	}
+	if r.Err != nil || r.Feed.ID != f.ID {
+		t.Errorf("PollFeed = %+v; want a poll of feed %d without error", r, f.ID)
 	}
 }

@@ -19,8 +19,11 @@ import (
 // bot and the frontends show it without importing this package.
 type Result = corpus.PollResult
 
-// errBusy means the feed is being polled by another call already.
-var errBusy = errors.New("feed is being polled already")
+// inflight is a poll under way: done is closed once res is set.
+type inflight struct {
+	done chan struct{}
+	res  Result
+}
 
 // PollAll polls every feed now, whatever its NextPoll (the CLI's
 // `feeds poll`). Feeds that fail are reported in their Result; the error is
@@ -43,18 +46,33 @@ func (p *Poller) PollDue(ctx context.Context) ([]Result, error) {
 }
 
 // PollFeed polls one feed now (a moderator's "poll now", or right after
-// Add). Returns an error wrapping corpus.ErrNotFound if there is no such
-// feed; a failed poll is reported in Result.Err.
+// Add). When another call of this Poller is polling the feed already, it
+// waits for that poll and returns its result: the poll asked for is the
+// one under way. Returns an error wrapping corpus.ErrNotFound if there is
+// no such feed; a failed poll is reported in Result.Err.
 func (p *Poller) PollFeed(ctx context.Context, id int64) (Result, error) {
 	f, err := p.store.Feed(ctx, id)
 	if err != nil {
 		return Result{}, fmt.Errorf("poll feed %d: %w", id, err)
 	}
-	r, ok := p.pollLocked(ctx, f)
-	if !ok {
-		return Result{Feed: f}, fmt.Errorf("poll feed %d: %w", id, errBusy)
+	for {
+		r, ok := p.pollLocked(ctx, f)
+		if ok {
+			return r, nil
+		}
+		p.mu.Lock()
+		in := p.polling[f.ID]
+		p.mu.Unlock()
+		if in == nil {
+			continue // that poll ended in between: poll again
+		}
+		select {
+		case <-in.done:
+			return in.res, nil
+		case <-ctx.Done():
+			return Result{Feed: f}, fmt.Errorf("poll feed %d: wait for the poll under way: %w", id, ctx.Err())
+		}
 	}
-	return r, nil
 }
 
 // Run polls due feeds until ctx is done, then returns nil. Between rounds
@@ -127,18 +145,21 @@ func (p *Poller) pollMany(ctx context.Context, fs []corpus.Feed) ([]Result, erro
 // pollLocked polls f unless another call is polling it (ok false).
 func (p *Poller) pollLocked(ctx context.Context, f corpus.Feed) (_ Result, ok bool) {
 	p.mu.Lock()
-	if p.polling[f.ID] {
+	if p.polling[f.ID] != nil {
 		p.mu.Unlock()
 		return Result{}, false
 	}
-	p.polling[f.ID] = true
+	in := &inflight{done: make(chan struct{})}
+	p.polling[f.ID] = in
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
 		delete(p.polling, f.ID)
 		p.mu.Unlock()
+		close(in.done)
 	}()
-	return p.poll(ctx, f), true
+	in.res = p.poll(ctx, f)
+	return in.res, true
 }
 
 // poll fetches f, handles its items and saves its new state. A cancelled

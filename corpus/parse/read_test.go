@@ -283,6 +283,7 @@ func gzipBytes(t *testing.T, data []byte) []byte {
 }
 
 func TestReadGzip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, name := range []string{"articles.jsonl", "corpus.json", "seed.txt", "article.md", "article.html"} {
 		data, err := os.ReadFile(filepath.Join("testdata", name))

@@ -21,9 +21,10 @@ const articleAccept = "text/html,application/xhtml+xml,text/plain;q=0.8,*/*;q=0.
 // document's first line is its title. Source is the page's outlet, else
 // the host without "www.".
 //
-// Article returns Fetch's errors, an error wrapping ErrUnsupportedType for
-// a feed or any other type that is not a page, and one wrapping
-// corpus.ErrInvalid when the page has no readable text.
+// Article returns Fetch's errors, an error wrapping corpus.ErrFeedNotPage
+// (which is also ErrUnsupportedType) for a feed or any other type that is
+// not a page, and one wrapping corpus.ErrInvalid when the page has no
+// readable text.
 func (f *Fetcher) Article(ctx context.Context, rawURL string) (corpus.Article, error) {
 	resp, err := f.Fetch(ctx, Request{URL: rawURL, Accept: articleAccept})
 	if err != nil {
@@ -42,7 +43,7 @@ func (f *Fetcher) Article(ctx context.Context, rawURL string) (corpus.Article, e
 			return corpus.Article{}, err
 		}
 	default:
-		return corpus.Article{}, fmt.Errorf("article %s: %w", resp.URL, corpus.Invalidf(ErrUnsupportedType, "%s is a feed or data, not a page (follow a feed with feeds add)", resp.ContentType))
+		return corpus.Article{}, fmt.Errorf("article %s: %w", resp.URL, corpus.Invalidf(corpus.ErrFeedNotPage, "the address serves %s", resp.ContentType))
 	}
 	if a.Source == "" {
 		a.Source = hostSource(a.URL, resp.URL)

@@ -244,7 +244,7 @@ func (g *guard) refusal(ip netip.Addr) string {
 }
 
 // checkURL refuses a URL whose scheme is not http or https, that has no
-// host, or whose host is an IP address that is not public. Host names are
+// host, that holds credentials, or whose host is an IP address that is not public. Host names are
 // checked when they are resolved, at dial time.
 func (g *guard) checkURL(u *url.URL) error {
 	if u.Scheme != "http" && u.Scheme != "https" {
@@ -256,6 +256,11 @@ func (g *guard) checkURL(u *url.URL) error {
 	host := u.Hostname()
 	if host == "" {
 		return &RefusedError{URL: u.String(), Reason: "URL has no host"}
+	}
+	if u.User != nil {
+		// The HTTP client would send them as Basic credentials to
+		// whoever the host is, and every log and error would show them.
+		return &RefusedError{URL: u.Redacted(), Reason: "the URL holds a user name or password"}
 	}
 	if g.hostAllowed(host) {
 		return nil

@@ -38,6 +38,7 @@ import (
 	"golang.org/x/net/html/charset"
 
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/parse"
 )
 
 // Defaults for Options fields left zero.
@@ -404,7 +405,7 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, req Request) (*Response, *
 		return nil, nil, fmt.Errorf("fetch %s: %w", u, corpus.Invalidf(ErrUnsupportedType, "content type %s is not a page newsbot reads", mediaType))
 	}
 	if hresp.ContentLength > f.maxBytes {
-		return nil, nil, fmt.Errorf("fetch %s: %w", u, corpus.Invalidf(ErrTooLarge, "the page is %d bytes (limit %d)", hresp.ContentLength, f.maxBytes))
+		return nil, nil, fmt.Errorf("fetch %s: %w", u, tooLarge(f.maxBytes))
 	}
 	// Content-Length may lie or be absent (chunked, gzip): the limit is
 	// enforced on what is actually read.
@@ -416,7 +417,7 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, req Request) (*Response, *
 		return nil, nil, fmt.Errorf("fetch %s: read body: %w", u, err)
 	}
 	if int64(len(body)) > f.maxBytes {
-		return nil, nil, fmt.Errorf("fetch %s: %w", u, corpus.Invalidf(ErrTooLarge, "the page is more than %d bytes", f.maxBytes))
+		return nil, nil, fmt.Errorf("fetch %s: %w", u, tooLarge(f.maxBytes))
 	}
 	if mediaType == "" {
 		// No (readable) Content-Type: sniff, ignoring the sniffer's charset
@@ -435,6 +436,12 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, req Request) (*Response, *
 	}
 	resp.Body, resp.Charset = decodeText(body, ctype)
 	return resp, nil, nil
+}
+
+// tooLarge refuses a page over the limit in the words a file over it gets
+// (parse), since it is the same limit.
+func tooLarge(limit int64) error {
+	return corpus.Invalidf(ErrTooLarge, "the page is larger than the %s limit for one article", parse.SizeText(limit))
 }
 
 // redact hides a password in a URL before it is logged.

@@ -342,8 +342,8 @@ func TestSizeLimit(t *testing.T) {
 		tooBig  bool
 		wantErr string
 	}{
-		{"/length", true, "too large: the page is 2000 bytes (limit 1000)"},
-		{"/chunked", true, "too large: the page is more than 1000 bytes"},
+		{"/length", true, "too large: the page is larger than the 1000 bytes limit for one article"},
+		{"/chunked", true, "too large: the page is larger than the 1000 bytes limit for one article"},
 		{"/exact", false, ""},
 	}
 	for _, tt := range tests {
@@ -611,6 +611,7 @@ func TestRefusals(t *testing.T) {
 		{"gopher://example.com/", "refused: scheme gopher is not http or https"},
 		{"example.com/page", "refused: URL has no scheme (want http or https)"},
 		{"http:///path", "refused: URL has no host"},
+		{"https://user:secret@example.com/", "refused: the URL holds a user name or password"},
 		{"http://private.example/", "refused: private.example resolves to 192.168.1.10, a private address"},
 		{"http://mixed.example/", "refused: mixed.example resolves to 10.1.1.1, a private address"},
 		{"http://localhost/", "refused: localhost resolves to 127.0.0.1, a loopback address"},
