@@ -32,7 +32,7 @@ type store interface {
 	// Scopes lists every scope that holds an article.
 	Scopes(ctx context.Context) ([]string, error)
 	// Rechunk splits stored articles again by the current passage rules.
-	Rechunk(ctx context.Context, progress func(done, total int)) (sqlite.RechunkStats, error)
+	Rechunk(ctx context.Context, progress func(done, total int)) (corpus.RechunkStats, error)
 	vectorStore
 	Close() error
 }
@@ -42,7 +42,7 @@ type store interface {
 type vectorStore interface {
 	index.VectorReader
 	SaveVectors(ctx context.Context, model string, vecs map[int64][]float32) error
-	PassagesWithoutVectors(ctx context.Context, model string, afterID int64, limit int) ([]sqlite.PassageText, error)
+	PassagesWithoutVectors(ctx context.Context, model string, afterID int64, limit int) ([]corpus.PassageText, error)
 	CountPassagesWithoutVectors(ctx context.Context, model string, afterID int64) (int, error)
 	MaxPassageID(ctx context.Context) (int64, error)
 }
