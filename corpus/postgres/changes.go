@@ -52,6 +52,9 @@ func (db *DB) logChanges(ctx context.Context, tx pgx.Tx, op corpus.ChangeOp, art
 	if err != nil {
 		return fmt.Errorf("log change: %w", err)
 	}
+	if db.afterLog != nil {
+		db.afterLog()
+	}
 	return nil
 }
 

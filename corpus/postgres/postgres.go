@@ -79,6 +79,11 @@ type DB struct {
 	// connection (a LISTEN must stay on one connection, outside the pool).
 	connConfig *pgx.ConnConfig
 
+	// afterLog, when not nil, runs after a change-log append, before the
+	// commit: tests hold a writer's transaction open there to provoke the
+	// out-of-order commits the change-log lock exists for.
+	afterLog func()
+
 	// an analyses the text of added articles; its stem cache is what makes
 	// bulk ingest fast.
 	an corpus.Analyzer
