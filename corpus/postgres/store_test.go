@@ -247,16 +247,16 @@ func TestAddBatchDuplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 	as := []*corpus.Article{
-		0: article(t, "New global", "https://example.com/new", corpus.GlobalScope, "A new story about the airport."),
-		1: article(t, "Same URL as 0", "https://example.com/new", corpus.GlobalScope, "Other words about something."),
-		2: article(t, "Same text as 0", "", corpus.GlobalScope, "A new story about the airport."),
-		3: article(t, "Server copy of 0", "", "222", "A new story about the airport."),
-		4: article(t, "Same URL as stored", "https://example.com/stored", "222", "Unrelated text on the weather."),
-		5: article(t, "Same text as stored", "", corpus.GlobalScope, "The stored story about the dam."),
-		6: article(t, "Other server's private story", "https://example.com/private", "222", "A private story about the mayor."),
-		7: article(t, "Global copy of a private story", "", corpus.GlobalScope, "A private story about the mayor."),
-		8: article(t, "Server story", "https://example.com/s", "333", "A story only server 333 has."),
-		9: article(t, "Same server again", "", "333", "A story only server 333 has."),
+		0:  article(t, "New global", "https://example.com/new", corpus.GlobalScope, "A new story about the airport."),
+		1:  article(t, "Same URL as 0", "https://example.com/new", corpus.GlobalScope, "Other words about something."),
+		2:  article(t, "Same text as 0", "", corpus.GlobalScope, "A new story about the airport."),
+		3:  article(t, "Server copy of 0", "", "222", "A new story about the airport."),
+		4:  article(t, "Same URL as stored", "https://example.com/stored", "222", "Unrelated text on the weather."),
+		5:  article(t, "Same text as stored", "", corpus.GlobalScope, "The stored story about the dam."),
+		6:  article(t, "Other server's private story", "https://example.com/private", "222", "A private story about the mayor."),
+		7:  article(t, "Global copy of a private story", "", corpus.GlobalScope, "A private story about the mayor."),
+		8:  article(t, "Server story", "https://example.com/s", "333", "A story only server 333 has."),
+		9:  article(t, "Same server again", "", "333", "A story only server 333 has."),
 		10: {Title: "unprepared", Scope: corpus.GlobalScope},
 	}
 	errs, err := db.AddBatch(ctx, as)
