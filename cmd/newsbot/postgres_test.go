@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -145,5 +146,35 @@ func TestIndexSnapshotPath(t *testing.T) {
 	}
 	if c := pg("postgres://bot@h/other"); c == a {
 		t.Errorf("two databases share the snapshot %q", c)
+	}
+}
+
+// TestIngestWhileChatIsAnsweredPostgres: TestIngestWhileChatIsAnswered
+// over PostgreSQL: the running console (following the change log, woken
+// by NOTIFY) answers from an article another process ingested.
+func TestIngestWhileChatIsAnsweredPostgres(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"NEWSBOT_DB": pgtest.DSN(t), "NEWSBOT_INDEX_SNAPSHOT": "off"}
+	getenv := func(k string) string { return env[k] }
+	inR, inW := io.Pipe()
+	var out, errOut syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"chat"}, getenv, inR, &out, &errOut) }()
+	waitFor(t, &out, "loaded its sample article")
+
+	file := filepath.Join(t.TempDir(), "bridge.txt")
+	if err := os.WriteFile(file, []byte(bridgeArticle), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRun(t, env, "ingest", file); !strings.Contains(got, "added 1") {
+		t.Fatalf("ingest = %q; want added 1", got)
+	}
+	io.WriteString(inW, "How much did the Riverton bridge cost?\n")
+	waitFor(t, &out, "45 million")
+	io.WriteString(inW, "/quit\n")
+	if err := <-done; err != nil {
+		t.Fatalf("chat = %v; stderr: %s", err, errOut.String())
 	}
 }
