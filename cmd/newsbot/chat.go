@@ -67,7 +67,7 @@ func loadSeedIfEmpty(ctx context.Context, e *env, db store) error {
 		return fmt.Errorf("load sample article: %w", err)
 	}
 	if rep.Added == 1 {
-		fmt.Fprintf(e.stdout, "The database %s was empty, so newsbot loaded its sample article (%q).\nAdd your own with /add PATH or `newsbot ingest PATH`.\n\n", e.cfg.DB, rep.AddedArticles[0].Title)
+		fmt.Fprintf(e.stdout, "The database %s was empty, so newsbot loaded its sample article (%q).\nAdd your own with /add PATH or `newsbot ingest PATH`.\n\n", e.cfg.dbName(), rep.AddedArticles[0].Title)
 	}
 	return nil
 }

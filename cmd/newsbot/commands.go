@@ -52,7 +52,7 @@ func cmdAsk(ctx context.Context, e *env, args []string) error {
 		// "Not covered" from an empty database is true but no help: the
 		// user most likely ran ask before anything was added. stderr, so
 		// --json output stays one object.
-		fmt.Fprintf(e.stderr, "newsbot: the database %s holds no articles; add some with `newsbot ingest PATH`, or run `newsbot` once to load the sample article.\n", e.cfg.DB)
+		fmt.Fprintf(e.stderr, "newsbot: the database %s holds no articles; add some with `newsbot ingest PATH`, or run `newsbot` once to load the sample article.\n", e.cfg.dbName())
 	}
 	idx := newCorpusIndex(e, db)
 	b, _ := newBot(e, db, idx)

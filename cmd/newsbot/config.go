@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -26,8 +27,14 @@ type config struct {
 	DB     string
 	dbFlag bool // DB came from -db: eval then uses it instead of a temporary store
 	// IndexSnapshot is the index's snapshot file: NEWSBOT_INDEX_SNAPSHOT,
-	// else the database path with ".index" appended; "off" for none.
+	// else the database path with ".index" appended (for PostgreSQL, a
+	// file in the user's cache directory, see postgresSnapshot); "off"
+	// for none.
 	IndexSnapshot string
+	// cacheDir is the user's cache directory ($XDG_CACHE_HOME, else
+	// $HOME/.cache; "" when neither is set), read here because only run
+	// reads the environment.
+	cacheDir      string
 	OpenAIKey     string
 	OpenAIBaseURL string
 	ChatModel     string
@@ -72,6 +79,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.DB = defaultDB
 	}
 	c.IndexSnapshot = strings.TrimSpace(getenv("NEWSBOT_INDEX_SNAPSHOT"))
+	c.cacheDir = strings.TrimSpace(getenv("XDG_CACHE_HOME"))
+	if home := strings.TrimSpace(getenv("HOME")); c.cacheDir == "" && home != "" {
+		c.cacheDir = filepath.Join(home, ".cache")
+	}
 	if v := getenv("NEWSBOT_LLM_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -160,20 +171,27 @@ func loadConfig(getenv func(string) string) (config, error) {
 	return c, nil
 }
 
-// hasLLM reports whether an OpenAI-compatible endpoint is configured: a key
-// (OpenAI itself) or a base URL (a local server that needs no key).
 // indexSnapshot is the snapshot file of the database's index ("" for none):
-// beside the database unless NEWSBOT_INDEX_SNAPSHOT says otherwise.
+// beside the database (PostgreSQL: in the cache directory) unless
+// NEWSBOT_INDEX_SNAPSHOT says otherwise.
 func (c config) indexSnapshot() string {
-	switch c.IndexSnapshot {
-	case "off":
+	switch {
+	case c.IndexSnapshot == "off":
 		return ""
-	case "":
-		return c.DB + ".index"
+	case c.IndexSnapshot != "":
+		return c.IndexSnapshot
+	case isPostgres(c.DB):
+		return postgresSnapshot(c.cacheDir, c.DB)
 	}
-	return c.IndexSnapshot
+	return c.DB + ".index"
 }
 
+// dbName is the database as messages name it: the file, or the
+// PostgreSQL URL without its password.
+func (c config) dbName() string { return redactDSN(c.DB) }
+
+// hasLLM reports whether an OpenAI-compatible endpoint is configured: a key
+// (OpenAI itself) or a base URL (a local server that needs no key).
 func (c config) hasLLM() bool { return c.OpenAIKey != "" || c.OpenAIBaseURL != "" }
 
 // model is the chat model name to use.

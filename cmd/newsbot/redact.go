@@ -36,7 +36,7 @@ func newRedactor(secrets ...string) redactor {
 
 // secretsOf lists the secrets in a configuration.
 func secretsOf(c config) []string {
-	return []string{c.DiscordToken, c.OpenAIKey, c.EmbedAPIKey}
+	return []string{c.DiscordToken, c.OpenAIKey, c.EmbedAPIKey, dsnPassword(c.DB)}
 }
 
 func (r redactor) String(s string) string {

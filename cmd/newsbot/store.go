@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,14 +13,15 @@ import (
 	"github.com/newsbot/newsbot/bot/console"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/feeds"
+	"github.com/newsbot/newsbot/corpus/postgres"
 	"github.com/newsbot/newsbot/corpus/sqlite"
 	"github.com/newsbot/newsbot/retrieval"
 	"github.com/newsbot/newsbot/retrieval/index"
 )
 
 // store is the corpus store as the commands use it. openStore picks the
-// backend: the one place that names one, so a second backend (PostgreSQL)
-// drops in by implementing this and passing corpus/storetest.
+// backend (SQLite or PostgreSQL): the one place that names one. Each
+// implements this and passes corpus/storetest.
 type store interface {
 	bot.Store
 	feeds.Store
@@ -32,7 +35,7 @@ type store interface {
 	// Scopes lists every scope that holds an article.
 	Scopes(ctx context.Context) ([]string, error)
 	// Rechunk splits stored articles again by the current passage rules.
-	Rechunk(ctx context.Context, progress func(done, total int)) (sqlite.RechunkStats, error)
+	Rechunk(ctx context.Context, progress func(done, total int)) (corpus.RechunkStats, error)
 	vectorStore
 	Close() error
 }
@@ -42,20 +45,42 @@ type store interface {
 type vectorStore interface {
 	index.VectorReader
 	SaveVectors(ctx context.Context, model string, vecs map[int64][]float32) error
-	PassagesWithoutVectors(ctx context.Context, model string, afterID int64, limit int) ([]sqlite.PassageText, error)
+	PassagesWithoutVectors(ctx context.Context, model string, afterID int64, limit int) ([]corpus.PassageText, error)
 	CountPassagesWithoutVectors(ctx context.Context, model string, afterID int64) (int, error)
 	MaxPassageID(ctx context.Context) (int64, error)
 }
 
-var _ store = (*sqlite.DB)(nil)
+var (
+	_ store = (*sqlite.DB)(nil)
+	_ store = (*postgres.DB)(nil)
+)
 
-// openStore opens the database named by the configuration.
+// openStore opens the database named by the configuration: a PostgreSQL
+// server when NEWSBOT_DB (or -db) is a postgres:// or postgresql:// URL,
+// else the SQLite file at that path. Errors name the database without its
+// password.
 func openStore(ctx context.Context, e *env) (store, error) {
+	if isPostgres(e.cfg.DB) {
+		db, err := postgres.Open(ctx, e.cfg.DB)
+		if err != nil {
+			return nil, fmt.Errorf("open database %s: %w", e.cfg.dbName(), err)
+		}
+		db.Logger = e.log
+		return db, nil
+	}
 	db, err := sqlite.Open(ctx, e.cfg.DB)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", e.cfg.DB, err)
 	}
 	return db, nil
+}
+
+// changeListener is a store that wakes its readers when another process
+// changes the corpus (postgres.DB: LISTEN/NOTIFY). The change log stays
+// the truth: a wake-up only makes the index catch up now rather than at
+// the next poll.
+type changeListener interface {
+	Listen(ctx context.Context, fn func(seq int64)) error
 }
 
 // Index upkeep: how often a serving process reads the change log (what a
@@ -82,7 +107,16 @@ type corpusIndex struct {
 // newCorpusIndex returns the index of st with the snapshot file the
 // configuration names.
 func newCorpusIndex(e *env, st store) *corpusIndex {
-	return &corpusIndex{st: st, opt: index.LiveOptions{Snapshot: e.cfg.indexSnapshot(), Logger: e.log}}
+	snap := e.cfg.indexSnapshot()
+	if snap != "" {
+		// The default of a PostgreSQL database is in a cache directory
+		// that may not exist yet; without it there is no snapshot.
+		if err := os.MkdirAll(filepath.Dir(snap), 0o700); err != nil {
+			e.log.Warn("index snapshot directory not created; no snapshot", "err", err)
+			snap = ""
+		}
+	}
+	return &corpusIndex{st: st, opt: index.LiveOptions{Snapshot: snap, Logger: e.log}}
 }
 
 // open opens the index (once) and returns it.
@@ -127,12 +161,22 @@ func serveIndex(ctx context.Context, e *env, st store) (_ *corpusIndex, stop fun
 		return nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		live.Follow(ctx, followInterval, snapshotEvery)
-	}()
-	return idx, func() { cancel(); <-done }, nil
+	var wg sync.WaitGroup
+	wg.Go(func() { live.Follow(ctx, followInterval, snapshotEvery) })
+	if l, ok := st.(changeListener); ok {
+		// Polling goes on beside it: a lost notification waits one tick.
+		wg.Go(func() {
+			_ = l.Listen(ctx, func(seq int64) { // returns when ctx ends
+				if seq <= live.Seq() {
+					return
+				}
+				if err := live.Refresh(ctx); err != nil && ctx.Err() == nil {
+					e.log.WarnContext(ctx, "index catch-up on notification failed", "err", err)
+				}
+			})
+		})
+	}
+	return idx, func() { cancel(); wg.Wait() }, nil
 }
 
 // saveIfStale writes the snapshot after a one-shot command that opened

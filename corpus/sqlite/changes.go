@@ -162,15 +162,15 @@ func (db *DB) indexed(ctx context.Context, dense bool, where string, args ...any
 	if err != nil || len(js) == 0 {
 		return nil, err
 	}
-	var ts termSplitter
+	var ts corpus.TermSplitter
 	out := make([]corpus.IndexedArticle, len(js))
 	for i, j := range js {
 		a := &out[i]
-		a.ArticleID, a.Scope, a.PublishedAt, a.TitleTerms = j.ArticleID, j.Scope, j.PublishedAt, ts.split(j.TitleTerms)
+		a.ArticleID, a.Scope, a.PublishedAt, a.TitleTerms = j.ArticleID, j.Scope, j.PublishedAt, ts.Split(j.TitleTerms)
 		if len(j.Passages) > 0 {
 			a.Passages = make([]corpus.IndexedPassage, len(j.Passages))
 			for k, p := range j.Passages {
-				a.Passages[k] = corpus.IndexedPassage{ID: p.ID, Terms: ts.split(p.Terms)}
+				a.Passages[k] = corpus.IndexedPassage{ID: p.ID, Terms: ts.Split(p.Terms)}
 			}
 		}
 	}
@@ -262,48 +262,6 @@ func (db *DB) joined(ctx context.Context, dense bool, where string, args ...any)
 		}
 	}
 	return out, nil
-}
-
-// termSplitter splits the stored terms of a page of articles (see
-// corpus.IndexedArticle) into slices of a few shared arrays: a page holds
-// hundreds of thousands of terms, and one allocation per passage (as
-// strings.Fields makes) costs more than the split.
-type termSplitter struct {
-	arena []string
-}
-
-// splitArena is the size of the term arrays a termSplitter allocates
-// (a page of a scan has ~250 terms per passage): big enough to make
-// allocations rare, small enough that a page's last one wastes little.
-const splitArena = 16 << 10
-
-// split returns the terms of s, the terms corpus.Terms returns joined by
-// single spaces as the store keeps them (no term holds a space). The
-// result is capped at its length: an append to it never writes into the
-// next passage's terms.
-func (ts *termSplitter) split(s string) []string {
-	if s == "" {
-		return nil
-	}
-	n := strings.Count(s, " ") + 1
-	if len(ts.arena)+n > cap(ts.arena) {
-		ts.arena = make([]string, 0, max(n, splitArena))
-	}
-	first, start := len(ts.arena), 0
-	// A loop over the bytes: terms are a few bytes long, shorter than
-	// what makes strings.IndexByte's vector search pay for its call.
-	for i := 0; i < len(s); i++ {
-		if s[i] == ' ' {
-			if i > start { // two spaces in a row would make an empty term; skip it, as strings.Fields does
-				ts.arena = append(ts.arena, s[start:i])
-			}
-			start = i + 1
-		}
-	}
-	if start < len(s) {
-		ts.arena = append(ts.arena, s[start:])
-	}
-	return ts.arena[first:len(ts.arena):len(ts.arena)]
 }
 
 // Hydrate fills in the passage text and article metadata of hits that

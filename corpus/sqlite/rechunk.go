@@ -21,15 +21,6 @@ const (
 	rechunkBytes    = 256 << 10
 )
 
-// RechunkStats reports what Rechunk did.
-type RechunkStats struct {
-	Articles int // articles read
-	Resplit  int // articles whose passages were replaced
-	// PassagesBefore and PassagesAfter count the passages of the re-split
-	// articles only, before and after: the rest did not change.
-	PassagesBefore, PassagesAfter int
-}
-
 // Rechunk splits the body of every stored article again with corpus.Chunk
 // and, where the passages differ from the stored ones, replaces them and
 // their full-text index rows. Passages are split when an article is added,
@@ -49,7 +40,7 @@ type RechunkStats struct {
 // again. progress, when not nil, is called after each batch with the
 // articles read so far and the number there were at the start. On error the
 // stats count the batches committed.
-func (db *DB) Rechunk(ctx context.Context, progress func(done, total int)) (st RechunkStats, err error) {
+func (db *DB) Rechunk(ctx context.Context, progress func(done, total int)) (st corpus.RechunkStats, err error) {
 	defer wrap(&err, "sqlite.Rechunk")
 	var total int
 	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM articles`).Scan(&total); err != nil {
@@ -91,7 +82,7 @@ type storedArticle struct {
 // Reading inside the write transaction means an Update or Delete by another
 // process (a running bot) cannot fall between the read and the rewrite; the
 // price is that the analysis of the re-split articles holds the write lock.
-func (db *DB) rechunkSome(ctx context.Context, after int64) (st RechunkStats, last int64, err error) {
+func (db *DB) rechunkSome(ctx context.Context, after int64) (st corpus.RechunkStats, last int64, err error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return st, 0, err

@@ -91,7 +91,7 @@ func TestRechunk(t *testing.T) {
 		t.Fatalf("Rechunk = %v", err)
 	}
 	newOld := corpus.Chunk(old.Body)
-	want := RechunkStats{Articles: 3, Resplit: 2, PassagesBefore: 6 + 1, PassagesAfter: len(newOld) + 1}
+	want := corpus.RechunkStats{Articles: 3, Resplit: 2, PassagesBefore: 6 + 1, PassagesAfter: len(newOld) + 1}
 	if st != want {
 		t.Errorf("Rechunk = %+v; want %+v", st, want)
 	}
@@ -174,7 +174,7 @@ func TestRechunk(t *testing.T) {
 
 	// A second run finds nothing to do.
 	st, err = db.Rechunk(ctx, nil)
-	if err != nil || st != (RechunkStats{Articles: 3}) {
+	if err != nil || st != (corpus.RechunkStats{Articles: 3}) {
 		t.Errorf("second Rechunk = %+v, %v; want 3 articles, none re-split", st, err)
 	}
 }
@@ -192,7 +192,7 @@ func TestRechunkEmpty(t *testing.T) {
 	t.Parallel()
 	db := MustOpen(t)
 	st, err := db.Rechunk(context.Background(), func(int, int) { t.Error("progress called on an empty database") })
-	if err != nil || st != (RechunkStats{}) {
+	if err != nil || st != (corpus.RechunkStats{}) {
 		t.Errorf("Rechunk(empty) = %+v, %v; want zero stats", st, err)
 	}
 }
@@ -211,14 +211,14 @@ func TestRechunkCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	st, err := db.Rechunk(ctx, nil)
-	if !errors.Is(err, context.Canceled) || st != (RechunkStats{}) {
+	if !errors.Is(err, context.Canceled) || st != (corpus.RechunkStats{}) {
 		t.Errorf("Rechunk(cancelled) = %+v, %v; want context.Canceled and nothing done", st, err)
 	}
 
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
 	st, err = db.Rechunk(ctx, func(done, total int) { cancel() })
-	want := RechunkStats{Articles: rechunkArticles, Resplit: rechunkArticles, PassagesBefore: 2 * rechunkArticles, PassagesAfter: rechunkArticles}
+	want := corpus.RechunkStats{Articles: rechunkArticles, Resplit: rechunkArticles, PassagesBefore: 2 * rechunkArticles, PassagesAfter: rechunkArticles}
 	if !errors.Is(err, context.Canceled) || st != want {
 		t.Errorf("Rechunk(cancelled after a batch) = %+v, %v; want %+v and context.Canceled", st, err, want)
 	}
@@ -230,7 +230,7 @@ func TestRechunkCancel(t *testing.T) {
 	}
 
 	st, err = db.Rechunk(context.Background(), nil)
-	if want := (RechunkStats{Articles: n, Resplit: 1, PassagesBefore: 2, PassagesAfter: 1}); err != nil || st != want {
+	if want := (corpus.RechunkStats{Articles: n, Resplit: 1, PassagesBefore: 2, PassagesAfter: 1}); err != nil || st != want {
 		t.Errorf("Rechunk after the cancel = %+v, %v; want %+v", st, err, want)
 	}
 }

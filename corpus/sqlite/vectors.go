@@ -78,17 +78,10 @@ func (db *DB) SaveVectors(ctx context.Context, model string, vecs map[int64][]fl
 	return tx.Commit()
 }
 
-// PassageText is a passage to embed.
-type PassageText struct {
-	ID    int64  // passage id
-	Title string // its article's title
-	Text  string
-}
-
 // PassagesWithoutVectors returns up to limit passages with an id above
 // afterID that have no vector of model, in id order: a backfill pages
 // through them by passing the last id it got.
-func (db *DB) PassagesWithoutVectors(ctx context.Context, model string, afterID int64, limit int) (_ []PassageText, err error) {
+func (db *DB) PassagesWithoutVectors(ctx context.Context, model string, afterID int64, limit int) (_ []corpus.PassageText, err error) {
 	defer wrap(&err, "sqlite.PassagesWithoutVectors(%q)", model)
 	rows, err := db.read.QueryContext(ctx, `SELECT p.id, a.title, p.text FROM passages p
 		CROSS JOIN articles a ON a.id = p.article_id
@@ -98,9 +91,9 @@ func (db *DB) PassagesWithoutVectors(ctx context.Context, model string, afterID 
 		return nil, err
 	}
 	defer rows.Close()
-	var out []PassageText
+	var out []corpus.PassageText
 	for rows.Next() {
-		var p PassageText
+		var p corpus.PassageText
 		if err := rows.Scan(&p.ID, &p.Title, &p.Text); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,67 @@
+package corpus
+
+import "strings"
+
+// Types that every store backend returns beside the articles themselves,
+// here so that the commands name no backend (corpus/sqlite,
+// corpus/postgres) when they use them.
+
+// RechunkStats reports what a store's Rechunk did.
+type RechunkStats struct {
+	Articles int // articles read
+	Resplit  int // articles whose passages were replaced
+	// PassagesBefore and PassagesAfter count the passages of the re-split
+	// articles only, before and after: the rest did not change.
+	PassagesBefore, PassagesAfter int
+}
+
+// PassageText is a passage to embed, as a store's PassagesWithoutVectors
+// lists it.
+type PassageText struct {
+	ID    int64  // passage id
+	Title string // its article's title
+	Text  string
+}
+
+// TermSplitter splits the stored terms of a page of articles (see
+// IndexedArticle) into slices of a few shared arrays, for the store
+// backends: a page holds hundreds of thousands of terms, and one
+// allocation per passage (as strings.Fields makes) costs more than the
+// split. The zero value is ready to use.
+type TermSplitter struct {
+	arena []string
+}
+
+// splitArena is the size of the term arrays a TermSplitter allocates
+// (a page of a scan has ~250 terms per passage): big enough to make
+// allocations rare, small enough that a page's last one wastes little.
+const splitArena = 16 << 10
+
+// Split returns the terms of s, the terms Terms returns joined by
+// single spaces as the store keeps them (no term holds a space). The
+// result is capped at its length: an append to it never writes into the
+// next passage's terms.
+func (ts *TermSplitter) Split(s string) []string {
+	if s == "" {
+		return nil
+	}
+	n := strings.Count(s, " ") + 1
+	if len(ts.arena)+n > cap(ts.arena) {
+		ts.arena = make([]string, 0, max(n, splitArena))
+	}
+	first, start := len(ts.arena), 0
+	// A loop over the bytes: terms are a few bytes long, shorter than
+	// what makes strings.IndexByte's vector search pay for its call.
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' {
+			if i > start { // two spaces in a row would make an empty term; skip it, as strings.Fields does
+				ts.arena = append(ts.arena, s[start:i])
+			}
+			start = i + 1
+		}
+	}
+	if start < len(s) {
+		ts.arena = append(ts.arena, s[start:])
+	}
+	return ts.arena[first:len(ts.arena):len(ts.arena)]
+}
