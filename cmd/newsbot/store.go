@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -67,6 +69,13 @@ func openStore(ctx context.Context, e *env) (store, error) {
 		}
 		db.Logger = e.log
 		return db, nil
+	}
+	if dir := filepath.Dir(e.cfg.DB); dir != "" {
+		// SQLite says only "unable to open database file (14)" when the
+		// folder is missing; it creates the file but not its folder.
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open database %s: folder %s does not exist (create it, or give another path with -db or NEWSBOT_DB)", e.cfg.DB, dir)
+		}
 	}
 	db, err := sqlite.Open(ctx, e.cfg.DB)
 	if err != nil {

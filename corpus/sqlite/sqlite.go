@@ -81,7 +81,8 @@ type DB struct {
 // Open opens (creating if needed) the database file at path, switches it to
 // WAL, and applies any pending migrations. The directory must exist.
 func Open(ctx context.Context, path string) (_ *DB, err error) {
-	defer wrap(&err, "sqlite.Open(%q)", path)
+	// No wrap naming the path: the caller names the database it opens,
+	// and a user should not read it twice or read a function's name.
 	if path == "" || strings.Contains(path, "?") || strings.HasPrefix(path, "file:") {
 		// The driver reads everything after '?' as its options, and a
 		// "file:" URI would need escaping: accept plain paths only.
