@@ -66,7 +66,7 @@ func TestExitStatus(t *testing.T) {
 		{name: "remove unknown URL", args: []string{"-db", db, "remove", "https://example.com/none"}, status: exitFailed,
 			stderr: []string{"remove: no article https://example.com/none"}, notStderr: []string{"sqlite"}},
 		{name: "database in a missing folder", args: []string{"-db", filepath.Join(dir, "absent", "x.db"), "latest"}, status: exitFailed,
-			stderr: []string{"open database " + filepath.Join(dir, "absent", "x.db") + ": folder " + filepath.Join(dir, "absent") + " does not exist"},
+			stderr:    []string{"open database " + filepath.Join(dir, "absent", "x.db") + ": folder " + filepath.Join(dir, "absent") + " does not exist"},
 			notStderr: []string{"sqlite", "Open(", "(14)"}},
 		{name: "feeds remove unknown", args: []string{"-db", db, "feeds", "remove", "9"}, status: exitFailed,
 			stderr: []string{"feeds remove: no feed 9"}, notStderr: []string{"sqlite", "article"}},
