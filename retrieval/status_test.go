@@ -13,6 +13,11 @@ func TestAsksStatus(t *testing.T) {
 		{"How long did the outage last in the end?", true},
 		{"Who is currently leading the race?", true},
 		{"Is the ferry running anymore?", true},
+		{"How is the mayor doing in the hospital now?", true},
+		{"Have rescuers found anyone alive lately?", true},
+		{"Did Ukraine and the US ever sign that minerals deal?", true},
+		{"What did the court end up doing about the ban?", true},
+		{"Who knows what happened in November?", false}, // "know" is not "now"
 		{"How many ships waited during the port strike?", false},
 		{"Who won the Lakeshore election?", false},
 		{"Which country has the largest army?", false},
