@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"runtime"
 	"sync"
 )
 
@@ -127,4 +128,52 @@ func (a *Analyzer) stem(w string) string {
 	}
 	a.mu.Unlock()
 	return s
+}
+
+// StoredTerms is what a store keeps of an article's analysis: its title's
+// and each passage's Terms joined by single spaces (AppendTerms).
+type StoredTerms struct {
+	Title    string
+	Passages []string
+}
+
+// ArticleTerms analyses an article's title and passages, through one
+// buffer made big enough at once: terms are no longer than the text they
+// come from, bar the rare letter that folds to several.
+func (a *Analyzer) ArticleTerms(title string, ps []Passage) StoredTerms {
+	n := len(title)
+	for _, p := range ps {
+		n = max(n, len(p.Text))
+	}
+	buf := a.AppendTerms(make([]byte, 0, n+16), title)
+	t := StoredTerms{Title: string(buf), Passages: make([]string, len(ps))}
+	for i, p := range ps {
+		buf = a.AppendTerms(buf[:0], p.Text)
+		t.Passages[i] = string(buf)
+	}
+	return t
+}
+
+// ArticlesTerms analyses the articles whose errs[i] is nil on every core,
+// as bulk ingest needs before its write transaction; the others are left
+// zero.
+func (a *Analyzer) ArticlesTerms(as []*Article, errs []error) []StoredTerms {
+	out := make([]StoredTerms, len(as))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(as)) {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = a.ArticleTerms(as[i].Title, as[i].Passages)
+			}
+		})
+	}
+	for i := range as {
+		if errs[i] == nil {
+			next <- i
+		}
+	}
+	close(next)
+	wg.Wait()
+	return out
 }

@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"fmt"
 	"math"
 	"time"
 )
@@ -40,4 +41,28 @@ func Quantize(v []float32, code []int8) float32 {
 		code[i] = int8(math.Round(float64(x / scale)))
 	}
 	return scale
+}
+
+// MaxVectorDim rejects a provider's nonsense before it reaches a store;
+// today's embedding models have at most 4096 dimensions.
+const MaxVectorDim = 8192
+
+// CheckVectors is the stores' check of embeddings to save (passage id ->
+// vector) made with model: a model is named, and every vector has the same
+// number of dimensions, more than 0 and at most MaxVectorDim, which it
+// returns (-1 for no vectors). The error wraps ErrInvalid.
+func CheckVectors(model string, vecs map[int64][]float32) (dim int, err error) {
+	if model == "" {
+		return -1, fmt.Errorf("no model: %w", ErrInvalid)
+	}
+	dim = -1
+	for id, v := range vecs {
+		if dim == -1 {
+			dim = len(v)
+		}
+		if len(v) != dim || dim == 0 || dim > MaxVectorDim {
+			return dim, fmt.Errorf("passage %d: vector of %d dimensions (first one has %d): %w", id, len(v), dim, ErrInvalid)
+		}
+	}
+	return dim, nil
 }

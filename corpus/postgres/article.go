@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -98,7 +96,7 @@ func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, erro
 		valid[i] = validate(a)
 	}
 	// Analyse outside the transaction: stemming is the slow part of an add.
-	terms := db.analyseAll(as, valid)
+	terms := db.an.ArticlesTerms(as, valid)
 	added := db.Now().UTC().Truncate(time.Second)
 	var res batchResult
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
@@ -160,7 +158,7 @@ type dupKey struct{ value, scope string }
 // insertBatch decides which articles of the batch are duplicates (of
 // stored articles or of earlier ones of the batch), gives the others ids
 // and writes them with COPY, with their change-log entries, in tx.
-func (db *DB) insertBatch(ctx context.Context, tx pgx.Tx, as []*corpus.Article, valid []error, terms []analysed, added time.Time) (batchResult, error) {
+func (db *DB) insertBatch(ctx context.Context, tx pgx.Tx, as []*corpus.Article, valid []error, terms []corpus.StoredTerms, added time.Time) (batchResult, error) {
 	res := batchResult{errs: slices.Clone(valid), articleIDs: make([]int64, len(as)), passageIDs: make([][]int64, len(as))}
 	stored, err := storedDuplicates(ctx, tx, as, res.errs)
 	if err != nil {
@@ -241,10 +239,10 @@ func (db *DB) insertBatch(ctx context.Context, tx pgx.Tx, as []*corpus.Article, 
 	for _, i := range keep {
 		a, id := as[i], res.articleIDs[i]
 		articles = append(articles, []any{id, nullIfEmpty(a.URL), a.Title, a.Source, a.Author,
-			unixOrNull(a.PublishedAt), added.Unix(), a.AddedBy, a.Scope, a.Hash, terms[i].title})
+			unixOrNull(a.PublishedAt), added.Unix(), a.AddedBy, a.Scope, a.Hash, terms[i].Title})
 		bodies = append(bodies, []any{id, a.Body})
 		for j, p := range a.Passages {
-			passages = append(passages, []any{res.passageIDs[i][j], id, int32(p.Seq), p.Text, terms[i].passages[j]})
+			passages = append(passages, []any{res.passageIDs[i][j], id, int32(p.Seq), p.Text, terms[i].Passages[j]})
 		}
 	}
 	if err := copyRows(ctx, tx, "articles", []string{"id", "url", "title", "source", "author",
@@ -425,50 +423,6 @@ func (db *DB) Delete(ctx context.Context, id int64) (err error) {
 		}
 		return db.logChanges(ctx, tx, corpus.ChangeRemove, id)
 	})
-}
-
-// analysed is what the store keeps of an article's analysis: its title's
-// and each passage's corpus.Terms joined by single spaces.
-type analysed struct {
-	title    string
-	passages []string
-}
-
-// analyse analyses one article's title and passages through one buffer.
-func (db *DB) analyse(title string, ps []corpus.Passage) analysed {
-	n := len(title)
-	for _, p := range ps {
-		n = max(n, len(p.Text))
-	}
-	buf := db.an.AppendTerms(make([]byte, 0, n+16), title)
-	t := analysed{title: string(buf), passages: make([]string, len(ps))}
-	for i, p := range ps {
-		buf = db.an.AppendTerms(buf[:0], p.Text)
-		t.passages[i] = string(buf)
-	}
-	return t
-}
-
-// analyseAll analyses the articles without an error on every core.
-func (db *DB) analyseAll(as []*corpus.Article, errs []error) []analysed {
-	out := make([]analysed, len(as))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(as)) {
-		wg.Go(func() {
-			for i := range next {
-				out[i] = db.analyse(as[i].Title, as[i].Passages)
-			}
-		})
-	}
-	for i := range as {
-		if errs[i] == nil {
-			next <- i
-		}
-	}
-	close(next)
-	wg.Wait()
-	return out
 }
 
 // queryArticles runs a query selecting articleColumns.

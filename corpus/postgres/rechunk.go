@@ -157,11 +157,11 @@ func (db *DB) replacePassages(ctx context.Context, tx pgx.Tx, a storedArticle, c
 	for i, c := range chunks {
 		ps[i] = corpus.Passage{ArticleID: a.id, Seq: i, Text: c}
 	}
-	terms := db.analyse(a.title, ps)
+	terms := db.an.ArticleTerms(a.title, ps)
 	if _, err := tx.Exec(ctx, `DELETE FROM passages WHERE article_id = $1`, a.id); err != nil {
 		return fmt.Errorf("delete passages: %w", err)
 	}
-	_, rows, err := passageRows(ctx, tx, a.id, ps, terms.passages)
+	_, rows, err := passageRows(ctx, tx, a.id, ps, terms.Passages)
 	if err != nil {
 		return err
 	}

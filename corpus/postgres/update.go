@@ -35,7 +35,7 @@ func (db *DB) Update(ctx context.Context, a *corpus.Article) (err error) {
 	if err := storable(a); err != nil {
 		return err
 	}
-	terms := db.analyse(a.Title, a.Passages)
+	terms := db.an.ArticleTerms(a.Title, a.Passages)
 
 	var (
 		scope, addedBy string
@@ -57,7 +57,7 @@ func (db *DB) Update(ctx context.Context, a *corpus.Article) (err error) {
 		}
 		if _, err := tx.Exec(ctx, `UPDATE articles SET url = $1, title = $2, source = $3, author = $4,
 			published_at = $5, hash = $6, title_terms = $7 WHERE id = $8`,
-			nullIfEmpty(a.URL), a.Title, a.Source, a.Author, unixOrNull(a.PublishedAt), a.Hash, terms.title, a.ID); err != nil {
+			nullIfEmpty(a.URL), a.Title, a.Source, a.Author, unixOrNull(a.PublishedAt), a.Hash, terms.Title, a.ID); err != nil {
 			return fmt.Errorf("update article: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE article_bodies SET body = $1 WHERE article_id = $2`, a.Body, a.ID); err != nil {
@@ -67,7 +67,7 @@ func (db *DB) Update(ctx context.Context, a *corpus.Article) (err error) {
 			return fmt.Errorf("delete passages: %w", err)
 		}
 		var rows [][]any
-		if ids, rows, err = passageRows(ctx, tx, a.ID, a.Passages, terms.passages); err != nil {
+		if ids, rows, err = passageRows(ctx, tx, a.ID, a.Passages, terms.Passages); err != nil {
 			return err
 		}
 		if err := copyPassages(ctx, tx, rows); err != nil {

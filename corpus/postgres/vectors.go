@@ -13,10 +13,6 @@ import (
 // Passage embeddings (hybrid retrieval), stored as the SQLite store keeps
 // them: int8 codes with a per-vector scale (see migrations/0001_init.sql).
 
-// maxVectorDim rejects a provider's nonsense before it reaches the
-// database; today's embedding models have at most 4096 dimensions.
-const maxVectorDim = 8192
-
 // SaveVectors stores the embeddings of passages (passage id -> vector) made
 // with model, in one transaction, replacing any earlier vector of those
 // passages (of any model: a passage keeps one vector). Vectors should be
@@ -26,20 +22,9 @@ const maxVectorDim = 8192
 // wrapping corpus.ErrInvalid and store nothing.
 func (db *DB) SaveVectors(ctx context.Context, model string, vecs map[int64][]float32) (err error) {
 	defer wrap(&err, "postgres.SaveVectors(%q)", model)
-	if model == "" {
-		return fmt.Errorf("no model: %w", corpus.ErrInvalid)
-	}
-	if len(vecs) == 0 {
-		return nil
-	}
-	dim := -1
-	for id, v := range vecs {
-		if dim == -1 {
-			dim = len(v)
-		}
-		if len(v) != dim || dim == 0 || dim > maxVectorDim {
-			return fmt.Errorf("passage %d: vector of %d dimensions (first one has %d): %w", id, len(v), dim, corpus.ErrInvalid)
-		}
+	dim, err := corpus.CheckVectors(model, vecs)
+	if err != nil || len(vecs) == 0 {
+		return err
 	}
 	ids := make([]int64, 0, len(vecs))
 	for id := range vecs {

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
 	"time"
 
 	"github.com/newsbot/newsbot/corpus"
@@ -155,7 +153,7 @@ func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, erro
 	}
 	// Analyse outside the transaction: stemming is the slow part of an add
 	// and must not hold the write lock.
-	terms := db.analyseAll(as, errs)
+	terms := db.an.ArticlesTerms(as, errs)
 	added := db.Now().UTC().Truncate(time.Second)
 
 	tx, err := db.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE, see the DSN
@@ -215,13 +213,13 @@ func validate(a *corpus.Article) error {
 
 // insertArticle writes a's rows and its change-log entry in tx and returns
 // the new article and passage ids.
-func (db *DB) insertArticle(ctx context.Context, st txStmts, a *corpus.Article, t analysed, added time.Time) (int64, []int64, error) {
+func (db *DB) insertArticle(ctx context.Context, st txStmts, a *corpus.Article, t corpus.StoredTerms, added time.Time) (int64, []int64, error) {
 	var url any
 	if a.URL != "" {
 		url = a.URL
 	}
 	res, err := st.article.ExecContext(ctx,
-		url, a.Title, a.Source, a.Author, unixOrNull(a.PublishedAt), added.Unix(), a.AddedBy, a.Scope, a.Hash, t.title)
+		url, a.Title, a.Source, a.Author, unixOrNull(a.PublishedAt), added.Unix(), a.AddedBy, a.Scope, a.Hash, t.Title)
 	if err != nil {
 		return 0, nil, fmt.Errorf("insert article: %w", err)
 	}
@@ -232,7 +230,7 @@ func (db *DB) insertArticle(ctx context.Context, st txStmts, a *corpus.Article, 
 	if _, err := st.body.ExecContext(ctx, id, a.Body); err != nil {
 		return 0, nil, fmt.Errorf("insert body: %w", err)
 	}
-	ids, err := insertPassages(ctx, st, id, a.Passages, t.passages)
+	ids, err := insertPassages(ctx, st, id, a.Passages, t.Passages)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -359,52 +357,6 @@ func insertPassages(ctx context.Context, st txStmts, articleID int64, ps []corpu
 		}
 	}
 	return ids, nil
-}
-
-// analysed is what the store keeps of an article's analysis: its title's
-// and each passage's corpus.Terms joined by single spaces.
-type analysed struct {
-	title    string
-	passages []string
-}
-
-// analyse analyses one article's title and passages, through one buffer
-// made big enough at once: terms are no longer than the text they come
-// from, bar the rare letter that folds to several.
-func (db *DB) analyse(title string, ps []corpus.Passage) analysed {
-	n := len(title)
-	for _, p := range ps {
-		n = max(n, len(p.Text))
-	}
-	buf := db.an.AppendTerms(make([]byte, 0, n+16), title)
-	t := analysed{title: string(buf), passages: make([]string, len(ps))}
-	for i, p := range ps {
-		buf = db.an.AppendTerms(buf[:0], p.Text)
-		t.passages[i] = string(buf)
-	}
-	return t
-}
-
-// analyseAll analyses the articles without an error on every core.
-func (db *DB) analyseAll(as []*corpus.Article, errs []error) []analysed {
-	out := make([]analysed, len(as))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(as)) {
-		wg.Go(func() {
-			for i := range next {
-				out[i] = db.analyse(as[i].Title, as[i].Passages)
-			}
-		})
-	}
-	for i := range as {
-		if errs[i] == nil {
-			next <- i
-		}
-	}
-	close(next)
-	wg.Wait()
-	return out
 }
 
 // queryArticles runs a query selecting articleColumns on the read pool.

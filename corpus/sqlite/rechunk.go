@@ -172,12 +172,12 @@ func (db *DB) replacePassages(ctx context.Context, tx *sql.Tx, a storedArticle, 
 	for i, c := range chunks {
 		ps[i] = corpus.Passage{ArticleID: a.id, Seq: i, Text: c}
 	}
-	terms := db.analyse(a.title, ps)
+	terms := db.an.ArticleTerms(a.title, ps)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM passages WHERE article_id = ?`, a.id); err != nil {
 		return fmt.Errorf("delete passages: %w", err)
 	}
 	st := db.addStmts.in(ctx, tx)
-	if _, err := insertPassages(ctx, st, a.id, ps, terms.passages); err != nil {
+	if _, err := insertPassages(ctx, st, a.id, ps, terms.Passages); err != nil {
 		return err
 	}
 	return db.logChange(ctx, st, a.id, corpus.ChangeUpdate)

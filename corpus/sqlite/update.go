@@ -32,7 +32,7 @@ func (db *DB) Update(ctx context.Context, a *corpus.Article) (err error) {
 	case len(a.Passages) == 0:
 		return fmt.Errorf("no passages (article not prepared): %w", corpus.ErrInvalid)
 	}
-	terms := db.analyse(a.Title, a.Passages)
+	terms := db.an.ArticleTerms(a.Title, a.Passages)
 
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -60,7 +60,7 @@ func (db *DB) Update(ctx context.Context, a *corpus.Article) (err error) {
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE articles SET url = ?, title = ?, source = ?, author = ?,
 		published_at = ?, hash = ?, title_terms = ? WHERE id = ?`,
-		url, a.Title, a.Source, a.Author, unixOrNull(a.PublishedAt), a.Hash, terms.title, a.ID); err != nil {
+		url, a.Title, a.Source, a.Author, unixOrNull(a.PublishedAt), a.Hash, terms.Title, a.ID); err != nil {
 		return fmt.Errorf("update article: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE article_bodies SET body = ? WHERE article_id = ?`, a.Body, a.ID); err != nil {
@@ -70,7 +70,7 @@ func (db *DB) Update(ctx context.Context, a *corpus.Article) (err error) {
 		return fmt.Errorf("delete passages: %w", err)
 	}
 	st := db.addStmts.in(ctx, tx)
-	ids, err := insertPassages(ctx, st, a.ID, a.Passages, terms.passages)
+	ids, err := insertPassages(ctx, st, a.ID, a.Passages, terms.Passages)
 	if err != nil {
 		return err
 	}

@@ -15,10 +15,6 @@ import (
 // the backfill, and VectorRows and ArticleVectors feed the in-memory vector
 // index (retrieval/index.Vectors), which does the searching.
 
-// maxVectorDim rejects a provider's nonsense before it reaches the disk;
-// today's embedding models have at most 4096 dimensions.
-const maxVectorDim = 8192
-
 // SaveVectors stores the embeddings of passages (passage id -> vector) made
 // with model, in one transaction, replacing any earlier vector of those
 // passages (of any model: a passage keeps one vector). Vectors should be
@@ -29,20 +25,9 @@ const maxVectorDim = 8192
 // store nothing.
 func (db *DB) SaveVectors(ctx context.Context, model string, vecs map[int64][]float32) (err error) {
 	defer wrap(&err, "sqlite.SaveVectors(%q)", model)
-	if model == "" {
-		return fmt.Errorf("no model: %w", corpus.ErrInvalid)
-	}
-	if len(vecs) == 0 {
-		return nil
-	}
-	dim := -1
-	for id, v := range vecs {
-		if dim == -1 {
-			dim = len(v)
-		}
-		if len(v) != dim || dim == 0 || dim > maxVectorDim {
-			return fmt.Errorf("passage %d: vector of %d dimensions (first one has %d): %w", id, len(v), dim, corpus.ErrInvalid)
-		}
+	dim, err := corpus.CheckVectors(model, vecs)
+	if err != nil || len(vecs) == 0 {
+		return err
 	}
 	ids := make([]int64, 0, len(vecs))
 	for id := range vecs {

@@ -89,10 +89,10 @@ const (
 	vectorScanChunk = 8192
 	// vectorCompactMin is the dead rows worth compacting for.
 	vectorCompactMin = 1024
-	// maxVectorDim bounds a question vector as the store bounds stored
-	// ones, and keeps a dot product of int8 codes within an int32: 8192 *
-	// 127 * 127 < 2^31.
-	maxVectorDim = 8192
+	// maxVectorDim bounds a question vector as the stores bound stored
+	// ones, which keeps a dot product of int8 codes within an int32:
+	// 8192 * 127 * 127 < 2^31.
+	maxVectorDim = corpus.MaxVectorDim
 )
 
 // NewVectors returns an empty index of model's vectors in st; the first
