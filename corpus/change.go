@@ -67,3 +67,24 @@ type QueryTerm struct {
 	Term   string
 	Weight float64
 }
+
+// Indexed splits joined articles' terms: the IndexedArticles a store's
+// IndexedArticles and ScanIndexed return, from what its joined read gave.
+func Indexed(js []JoinedArticle) []IndexedArticle {
+	if len(js) == 0 {
+		return nil
+	}
+	var ts TermSplitter
+	out := make([]IndexedArticle, len(js))
+	for i, j := range js {
+		a := &out[i]
+		a.ArticleID, a.Scope, a.PublishedAt, a.TitleTerms = j.ArticleID, j.Scope, j.PublishedAt, ts.Split(j.TitleTerms)
+		if len(j.Passages) > 0 {
+			a.Passages = make([]IndexedPassage, len(j.Passages))
+			for k, p := range j.Passages {
+				a.Passages[k] = IndexedPassage{ID: p.ID, Terms: ts.Split(p.Terms)}
+			}
+		}
+	}
+	return out
+}

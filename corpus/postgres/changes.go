@@ -117,19 +117,7 @@ func (db *DB) indexed(ctx context.Context, dense bool, where string, args ...any
 	if err != nil || len(js) == 0 {
 		return nil, err
 	}
-	var ts corpus.TermSplitter
-	out := make([]corpus.IndexedArticle, len(js))
-	for i, j := range js {
-		a := &out[i]
-		a.ArticleID, a.Scope, a.PublishedAt, a.TitleTerms = j.ArticleID, j.Scope, j.PublishedAt, ts.Split(j.TitleTerms)
-		if len(j.Passages) > 0 {
-			a.Passages = make([]corpus.IndexedPassage, len(j.Passages))
-			for k, p := range j.Passages {
-				a.Passages[k] = corpus.IndexedPassage{ID: p.ID, Terms: ts.Split(p.Terms)}
-			}
-		}
-	}
-	return out, nil
+	return corpus.Indexed(js), nil
 }
 
 // joined reads articles matching where (which orders them by id) and
