@@ -49,11 +49,12 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 			ctxTerms = append(ctxTerms, t)
 		}
 	}
-	// Together they weigh less than the question, as in retrieval; a
-	// question without words of its own ("and then?") is its context.
+	// Together they weigh less than the question (as much as it when the
+	// question points back), as in retrieval; a question without words
+	// of its own ("and then?") is its context.
 	cw := 1.0
 	if len(qterms) > 0 {
-		cw = retrieval.ContextWeight(len(qterms), len(ctxTerms))
+		cw = retrieval.ContextWeight(retrieval.DependsOnContext(question), len(qterms), len(ctxTerms))
 	}
 	for _, t := range ctxTerms {
 		qterms[t] = cw

@@ -60,3 +60,30 @@ func TestModelConfidence(t *testing.T) {
 		t.Error("IsZero: want false for DefaultModel, true for the zero Model")
 	}
 }
+
+// TestRetrieveOneWordFollowUp: a follow-up that points back with one word
+// of its own ("How old is she?") is about the previous question's subject:
+// that subject's story comes first, and is not refused for lacking the
+// one word.
+func TestRetrieveOneWordFollowUp(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := New(f.store, f.store, Options{})
+	res, err := r.Retrieve(context.Background(), Request{
+		Question: "How many did they replace?",
+		Context:  "What happened to the Harbour Bridge cables?\nThey were repaired [1].",
+		AsOf:     testAsOf,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) == 0 || res.Hits[0].Article.ID != f.bridge {
+		t.Fatalf("Retrieve(follow-up) articles = %v; want the bridge (%d) first", articleIDs(res.Hits), f.bridge)
+	}
+	if Refuses(res, 0) {
+		t.Errorf("Retrieve(follow-up) refused: confidence %.2f, signals %+v", res.Confidence, res.Signals)
+	}
+	if res.Signals.Terms < 3 {
+		t.Errorf("Signals.Terms = %d; want the previous question's terms counted as asked", res.Signals.Terms)
+	}
+}

@@ -38,12 +38,46 @@ func TestContextWeight(t *testing.T) {
 		{3, 16, 0.5 * 3.0 / 16.0}, // many: together half the question
 		{1, 10, 0.05},
 	} {
-		got := ContextWeight(tc.q, tc.n)
+		got := ContextWeight(false, tc.q, tc.n)
 		if got != tc.want {
 			t.Errorf("ContextWeight(%d, %d) = %g; want %g", tc.q, tc.n, got, tc.want)
 		}
 		if tc.n > 0 && got*float64(tc.n) > contextShare*float64(tc.q)+1e-12 {
 			t.Errorf("ContextWeight(%d, %d): the context weighs %g together, more than %g of the question", tc.q, tc.n, got*float64(tc.n), contextShare)
+		}
+	}
+}
+
+func TestContextWeightDependent(t *testing.T) {
+	for _, tc := range []struct {
+		q, n int
+		want float64
+	}{
+		{1, 0, 0},
+		{2, 3, contextWeight},  // few context terms: each at the usual weight
+		{1, 16, 1.0 / 16.0},    // many: together as much as the question, no more
+		{3, 16, 3.0 / 16.0},    //
+		{4, 10, contextWeight}, // the usual weight is below the cap
+	} {
+		got := ContextWeight(true, tc.q, tc.n)
+		if got != tc.want {
+			t.Errorf("ContextWeight(true, %d, %d) = %g; want %g", tc.q, tc.n, got, tc.want)
+		}
+		if got*float64(tc.n) > float64(tc.q)+1e-12 {
+			t.Errorf("ContextWeight(true, %d, %d): the context weighs %g together, more than the question's %d", tc.q, tc.n, got*float64(tc.n), tc.q)
+		}
+	}
+}
+
+func TestContextQuestion(t *testing.T) {
+	for _, tc := range []struct{ context, want string }{
+		{"Which of Jimmy Carter's children was there?\nHis daughter Amy [1].", "Which of Jimmy Carter's children was there?"},
+		{"Are the Oreos out yet? Yes, they hit stores on June 9.", "Are the Oreos out yet?"},
+		{"ferry evening sailings", "ferry evening sailings"},
+		{"", ""},
+	} {
+		if got := contextQuestion(tc.context); got != tc.want {
+			t.Errorf("contextQuestion(%q) = %q; want %q", tc.context, got, tc.want)
 		}
 	}
 }
