@@ -17,16 +17,16 @@ const DefaultMinConfidence = 0.7
 // L2 penalty 1, 6 Newton steps.
 func DefaultModel() Model {
 	return Model{
-		Bias: -0.127096,
+		Bias: -0.123044,
 		Weights: [NumFeatures]float64{
-			0.877291,  // best
-			1.056088,  // top
-			0.482876,  // coverage
-			-1.438817, // missed_number
-			-1.981548, // best_missed_number
-			-1.97907,  // missed_name
-			-2.027575, // missed_phrase
-			-0.314943, // inv_terms
+			0.862954,  // best
+			1.069969,  // top
+			0.477699,  // coverage
+			-1.438616, // missed_number
+			-1.982033, // best_missed_number
+			-1.979579, // missed_name
+			-2.028292, // missed_phrase
+			-0.314517, // inv_terms
 		},
 	}
 }

@@ -1,6 +1,9 @@
 package retrieval
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 func TestAsksStatus(t *testing.T) {
 	for _, tc := range []struct {
@@ -25,5 +28,23 @@ func TestAsksStatus(t *testing.T) {
 		if got := AsksStatus(tc.q); got != tc.want {
 			t.Errorf("AsksStatus(%q) = %v; want %v", tc.q, got, tc.want)
 		}
+	}
+}
+
+// TestRetrieveStatusInPeriod: a status question that also names a period
+// gets the newest of the period's close matches first.
+func TestRetrieveStatusInPeriod(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := New(f.store, f.store, Options{})
+	res, err := r.Retrieve(context.Background(), Request{Question: "What is the latest on the ferry evening sailings this year?", AsOf: testAsOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Status || res.Range.IsZero() {
+		t.Errorf("Status %v, Range %+v; want a status question with a period", res.Status, res.Range)
+	}
+	if len(res.Hits) == 0 || res.Hits[0].Article.ID != f.newFerry {
+		t.Errorf("articles = %v; want the newer ferry story (%d) first", articleIDs(res.Hits), f.newFerry)
 	}
 }
