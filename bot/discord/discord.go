@@ -79,7 +79,11 @@ type Config struct {
 	MessageContent bool
 	UserPerMinute  int // question rate per user; 0 means bot.DefaultUserPerMinute
 	ServerPerMin   int // question rate per server; 0 means bot.DefaultServerPerMinute
-	Logger         *slog.Logger
+	// Limiter counts the questions; nil means an in-memory bot.Limiter
+	// with the two rates above (one process). Several processes pass one
+	// that shares its counts (corpus/postgres.Limiter).
+	Limiter bot.RateLimiter
+	Logger  *slog.Logger
 	// HTTPTransport is the base transport for REST and attachments; nil
 	// means a fresh one (never http.DefaultTransport's shared state).
 	HTTPTransport http.RoundTripper
@@ -91,7 +95,7 @@ type Frontend struct {
 	cfg     Config
 	log     *slog.Logger
 	s       *discordgo.Session
-	limiter *bot.Limiter
+	limiter bot.RateLimiter
 	http    *http.Client // attachments
 	memory  *memory
 
@@ -147,12 +151,16 @@ func New(core *bot.Bot, cfg Config) (*Frontend, error) {
 	s.ShouldRetryOnRateLimit = true
 	s.MaxRestRetries = 3
 	s.LogLevel = discordgo.LogError
+	limiter := cfg.Limiter
+	if limiter == nil {
+		limiter = bot.NewLimiter(cfg.UserPerMinute, cfg.ServerPerMin, nil)
+	}
 	f := &Frontend{
 		core:    core,
 		cfg:     cfg,
 		log:     log,
 		s:       s,
-		limiter: bot.NewLimiter(cfg.UserPerMinute, cfg.ServerPerMin, nil),
+		limiter: limiter,
 		http:    &http.Client{Timeout: restTimeout, Transport: base},
 		memory:  newMemory(memoryTurns),
 		stop:    make(chan struct{}),
