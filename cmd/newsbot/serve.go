@@ -51,6 +51,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		ModRoles:       e.cfg.ModRoles,
 		APIURL:         e.cfg.DiscordAPIURL,
 		GatewayURL:     e.cfg.DiscordGatewayURL,
+		Shards:         e.cfg.DiscordShards,
 		MessageContent: e.cfg.MessageContent,
 		UserPerMinute:  e.cfg.UserPerMinute,
 		ServerPerMin:   e.cfg.ServerPerMinute,
