@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -25,9 +26,9 @@ func TestLimiter(t *testing.T) {
 	}
 	for i, s := range steps {
 		now = now.Add(s.advance)
-		ok, wait := l.Allow(s.user, s.server)
-		if ok != s.wantOK || wait != s.wantWait {
-			t.Errorf("step %d: Allow(%q, %q) = %v, %v; want %v, %v", i, s.user, s.server, ok, wait, s.wantOK, s.wantWait)
+		ok, wait, err := l.Allow(context.Background(), s.user, s.server)
+		if ok != s.wantOK || wait != s.wantWait || err != nil {
+			t.Errorf("step %d: Allow(%q, %q) = %v, %v, %v; want %v, %v", i, s.user, s.server, ok, wait, err, s.wantOK, s.wantWait)
 		}
 	}
 }

@@ -20,7 +20,7 @@ func (f *Frontend) handleAsk(ctx context.Context, i *discordgo.InteractionCreate
 	opts, _ := options(i)
 	question := stringOpt(opts, "question")
 	private := boolOpt(opts, "private")
-	if err := f.checkQuestion(question, userID(i), i.GuildID); err != nil {
+	if err := f.checkQuestion(ctx, question, userID(i), i.GuildID); err != nil {
 		return err
 	}
 	if err := f.deferReply(ctx, i, private); err != nil {
@@ -42,12 +42,20 @@ func (f *Frontend) handleAsk(ctx context.Context, i *discordgo.InteractionCreate
 	return nil
 }
 
-// checkQuestion applies the length cap and the rate limits.
-func (f *Frontend) checkQuestion(q, user, guild string) error {
+// checkQuestion applies the length cap and the rate limits. A limiter that
+// cannot decide (its database is unreachable) lets the question through
+// and logs why: the limits guard a budget, and refusing everyone while the
+// store hiccups would be worse than a minute of unmetered questions.
+func (f *Frontend) checkQuestion(ctx context.Context, q, user, guild string) error {
 	if n := utf8.RuneCountInString(q); n > maxQuestionRunes {
 		return userErrorf("Your question is %d characters long; please keep it under %d.", n, maxQuestionRunes)
 	}
-	if ok, wait := f.limiter.Allow(user, guild); !ok {
+	ok, wait, err := f.limiter.Allow(ctx, user, guild)
+	if err != nil {
+		f.log.ErrorContext(ctx, "rate limiter failed; question let through", "user_id", user, "guild_id", guild, "err", err)
+		return nil
+	}
+	if !ok {
 		return userErrorf("You're asking faster than I can keep up with. Please try again in %d seconds.", int(wait.Seconds()+0.999))
 	}
 	return nil

@@ -2,13 +2,15 @@
 // registers the slash commands, answers /ask and mentions (streaming the
 // answer into the reply), serves /latest, /search, /sources and the
 // moderators' /add and /remove, and renders everything within Discord's
-// limits with mentions disabled. The platform-neutral work happens in
-// package bot.
+// limits with mentions disabled. It runs one gateway shard, or every shard
+// Discord asks for (Sharding); commands are registered by shard 0 only.
+// The platform-neutral work happens in package bot.
 package discord
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -74,12 +76,17 @@ type Config struct {
 	ModRoles   []string // role ids that count as moderators
 	APIURL     string   // REST base (origin or origin/api/vN); empty means Discord's
 	GatewayURL string   // gateway websocket URL override; empty means what GET /gateway says
+	Shards     Sharding // which gateway shards this process runs; zero: one unsharded session
 	// MessageContent asks for the privileged Message Content intent, which
 	// lets follow-ups in threads work without mentioning the bot.
 	MessageContent bool
 	UserPerMinute  int // question rate per user; 0 means bot.DefaultUserPerMinute
 	ServerPerMin   int // question rate per server; 0 means bot.DefaultServerPerMinute
-	Logger         *slog.Logger
+	// Limiter counts the questions; nil means an in-memory bot.Limiter
+	// with the two rates above (one process). Several processes pass one
+	// that shares its counts (corpus/postgres.Limiter).
+	Limiter bot.RateLimiter
+	Logger  *slog.Logger
 	// HTTPTransport is the base transport for REST and attachments; nil
 	// means a fresh one (never http.DefaultTransport's shared state).
 	HTTPTransport http.RoundTripper
@@ -90,8 +97,10 @@ type Frontend struct {
 	core    *bot.Bot
 	cfg     Config
 	log     *slog.Logger
-	s       *discordgo.Session
-	limiter *bot.Limiter
+	s       *discordgo.Session // REST, and the gateway session of the first shard this process runs
+	base    http.RoundTripper  // the transport of every session's REST client
+	apiBase string
+	limiter bot.RateLimiter
 	http    *http.Client // attachments
 	memory  *memory
 
@@ -107,6 +116,8 @@ type Frontend struct {
 	stopOnce sync.Once
 	// answerTimeout is the answerTimeout constant; tests shorten it.
 	answerTimeout time.Duration
+	// identifyInterval is the identifyInterval constant; tests shorten it.
+	identifyInterval time.Duration
 }
 
 // New prepares a frontend; Run connects it.
@@ -123,6 +134,9 @@ func New(core *bot.Bot, cfg Config) (*Frontend, error) {
 			return nil, fmt.Errorf("DISCORD_GATEWAY_URL %q: want a ws:// or wss:// URL", cfg.GatewayURL)
 		}
 	}
+	if err := cfg.Shards.Validate(); err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -131,36 +145,55 @@ func New(core *bot.Bot, cfg Config) (*Frontend, error) {
 	if base == nil {
 		base = &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 10, IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}
 	}
-	s, err := discordgo.New("Bot " + cfg.Token)
+	limiter := cfg.Limiter
+	if limiter == nil {
+		limiter = bot.NewLimiter(cfg.UserPerMinute, cfg.ServerPerMin, nil)
+	}
+	f := &Frontend{
+		core:    core,
+		cfg:     cfg,
+		log:     log,
+		base:    base,
+		apiBase: apiBase,
+		limiter: limiter,
+		http:    &http.Client{Timeout: restTimeout, Transport: base},
+		memory:  newMemory(memoryTurns),
+		stop:    make(chan struct{}),
+
+		answerTimeout:    answerTimeout,
+		identifyInterval: identifyInterval,
+	}
+	s, err := f.newSession()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Shards.Count > 1 {
+		s.ShardID, s.ShardCount = cfg.Shards.ID, cfg.Shards.Count
+	}
+	f.s = s
+	f.appID.Store("")
+	return f, nil
+}
+
+// newSession returns a discordgo session (one per shard) configured as the
+// frontend's: its own REST client and dialer, so nothing depends on
+// discordgo's package-level endpoints or the shared default dialer.
+func (f *Frontend) newSession() (*discordgo.Session, error) {
+	s, err := discordgo.New("Bot " + f.cfg.Token)
 	if err != nil {
 		return nil, fmt.Errorf("discord: new session: %w", err)
 	}
-	// The session gets its own client and dialer, so nothing depends on
-	// discordgo's package-level endpoints or the shared default dialer.
-	s.Client = &http.Client{Timeout: restTimeout, Transport: &rewriteTransport{from: defaultAPIBase(), to: apiBase, gateway: cfg.GatewayURL, next: base}}
+	s.Client = &http.Client{Timeout: restTimeout, Transport: &rewriteTransport{from: defaultAPIBase(), to: f.apiBase, gateway: f.cfg.GatewayURL, next: f.base}}
 	s.Dialer = &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 15 * time.Second}
 	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
-	if cfg.MessageContent {
+	if f.cfg.MessageContent {
 		s.Identify.Intents |= discordgo.IntentsMessageContent
 	}
 	s.ShouldReconnectOnError = true
 	s.ShouldRetryOnRateLimit = true
 	s.MaxRestRetries = 3
 	s.LogLevel = discordgo.LogError
-	f := &Frontend{
-		core:    core,
-		cfg:     cfg,
-		log:     log,
-		s:       s,
-		limiter: bot.NewLimiter(cfg.UserPerMinute, cfg.ServerPerMin, nil),
-		http:    &http.Client{Timeout: restTimeout, Transport: base},
-		memory:  newMemory(memoryTurns),
-		stop:    make(chan struct{}),
-
-		answerTimeout: answerTimeout,
-	}
-	f.appID.Store("")
-	return f, nil
+	return s, nil
 }
 
 // Run connects to Discord, registers the commands and serves until ctx is
@@ -168,29 +201,28 @@ func New(core *bot.Bot, cfg Config) (*Frontend, error) {
 // up to shutdownGrace, and closes the gateway.
 func (f *Frontend) Run(ctx context.Context) error {
 	defer f.stopWork()
-	ready := make(chan *discordgo.Ready, 1)
-	f.s.AddHandlerOnce(func(_ *discordgo.Session, r *discordgo.Ready) { ready <- r })
-	f.s.AddHandler(f.onReady)
-	f.s.AddHandler(f.onInteraction)
-	f.s.AddHandler(f.onMessage)
-	if err := f.s.Open(); err != nil {
-		return fmt.Errorf("discord: connect: %w", err)
+	sessions, conc, err := f.shardSessions(ctx)
+	if err != nil {
+		return err
 	}
-	defer f.s.Close()
-	select {
-	case r := <-ready:
-		app := r.User.ID
-		if r.Application != nil && r.Application.ID != "" {
-			app = r.Application.ID
+	opened, r, err := f.openShards(ctx, sessions, conc)
+	defer func() {
+		for _, s := range opened {
+			s.Close()
 		}
-		f.appID.Store(app)
-		f.log.InfoContext(ctx, "connected to Discord", "user_id", r.User.ID, "application_id", app, "guilds", len(r.Guilds))
-	case <-ctx.Done():
-		return nil
-	case <-time.After(readyTimeout):
-		return fmt.Errorf("discord: no READY from the gateway within %v", readyTimeout)
+	}()
+	if err != nil || r == nil {
+		return err // r nil: stopped before READY, a clean stop
 	}
-	if err := f.registerCommands(ctx); err != nil {
+	app := r.User.ID
+	if r.Application != nil && r.Application.ID != "" {
+		app = r.Application.ID
+	}
+	f.appID.Store(app)
+	f.log.InfoContext(ctx, "connected to Discord", "user_id", r.User.ID, "application_id", app, "shards", len(opened))
+	if !f.registersCommands() {
+		f.log.InfoContext(ctx, "commands left to shard 0", "shard", f.cfg.Shards.ID)
+	} else if err := f.registerCommands(ctx); err != nil {
 		if ctx.Err() != nil {
 			// Stopped while registering: a clean stop, as before READY.
 			return nil
@@ -212,8 +244,8 @@ func (f *Frontend) Run(ctx context.Context) error {
 	return nil
 }
 
-func (f *Frontend) onReady(_ *discordgo.Session, r *discordgo.Ready) {
-	f.log.Info("gateway session ready", "session_id", r.SessionID)
+func (f *Frontend) onReady(s *discordgo.Session, r *discordgo.Ready) {
+	f.log.Info("gateway session ready", "session_id", r.SessionID, "shard", s.ShardID, "shards", max(s.ShardCount, 1), "guilds", len(r.Guilds))
 }
 
 // registerCommands replaces the application's commands with ours in one
@@ -326,7 +358,9 @@ func RewriteTransport(from, apiURL string) http.RoundTripper {
 
 // rewriteTransport sends discordgo's REST requests to the configured base
 // (a rate-limit proxy, or a fake Discord in tests) and, when a gateway
-// override is set, answers GET /gateway itself.
+// override is set (a gateway proxy), puts its URL in the answers of GET
+// /gateway and /gateway/bot. Everything else in those answers (shards,
+// session start limits) is Discord's: the bot never invents them.
 type rewriteTransport struct {
 	from, to string
 	gateway  string
@@ -339,24 +373,50 @@ func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if !ok {
 		return t.next.RoundTrip(req)
 	}
-	if t.gateway != "" && req.Method == http.MethodGet && (rest == "/gateway" || rest == "/gateway/bot") {
-		body := fmt.Sprintf(`{"url":%q,"shards":1,"session_start_limit":{"total":1000,"remaining":1000,"reset_after":0,"max_concurrency":1}}`, t.gateway)
-		return &http.Response{
-			StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-			Header:  http.Header{"Content-Type": []string{"application/json"}},
-			Body:    io.NopCloser(bytes.NewReader([]byte(body))),
-			Request: req, ContentLength: int64(len(body)),
-		}, nil
+	gatewayInfo := t.gateway != "" && req.Method == http.MethodGet && (rest == "/gateway" || rest == "/gateway/bot")
+	if t.to != t.from {
+		nu, err := url.Parse(t.to + rest)
+		if err != nil {
+			return nil, fmt.Errorf("rewrite %s: %w", u, err)
+		}
+		req = req.Clone(req.Context())
+		req.URL = nu
+		req.Host = nu.Host
 	}
-	if t.to == t.from {
-		return t.next.RoundTrip(req)
+	resp, err := t.next.RoundTrip(req)
+	if err != nil || !gatewayInfo || resp.StatusCode != http.StatusOK {
+		return resp, err
 	}
-	nu, err := url.Parse(t.to + rest)
+	return withGatewayURL(resp, t.gateway)
+}
+
+// maxGatewayInfo bounds the GET /gateway(/bot) answer read to rewrite it:
+// a few hundred bytes on Discord.
+const maxGatewayInfo = 64 << 10
+
+// withGatewayURL replaces the "url" of a GET /gateway(/bot) answer with
+// gateway, keeping every other field as Discord sent it.
+func withGatewayURL(resp *http.Response, gateway string) (*http.Response, error) {
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxGatewayInfo))
 	if err != nil {
-		return nil, fmt.Errorf("rewrite %s: %w", u, err)
+		return nil, fmt.Errorf("read the gateway answer: %w", err)
 	}
-	r2 := req.Clone(req.Context())
-	r2.URL = nu
-	r2.Host = nu.Host
-	return t.next.RoundTrip(r2)
+	var info map[string]json.RawMessage
+	if err := json.Unmarshal(data, &info); err != nil {
+		return nil, fmt.Errorf("read the gateway answer: %w", err)
+	}
+	u, err := json.Marshal(gateway)
+	if err != nil {
+		return nil, err
+	}
+	info["url"] = u
+	if data, err = json.Marshal(info); err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	resp.ContentLength = int64(len(data))
+	resp.Header.Del("Content-Length")
+	resp.Header.Del("Content-Encoding")
+	return resp, nil
 }

@@ -52,7 +52,7 @@ func (f *Frontend) onMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 			f.sendReply(ctx, m.Message, []message{{Content: "Ask me a question after the mention, for example: what happened with the rail strike this week?"}})
 			return
 		}
-		if err := f.checkQuestion(question, m.Author.ID, m.GuildID); err != nil {
+		if err := f.checkQuestion(ctx, question, m.Author.ID, m.GuildID); err != nil {
 			f.sendReply(ctx, m.Message, []message{{Content: userMessage(err, m.ID)}})
 			log.Info("question refused", "reason", err)
 			return

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsbot/newsbot/bot/discord"
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/feeds"
@@ -48,6 +49,7 @@ type config struct {
 	DiscordGuildIDs   []string
 	DiscordAPIURL     string
 	DiscordGatewayURL string
+	DiscordShards     discord.Sharding
 	DiscordAppID      string
 	MessageContent    bool
 	ModRoles          []string
@@ -103,6 +105,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.DiscordAPIURL = strings.TrimSpace(getenv("DISCORD_API_URL"))
 	c.DiscordGatewayURL = strings.TrimSpace(getenv("DISCORD_GATEWAY_URL"))
 	c.DiscordAppID = strings.TrimSpace(getenv("DISCORD_APPLICATION_ID"))
+	sh, err := parseSharding(getenv)
+	if err != nil {
+		return c, err
+	}
+	c.DiscordShards = sh
 	for _, id := range append(append([]string{}, c.DiscordGuildIDs...), c.ModRoles...) {
 		if _, err := strconv.ParseUint(id, 10, 64); err != nil {
 			return c, fmt.Errorf("DISCORD_GUILD_IDS / NEWSBOT_MOD_ROLES: %q is not a Discord id (a number)", id)

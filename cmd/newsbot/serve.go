@@ -40,15 +40,22 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer stopIndex()
 	b, poller := newBot(e, db, idx)
+	limiter, stopLimiter, err := newRateLimiter(ctx, e, db)
+	if err != nil {
+		return err
+	}
+	defer stopLimiter()
 	fe, err := discord.New(b, discord.Config{
 		Token:          e.cfg.DiscordToken,
 		GuildIDs:       e.cfg.DiscordGuildIDs,
 		ModRoles:       e.cfg.ModRoles,
 		APIURL:         e.cfg.DiscordAPIURL,
 		GatewayURL:     e.cfg.DiscordGatewayURL,
+		Shards:         e.cfg.DiscordShards,
 		MessageContent: e.cfg.MessageContent,
 		UserPerMinute:  e.cfg.UserPerMinute,
 		ServerPerMin:   e.cfg.ServerPerMinute,
+		Limiter:        limiter,
 		Logger:         e.log,
 	})
 	if err != nil {

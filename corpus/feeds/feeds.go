@@ -6,7 +6,10 @@
 // unchanged feed costs a 304, and backs off exponentially on failure (up to
 // Options.MaxBackoff). Feeds are polled independently: one that fails or
 // sends garbage records its error and failure count and never stops the
-// others.
+// others. Pollers of several processes over one store share the work: each
+// claims the due feeds it polls with a lease (Options.Owner, Options.Lease),
+// so a feed is fetched once per interval between them, and the feeds of a
+// process that died are taken over when its leases expire.
 //
 // Each new item becomes an article with the feed's scope and AddedBy
 // "feed:<id>": from the item itself when it carries the full text, else from
@@ -21,6 +24,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -47,6 +52,11 @@ const (
 	// (newest first): a feed that lists its whole archive must not stall
 	// the poller or fetch thousands of pages at once.
 	DefaultMaxItemsPerPoll = 200
+	// DefaultLease is how long a claimed feed stays this process's: longer
+	// than a poll takes (the feed, then up to MaxItemsPerPoll pages through
+	// the fetcher's per-host limits), short enough that the feeds of a
+	// process that died are taken over within minutes.
+	DefaultLease = 10 * time.Minute
 )
 
 // minWait is the least Run sleeps between rounds, so a feed whose next poll
@@ -78,11 +88,15 @@ type FeedStore interface {
 	Feeds(ctx context.Context, scopes []string) ([]corpus.Feed, error)
 	// RemoveFeed returns corpus.ErrNotFound if there is no such feed.
 	RemoveFeed(ctx context.Context, id int64) error
-	// DueFeeds lists up to limit feeds whose NextPoll is at or before now.
-	DueFeeds(ctx context.Context, now time.Time, limit int) ([]corpus.Feed, error)
-	// NextFeedPoll returns the earliest NextPoll; ok is false with no feeds.
+	// ClaimDueFeeds leases up to limit due feeds (NextPoll at or before
+	// now, no lease running past now) to owner until now+lease and returns
+	// them: processes sharing a store claim disjoint feeds.
+	ClaimDueFeeds(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]corpus.Feed, error)
+	// NextFeedPoll returns when the next feed falls due (its NextPoll or
+	// the end of its lease); ok is false with no feeds.
 	NextFeedPoll(ctx context.Context) (next time.Time, ok bool, err error)
-	// SaveFeedState returns corpus.ErrNotFound if the feed was removed.
+	// SaveFeedState releases the feed's lease. Returns corpus.ErrNotFound
+	// if the feed was removed.
 	SaveFeedState(ctx context.Context, f corpus.Feed) error
 }
 
@@ -139,6 +153,24 @@ type Options struct {
 	Logger          *slog.Logger // nil discards
 	Concurrency     int          // feeds polled at once
 	MaxItemsPerPoll int          // items handled per poll of a feed, newest first
+	// Owner names this poller in the feed leases it takes; default
+	// OwnerID(), unique per process, so pollers of several processes over
+	// one store each fetch a feed once per interval between them.
+	Owner string
+	// Lease is how long a claimed feed stays this poller's if it never
+	// saves the feed's state (it died); default DefaultLease.
+	Lease time.Duration
+}
+
+// OwnerID returns an owner id for this process's leases: host name, process
+// id and a random part (a restarted process may get its old pid back while
+// its old leases still run).
+func OwnerID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown"
+	}
+	return fmt.Sprintf("%s:%d:%08x", host, os.Getpid(), rand.Uint32())
 }
 
 // Poller polls feeds into a store. It is safe for concurrent use.
@@ -182,6 +214,12 @@ func New(store Store, f Fetcher, opt Options) *Poller {
 	}
 	if opt.MaxItemsPerPoll <= 0 {
 		opt.MaxItemsPerPoll = DefaultMaxItemsPerPoll
+	}
+	if opt.Owner == "" {
+		opt.Owner = OwnerID()
+	}
+	if opt.Lease <= 0 {
+		opt.Lease = DefaultLease
 	}
 	log := opt.Logger
 	if log == nil {

@@ -36,9 +36,12 @@ func (p *Poller) PollAll(ctx context.Context) ([]Result, error) {
 	return p.pollMany(ctx, fs)
 }
 
-// PollDue polls the feeds whose NextPoll has come, as PollAll does.
+// PollDue claims the feeds whose NextPoll has come and that no other poller
+// holds (ClaimDueFeeds), and polls them as PollAll does; saving each feed's
+// state releases its lease. So pollers of several processes over one store
+// fetch each feed once per interval between them.
 func (p *Poller) PollDue(ctx context.Context) ([]Result, error) {
-	fs, err := p.store.DueFeeds(ctx, p.opt.Now(), dueBatch)
+	fs, err := p.store.ClaimDueFeeds(ctx, p.opt.Owner, p.opt.Now(), p.opt.Lease, dueBatch)
 	if err != nil {
 		return nil, fmt.Errorf("poll due feeds: %w", err)
 	}
@@ -80,7 +83,7 @@ func (p *Poller) PollFeed(ctx context.Context, id int64) (Result, error) {
 // Interval, so feeds added by another process are seen), or until Add or
 // EnsureFeeds adds one.
 func (p *Poller) Run(ctx context.Context) error {
-	p.log.Info("feed poller started", "interval", p.opt.Interval)
+	p.log.Info("feed poller started", "interval", p.opt.Interval, "owner", p.opt.Owner)
 	for {
 		results, err := p.PollDue(ctx)
 		if ctx.Err() != nil {

@@ -114,18 +114,60 @@ func (db *DB) DueFeeds(ctx context.Context, now time.Time, limit int) (_ []corpu
 		ORDER BY f.next_poll, f.id LIMIT $2`, now.Unix(), lim)
 }
 
-// NextFeedPoll returns the earliest NextPoll of all feeds; ok is false when
-// there are no feeds. The poller sleeps until then.
+// NextFeedPoll returns when the next feed falls due: the earliest NextPoll,
+// or the end of its lease when another process holds it (the poller sleeps
+// until then rather than waking for a feed it cannot claim); ok is false
+// when there are no feeds.
 func (db *DB) NextFeedPoll(ctx context.Context) (next time.Time, ok bool, err error) {
 	defer wrap(&err, "postgres.NextFeedPoll")
 	var n *int64
-	if err := db.pool.QueryRow(ctx, `SELECT min(next_poll) FROM feeds`).Scan(&n); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT min(greatest(next_poll, lease_until)) FROM feeds`).Scan(&n); err != nil {
 		return time.Time{}, false, err
 	}
 	if n == nil {
 		return time.Time{}, false, nil
 	}
 	return time.Unix(*n, 0).UTC(), true, nil
+}
+
+// ClaimDueFeeds leases up to limit due feeds (all when limit <= 0), the
+// most overdue first, to owner until now+lease and returns them. A feed is
+// due when its NextPoll is at or before now and no lease on it runs past
+// now, so a feed another process holds is skipped until that process saves
+// its state (SaveFeedState releases the lease) or its lease expires (the
+// process died). FOR UPDATE SKIP LOCKED lets processes claiming at once
+// each take different feeds without waiting for one another; the UPDATE
+// re-checks the lease, so two owners never get one feed.
+func (db *DB) ClaimDueFeeds(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) (_ []corpus.Feed, err error) {
+	defer wrap(&err, "postgres.ClaimDueFeeds(%q)", owner)
+	if owner == "" || lease <= 0 {
+		return nil, fmt.Errorf("no owner or lease: %w", corpus.ErrInvalid)
+	}
+	var lim *int64 // NULL: LIMIT ALL
+	if limit > 0 {
+		l := int64(limit)
+		lim = &l
+	}
+	var out []corpus.Feed
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `WITH claimed AS (
+				UPDATE feeds SET lease_owner = $1, lease_until = $2
+				WHERE id IN (SELECT id FROM feeds WHERE next_poll <= $3 AND lease_until <= $3
+					ORDER BY next_poll, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+				AND next_poll <= $3 AND lease_until <= $3
+				RETURNING id)
+			SELECT `+feedColumns+` FROM feeds f JOIN claimed c ON c.id = f.id ORDER BY f.next_poll, f.id`,
+			owner, now.Add(lease).Unix(), now.Unix(), lim)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (corpus.Feed, error) { return scanFeed(row) })
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (db *DB) queryFeeds(ctx context.Context, q string, args ...any) ([]corpus.Feed, error) {
@@ -174,7 +216,8 @@ func (db *DB) RemoveFeed(ctx context.Context, id int64) (err error) {
 func (db *DB) SaveFeedState(ctx context.Context, f corpus.Feed) (err error) {
 	defer wrap(&err, "postgres.SaveFeedState(%d)", f.ID)
 	return oneRow(db.pool.Exec(ctx, `UPDATE feeds SET title = $1, etag = $2, last_modified = $3,
-		last_success = $4, last_attempt = $5, next_poll = $6, last_error = $7, failures = $8 WHERE id = $9`,
+		last_success = $4, last_attempt = $5, next_poll = $6, last_error = $7, failures = $8,
+		lease_owner = '', lease_until = 0 WHERE id = $9`,
 		f.Title, f.ETag, f.LastModified, unixOrNull(f.LastSuccess), unixOrNull(f.LastAttempt),
 		unixOrZero(f.NextPoll), f.LastError, f.Failures, f.ID))
 }

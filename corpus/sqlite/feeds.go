@@ -118,18 +118,72 @@ func (db *DB) DueFeeds(ctx context.Context, now time.Time, limit int) (_ []corpu
 		ORDER BY f.next_poll, f.id LIMIT ?`, now.Unix(), limit)
 }
 
-// NextFeedPoll returns the earliest NextPoll of all feeds; ok is false when
-// there are no feeds. The poller sleeps until then.
+// NextFeedPoll returns when the next feed falls due: the earliest NextPoll,
+// or the end of its lease when another process holds it (the poller sleeps
+// until then rather than waking for a feed it cannot claim); ok is false
+// when there are no feeds.
 func (db *DB) NextFeedPoll(ctx context.Context) (next time.Time, ok bool, err error) {
 	defer wrap(&err, "sqlite.NextFeedPoll")
 	var n sql.NullInt64
-	if err := db.read.QueryRowContext(ctx, `SELECT min(next_poll) FROM feeds`).Scan(&n); err != nil {
+	if err := db.read.QueryRowContext(ctx, `SELECT min(max(next_poll, lease_until)) FROM feeds`).Scan(&n); err != nil {
 		return time.Time{}, false, err
 	}
 	if !n.Valid {
 		return time.Time{}, false, nil
 	}
 	return time.Unix(n.Int64, 0).UTC(), true, nil
+}
+
+// ClaimDueFeeds leases up to limit due feeds (all when limit <= 0), the
+// most overdue first, to owner until now+lease and returns them. A feed is
+// due when its NextPoll is at or before now and no lease on it runs past
+// now, so a feed another process holds is skipped until that process saves
+// its state (SaveFeedState releases the lease) or its lease expires (the
+// process died). One write transaction (SQLite has one writer) makes the
+// claim atomic: two owners never get one feed.
+func (db *DB) ClaimDueFeeds(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) (_ []corpus.Feed, err error) {
+	defer wrap(&err, "sqlite.ClaimDueFeeds(%q)", owner)
+	if owner == "" || lease <= 0 {
+		return nil, fmt.Errorf("no owner or lease: %w", corpus.ErrInvalid)
+	}
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	tx, err := db.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE, see the DSN
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT `+feedColumns+` FROM feeds f
+		WHERE f.next_poll <= ? AND f.lease_until <= ? ORDER BY f.next_poll, f.id LIMIT ?`,
+		now.Unix(), now.Unix(), limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []corpus.Feed
+	for rows.Next() {
+		f, err := scanFeed(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	until := now.Add(lease).Unix()
+	for _, f := range out {
+		if _, err := tx.ExecContext(ctx, `UPDATE feeds SET lease_owner = ?, lease_until = ? WHERE id = ?`,
+			owner, until, f.ID); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (db *DB) queryFeeds(ctx context.Context, q string, args ...any) ([]corpus.Feed, error) {
@@ -187,7 +241,8 @@ func (db *DB) RemoveFeed(ctx context.Context, id int64) (err error) {
 func (db *DB) SaveFeedState(ctx context.Context, f corpus.Feed) (err error) {
 	defer wrap(&err, "sqlite.SaveFeedState(%d)", f.ID)
 	if err := oneRow(db.write.ExecContext(ctx, `UPDATE feeds SET title = ?, etag = ?, last_modified = ?,
-		last_success = ?, last_attempt = ?, next_poll = ?, last_error = ?, failures = ? WHERE id = ?`,
+		last_success = ?, last_attempt = ?, next_poll = ?, last_error = ?, failures = ?,
+		lease_owner = '', lease_until = 0 WHERE id = ?`,
 		f.Title, f.ETag, f.LastModified, unixOrNull(f.LastSuccess), unixOrNull(f.LastAttempt),
 		unixOrZero(f.NextPoll), f.LastError, f.Failures, f.ID)); err != nil {
 		return err

@@ -55,6 +55,8 @@ type Feeds interface {
 	Feeds(ctx context.Context, scopes []string) ([]corpus.Feed, error)
 	RemoveFeed(ctx context.Context, id int64) error
 	SaveFeedState(ctx context.Context, f corpus.Feed) error
+	ClaimDueFeeds(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]corpus.Feed, error)
+	NextFeedPoll(ctx context.Context) (next time.Time, ok bool, err error)
 	FeedItem(ctx context.Context, feedID int64, guid string) (articleID int64, itemHash string, found bool, err error)
 	SaveFeedItem(ctx context.Context, feedID int64, guid string, articleID int64, itemHash string) error
 }
@@ -90,6 +92,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"IndexedTerms", testIndexedTerms},
 		{"Hydrate", testHydrate},
 		{"FeedState", testFeedState},
+		{"FeedClaims", testFeedClaims},
 		{"Events", testEvents},
 	}
 	for _, tc := range tests {
@@ -418,6 +421,85 @@ func testHydrate(t *testing.T, s Store) {
 		got[0].Score != 2 || got[1].Score != 1 || got[1].Passage.Text != a.Passages[0].Text || got[1].Article.URL != a.URL {
 		t.Errorf("Hydrate = %+v; want Port (2) then Bridge (1) with their text and metadata", got)
 	}
+}
+
+// testFeedClaims checks the per-feed leases that let several processes
+// share the polling: owners claiming at once get disjoint feeds, a leased
+// feed is not due again until its state is saved or its lease expires (a
+// dead process's feeds are taken over), and saving releases the lease.
+func testFeedClaims(t *testing.T, s Store) {
+	ctx := context.Background()
+	now := day(10)
+	const lease = 10 * time.Minute
+	var ids []int64
+	for i := range 6 {
+		f := &corpus.Feed{URL: fmt.Sprintf("https://example.com/feed%d.xml", i), Scope: corpus.GlobalScope}
+		if i == 5 {
+			f.NextPoll = now.Add(time.Hour) // not due
+		}
+		if err := s.AddFeed(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, f.ID)
+	}
+	a, err := s.ClaimDueFeeds(ctx, "a", now, lease, 3)
+	if err != nil || len(a) != 3 {
+		t.Fatalf("ClaimDueFeeds(a, limit 3) = %d feeds, %v; want 3", len(a), err)
+	}
+	b, err := s.ClaimDueFeeds(ctx, "b", now, lease, 0)
+	if err != nil || len(b) != 2 {
+		t.Fatalf("ClaimDueFeeds(b) = %d feeds, %v; want the 2 due feeds a did not claim", len(b), err)
+	}
+	seen := map[int64]string{}
+	for _, f := range append(a, b...) {
+		if seen[f.ID] != "" {
+			t.Errorf("feed %d claimed twice", f.ID)
+		}
+		seen[f.ID] = "claimed"
+	}
+	if seen[ids[5]] != "" {
+		t.Errorf("feed %d claimed before it is due", ids[5])
+	}
+	if c, err := s.ClaimDueFeeds(ctx, "c", now.Add(lease/2), lease, 0); err != nil || len(c) != 0 {
+		t.Errorf("ClaimDueFeeds(c, leases running) = %d feeds, %v; want none", len(c), err)
+	}
+	if next, ok, err := s.NextFeedPoll(ctx); err != nil || !ok || !next.Equal(now.Add(lease)) {
+		t.Errorf("NextFeedPoll(every due feed leased) = %v, %v, %v; want the end of the leases %v", next, ok, err, now.Add(lease))
+	}
+
+	// a saves one feed's state: the lease is released and the feed is due
+	// at its new NextPoll, not before.
+	done := a[0]
+	done.LastAttempt, done.NextPoll = now, now.Add(time.Minute)
+	if err := s.SaveFeedState(ctx, done); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.ClaimDueFeeds(ctx, "c", now.Add(2*time.Minute), lease, 0); err != nil || len(c) != 1 || c[0].ID != done.ID {
+		t.Errorf("ClaimDueFeeds(after a saved feed %d) = %v, %v; want just that feed", done.ID, feedIDs(c), err)
+	}
+
+	// b dies: once its leases expire, another owner takes its feeds over.
+	d, err := s.ClaimDueFeeds(ctx, "d", now.Add(lease+time.Second), lease, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]bool{}
+	for _, f := range d {
+		got[f.ID] = true
+	}
+	for _, f := range b {
+		if !got[f.ID] {
+			t.Errorf("ClaimDueFeeds(after the leases expired) = %v; want b's feed %d taken over", feedIDs(d), f.ID)
+		}
+	}
+}
+
+func feedIDs(fs []corpus.Feed) []int64 {
+	var out []int64
+	for _, f := range fs {
+		out = append(out, f.ID)
+	}
+	return out
 }
 
 func testFeedState(t *testing.T, s Store) {

@@ -354,7 +354,7 @@ func (s *Server) MessageCreate(m Msg) *discordgo.Message {
 	s.mu.Unlock()
 
 	visible := guildID == "" || botMentioned || author.ID == BotUserID
-	s.dispatch("MESSAGE_CREATE", func(intents int64) (any, bool) {
+	s.dispatch("MESSAGE_CREATE", guildID, func(intents int64) (any, bool) {
 		if !hasMessageIntent(intents, guildID) {
 			return nil, false
 		}

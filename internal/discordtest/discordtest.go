@@ -7,7 +7,10 @@
 // Point discordgo at the fake by giving the Session an http.Client whose
 // Transport rewrites the scheme and host of "https://discord.com/api/v9/..."
 // to those of Server.URL (keeping path and query), and a fresh
-// websocket.Dialer. The gateway URL is learned from GET /gateway.
+// websocket.Dialer. The gateway URL is learned from GET /gateway; GET
+// /gateway/bot also says how many shards to run (WithGatewayBot), and the
+// gateway sends each guild's events only to the session of the shard that
+// owns it, (guild_id >> 22) % shard count, as Discord does (Deliveries).
 //
 // The fake enforces what commonly breaks in production and is easy to miss
 // in unit tests: the bot token, gateway intents (message content is blanked
@@ -24,6 +27,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -114,6 +118,7 @@ type Server struct {
 	conns      map[*gwConn]struct{}
 	identifies []discordgo.Identify
 	resumes    int
+	deliveries []Delivery
 }
 
 // Option configures a Server.
@@ -123,6 +128,18 @@ type config struct {
 	heartbeat      time.Duration
 	appPermissions int64
 	guilds         [][2]string
+	shards         int // GET /gateway/bot "shards"
+	maxConcurrency int // GET /gateway/bot "session_start_limit.max_concurrency"
+}
+
+// WithGatewayBot sets what GET /gateway/bot answers: how many shards the bot
+// should run and how many may identify at once (max_concurrency); 1 and 1
+// otherwise. The gateway routes each guild's events to the session whose
+// shard owns it, (guild_id >> 22) % shard count, and direct messages to
+// shard 0, whatever this says: a bot that identifies with fewer shards gets
+// the guilds of the shards it names.
+func WithGatewayBot(shards, maxConcurrency int) Option {
+	return func(c *config) { c.shards, c.maxConcurrency = shards, maxConcurrency }
 }
 
 // WithGuild registers a guild the bot is a member of: it is announced with
@@ -149,7 +166,7 @@ func WithAppPermissions(p int64) Option {
 // sockets dropped, when tb's test ends.
 func New(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	cfg := config{heartbeat: DefaultHeartbeatInterval, appPermissions: DefaultAppPermissions}
+	cfg := config{heartbeat: DefaultHeartbeatInterval, appPermissions: DefaultAppPermissions, shards: 1, maxConcurrency: 1}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -391,6 +408,32 @@ func (s *Server) Identifies() []discordgo.Identify {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]discordgo.Identify(nil), s.identifies...)
+}
+
+// Delivery is one gateway event sent to a session.
+type Delivery struct {
+	Shard   [2]int // the session's shard (id, count); [0 1] for an unsharded session
+	Event   string // e.g. "INTERACTION_CREATE"
+	GuildID string // the event's guild; empty for direct messages and READY
+}
+
+// Deliveries returns every dispatched event with the shard of the session it
+// was sent to (or kept for, when disconnected), in order, including READY
+// and GUILD_CREATE: tests check that each shard gets only its guilds.
+func (s *Server) Deliveries() []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Delivery(nil), s.deliveries...)
+}
+
+// ShardOf returns the shard that owns a guild among count shards:
+// (guild_id >> 22) % count, as on Discord; 0 for direct messages.
+func ShardOf(guildID string, count int) int {
+	id, err := strconv.ParseUint(guildID, 10, 64)
+	if count <= 1 || err != nil {
+		return 0
+	}
+	return int((id >> 22) % uint64(count))
 }
 
 // Resumes returns how many gateway sessions were resumed (op 6 answered with

@@ -25,10 +25,12 @@ const (
 	closeNotAuthenticated    = 4003
 	closeAuthFailed          = 4004
 	closeAlreadyAuthenticate = 4005
+	closeInvalidShard        = 4010
 )
 
 type gwSession struct {
 	id      string
+	shard   [2]int // id, count; [0 1] when the bot identified without a shard
 	intents int64
 	seq     int64
 	buf     []sentEvent
@@ -179,15 +181,29 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 		s.closeConn(c, closeAlreadyAuthenticate, "Already authenticated.")
 		return false
 	}
+	shard := [2]int{0, 1}
+	if id.Shard != nil {
+		shard = *id.Shard
+	}
+	if shard[1] < 1 || shard[0] < 0 || shard[0] >= shard[1] {
+		s.closeConn(c, closeInvalidShard, "Invalid shard.")
+		return false
+	}
 
 	s.gwMu.Lock()
 	defer s.gwMu.Unlock()
 	s.mu.Lock()
-	sess := &gwSession{id: "session-" + s.nextIDLocked(), intents: int64(id.Intents), conn: c}
+	sess := &gwSession{id: "session-" + s.nextIDLocked(), shard: shard, intents: int64(id.Intents), conn: c}
 	c.session = sess
 	s.sessions = append(s.sessions, sess)
-	guilds := make([]map[string]any, 0, len(s.guildOrder))
+	var own []string // the guilds of this session's shard
 	for _, gid := range s.guildOrder {
+		if sess.owns(gid) {
+			own = append(own, gid)
+		}
+	}
+	guilds := make([]map[string]any, 0, len(own))
+	for _, gid := range own {
 		guilds = append(guilds, map[string]any{"id": gid, "unavailable": true})
 	}
 	ready := map[string]any{
@@ -204,10 +220,10 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 	if id.Shard != nil {
 		ready["shard"] = id.Shard[:]
 	}
-	frames := [][]byte{sess.recordLocked("READY", ready)}
+	frames := [][]byte{s.recordLocked(sess, "READY", "", ready)}
 	if sess.intents&int64(discordgo.IntentGuilds) != 0 {
-		for _, gid := range s.guildOrder {
-			frames = append(frames, sess.recordLocked("GUILD_CREATE", s.guildCreateLocked(gid)))
+		for _, gid := range own {
+			frames = append(frames, s.recordLocked(sess, "GUILD_CREATE", gid, s.guildCreateLocked(gid)))
 		}
 	}
 	s.mu.Unlock()
@@ -291,6 +307,19 @@ func (s *Server) markReady(c *gwConn) {
 	s.notifyLocked()
 }
 
+// owns reports whether the session's shard receives guildID's events;
+// direct messages (no guild) go to shard 0, as on Discord.
+func (sess *gwSession) owns(guildID string) bool {
+	return ShardOf(guildID, sess.shard[1]) == sess.shard[0]
+}
+
+// recordLocked notes an event sent to a session (see Deliveries) and
+// records it in the session. Callers hold gwMu and Server.mu.
+func (s *Server) recordLocked(sess *gwSession, event, guildID string, data any) []byte {
+	s.deliveries = append(s.deliveries, Delivery{Shard: sess.shard, Event: event, GuildID: guildID})
+	return sess.recordLocked(event, data)
+}
+
 // recordLocked gives an event the session's next sequence number and keeps
 // it for replay. Callers hold gwMu and Server.mu.
 func (sess *gwSession) recordLocked(event string, data any) []byte {
@@ -304,33 +333,42 @@ func (sess *gwSession) recordLocked(event string, data any) []byte {
 	return b
 }
 
-// Dispatch sends event (op 0, t=event, d=data) to every gateway session,
-// each with its next sequence number. Sessions that are disconnected get it
-// on RESUME, as on Discord.
+// Dispatch sends event (op 0, t=event, d=data) to every gateway session of
+// the shard that owns data's guild_id (shard 0 when it has none), each with
+// its next sequence number. Sessions that are disconnected get it on
+// RESUME, as on Discord.
 func (s *Server) Dispatch(event string, data any) {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		s.tb.Errorf("discordtest: Dispatch(%q): marshal data: %v", event, err)
 		return
 	}
-	s.dispatch(event, func(int64) (any, bool) { return json.RawMessage(raw), true })
+	var g struct {
+		GuildID string `json:"guild_id"`
+	}
+	_ = json.Unmarshal(raw, &g) // not an object: no guild, shard 0
+	s.dispatch(event, g.GuildID, func(int64) (any, bool) { return json.RawMessage(raw), true })
 }
 
-// dispatch sends an event to every session for which build returns true;
-// build sees the session's intents. build must not need gwMu; it may lock mu.
-func (s *Server) dispatch(event string, build func(intents int64) (any, bool)) {
+// dispatch sends an event about guildID ("" for direct messages) to every
+// session of the shard that owns it for which build returns true; build
+// sees the session's intents. build must not need gwMu; it may lock mu.
+func (s *Server) dispatch(event, guildID string, build func(intents int64) (any, bool)) {
 	s.gwMu.Lock()
 	defer s.gwMu.Unlock()
 	s.mu.Lock()
 	sessions := append([]*gwSession(nil), s.sessions...)
 	s.mu.Unlock()
 	for _, sess := range sessions {
+		if !sess.owns(guildID) {
+			continue
+		}
 		data, ok := build(sess.intents)
 		if !ok {
 			continue
 		}
 		s.mu.Lock()
-		f := sess.recordLocked(event, data)
+		f := s.recordLocked(sess, event, guildID, data)
 		c := sess.conn
 		if c != nil && !c.ready {
 			c = nil

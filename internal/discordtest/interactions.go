@@ -281,7 +281,7 @@ func (s *Server) newInteraction(typ discordgo.InteractionType, inv invoker, name
 	raw := mustJSON(p)
 	s.mu.Unlock()
 
-	s.dispatch("INTERACTION_CREATE", func(int64) (any, bool) { return json.RawMessage(raw), true })
+	s.dispatch("INTERACTION_CREATE", guildID, func(int64) (any, bool) { return json.RawMessage(raw), true })
 	var out discordgo.Interaction
 	if err := json.Unmarshal(raw, &out); err != nil {
 		s.tb.Errorf("discordtest: decode interaction: %v", err)

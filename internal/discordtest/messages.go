@@ -531,7 +531,7 @@ func (s *Server) afterMessageEvent(c *call, event string, m *message) {
 	obj := m.obj // never mutated once stored; edits replace it
 	guildID, _ := obj["guild_id"].(string)
 	c.after = append(c.after, func() {
-		s.dispatch(event, func(intents int64) (any, bool) {
+		s.dispatch(event, guildID, func(intents int64) (any, bool) {
 			return obj, hasMessageIntent(intents, guildID)
 		})
 	})

@@ -298,9 +298,9 @@ func (s *Server) getGateway(*call) reply {
 func (s *Server) getGatewayBot(*call) reply {
 	return ok(map[string]any{
 		"url":    s.GatewayURL(),
-		"shards": 1,
+		"shards": s.cfg.shards,
 		"session_start_limit": map[string]any{
-			"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1,
+			"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": s.cfg.maxConcurrency,
 		},
 	})
 }
@@ -447,7 +447,7 @@ func (s *Server) deleteMessageLocked(c *call, m *message) {
 	if g, _ := m.obj["guild_id"].(string); g != "" {
 		data["guild_id"] = g
 	}
-	c.after = append(c.after, func() { s.Dispatch("MESSAGE_DELETE", data) })
+	c.after = append(c.after, func() { s.Dispatch("MESSAGE_DELETE", data) }) // routed by data's guild_id
 }
 
 func (s *Server) react(c *call) reply {

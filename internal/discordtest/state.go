@@ -44,7 +44,7 @@ func (s *Server) AddGuild(id, name string) {
 	s.addGuildLocked(id, name)
 	s.mu.Unlock()
 	if !known {
-		s.dispatch("GUILD_CREATE", func(intents int64) (any, bool) {
+		s.dispatch("GUILD_CREATE", id, func(intents int64) (any, bool) {
 			if intents&int64(discordgo.IntentGuilds) == 0 {
 				return nil, false
 			}
