@@ -139,7 +139,22 @@ type Options struct {
 	Logger          *slog.Logger // nil discards
 	Concurrency     int          // feeds polled at once
 	MaxItemsPerPoll int          // items handled per poll of a feed, newest first
+	// Metrics counts the polls; nil counts nothing.
+	Metrics Metrics
 }
+
+// Metrics receives the poller's counts (cmd exports them). It must be
+// safe for concurrent use.
+type Metrics interface {
+	// Polled counts one finished poll of a feed; failed says it did not
+	// fetch or parse (a cancelled poll is not counted).
+	Polled(failed bool)
+}
+
+// noMetrics counts nothing: the default.
+type noMetrics struct{}
+
+func (noMetrics) Polled(bool) {}
 
 // Poller polls feeds into a store. It is safe for concurrent use.
 type Poller struct {
@@ -179,6 +194,9 @@ func New(store Store, f Fetcher, opt Options) *Poller {
 	}
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = DefaultConcurrency
+	}
+	if opt.Metrics == nil {
+		opt.Metrics = noMetrics{}
 	}
 	if opt.MaxItemsPerPoll <= 0 {
 		opt.MaxItemsPerPoll = DefaultMaxItemsPerPoll
