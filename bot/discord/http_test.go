@@ -162,9 +162,14 @@ func TestHTTPImmediateAnswersAndAutocomplete(t *testing.T) {
 		{"latest", func() (string, []byte) {
 			return h.fake.SlashCommandHTTP(discordtest.Cmd{Name: "latest", GuildID: guildA, User: member})
 		}, discordgo.InteractionResponseChannelMessageWithSource, "Pakistan Dismisses"},
-		{"private ask refused for length", func() (string, []byte) {
+		{"too long a question", func() (string, []byte) {
 			return h.fake.SlashCommandHTTP(httpAsk(strings.Repeat("why ", 300)))
 		}, discordgo.InteractionResponseChannelMessageWithSource, "please keep it under"},
+		{"private ask", func() (string, []byte) {
+			c := httpAsk("Which country has recognised the Taliban government recently?")
+			c.Options = append(c.Options, discordtest.Opt("private", true))
+			return h.fake.SlashCommandHTTP(c)
+		}, discordgo.InteractionResponseDeferredChannelMessageWithSource, `"flags":64`},
 		{"autocomplete", func() (string, []byte) {
 			return h.fake.AutocompleteHTTP(discordtest.Cmd{Name: "latest", GuildID: guildA, User: member, Options: []*discordgo.ApplicationCommandInteractionDataOption{discordtest.Opt("source", "polar")}})
 		}, discordgo.InteractionApplicationCommandAutocompleteResult, "Polar Times"},
