@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -92,6 +93,26 @@ type Answer struct {
 // retrieval fails; a failing model never fails Ask (it falls back to an
 // extractive answer).
 func (b *Bot) Ask(ctx context.Context, q Question, onDelta func(string)) (Answer, error) {
+	start := time.Now()
+	var first sync.Once
+	delta := func(s string) {
+		first.Do(func() { b.metrics.Stage(StageFirstToken, time.Since(start)) })
+		if onDelta != nil {
+			onDelta(s)
+		}
+	}
+	a, err := b.ask(ctx, q, start, delta)
+	b.metrics.Stage(StageTotal, time.Since(start))
+	if err != nil {
+		b.metrics.Question("", OutcomeError)
+		return a, err
+	}
+	b.metrics.Question(string(a.Mode), outcomeOf(a))
+	return a, nil
+}
+
+// ask is Ask without the measuring; start is when the question arrived.
+func (b *Bot) ask(ctx context.Context, q Question, start time.Time, onDelta func(string)) (Answer, error) {
 	text := strings.TrimSpace(q.Text)
 	if utf8.RuneCountInString(text) > maxQuestionRunes {
 		text = string([]rune(text)[:maxQuestionRunes])
@@ -112,6 +133,7 @@ func (b *Bot) Ask(ctx context.Context, q Question, onDelta func(string)) (Answer
 	if err != nil {
 		return Answer{}, fmt.Errorf("ask: %w", err)
 	}
+	b.metrics.Stage(StageRetrieve, time.Since(start))
 	if len(res.Terms) == 0 && !res.Range.IsZero() && b.store != nil {
 		return b.period(ctx, q.Scopes, res)
 	}
@@ -171,6 +193,7 @@ func (b *Bot) compose(ctx context.Context, question string, asOf time.Time, hist
 		} else {
 			b.log.WarnContext(ctx, "llm failed, answering extractively", "err", err)
 		}
+		b.metrics.LLMError(llmErrorKind(ctx, err))
 		return extractive(question, res, failureNote(err))
 	}
 	if isRefusal(raw) {
@@ -182,6 +205,7 @@ func (b *Bot) compose(ctx context.Context, question string, asOf time.Time, hist
 	text, sources := checkCitations(raw, res.Hits)
 	if len(sources) == 0 {
 		b.log.WarnContext(ctx, "llm answer had no valid citation, answering extractively", "answer_chars", len(raw))
+		b.metrics.LLMError("uncited")
 		return extractive(question, res, "The language model's answer cited none of the articles, so these are the most relevant sentences instead.")
 	}
 	sents := splitGrounded(text)

@@ -68,6 +68,9 @@ type Options struct {
 	// by the caller); <= 0 means corpus.DefaultMaxBytes.
 	MaxInputBytes int64
 	Logger        *slog.Logger
+	// Metrics receives the answers' counts and timings; nil measures
+	// nothing.
+	Metrics Metrics
 }
 
 // Bot answers questions and serves commands. It is safe for concurrent use.
@@ -81,12 +84,16 @@ type Bot struct {
 	maxInput  int64
 	now       func() time.Time
 	log       *slog.Logger
+	metrics   Metrics
 }
 
 // New returns a Bot. model may be nil, in which case every answer is
 // extractive.
 func New(r Retriever, model Model, store Store, opt Options) *Bot {
-	b := &Bot{retriever: r, model: model, store: store, fetcher: opt.Fetcher, minConf: opt.MinConfidence, now: opt.Now, log: opt.Logger}
+	b := &Bot{retriever: r, model: model, store: store, fetcher: opt.Fetcher, minConf: opt.MinConfidence, now: opt.Now, log: opt.Logger, metrics: opt.Metrics}
+	if b.metrics == nil {
+		b.metrics = noMetrics{}
+	}
 	if b.minConf <= 0 {
 		b.minConf = retrieval.DefaultMinConfidence
 	}

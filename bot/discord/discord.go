@@ -118,6 +118,9 @@ type Frontend struct {
 	answerTimeout time.Duration
 	// identifyInterval is the identifyInterval constant; tests shorten it.
 	identifyInterval time.Duration
+	// acks holds the *ack of each interaction being served through the
+	// HTTP endpoint, by interaction id, while its handler runs (http.go).
+	acks sync.Map
 }
 
 // New prepares a frontend; Run connects it.
@@ -230,17 +233,7 @@ func (f *Frontend) Run(ctx context.Context) error {
 		return err
 	}
 	<-ctx.Done()
-	f.closing.Store(true)
-	f.log.Info("shutting down: finishing answers in flight", "grace", shutdownGrace)
-	done := make(chan struct{})
-	go func() { f.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(shutdownGrace):
-		f.log.Warn("answers still in flight at shutdown; cancelling them")
-		f.stopWork()
-		<-done
-	}
+	f.drain()
 	return nil
 }
 

@@ -164,7 +164,7 @@ func (f *Frontend) showAddTextModal(ctx context.Context, i *discordgo.Interactio
 	row := func(c discordgo.TextInput) discordgo.MessageComponent {
 		return discordgo.ActionsRow{Components: []discordgo.MessageComponent{c}}
 	}
-	err := f.s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
+	err := f.interactionRespond(ctx, i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseModal,
 		Data: &discordgo.InteractionResponseData{
 			CustomID: modalAddText,
@@ -176,7 +176,7 @@ func (f *Frontend) showAddTextModal(ctx context.Context, i *discordgo.Interactio
 				row(discordgo.TextInput{CustomID: fieldBody, Label: "Text", Style: discordgo.TextInputParagraph, Required: true, MinLength: 20, MaxLength: maxModalBody}),
 			},
 		},
-	}, discordgo.WithContext(ctx))
+	})
 	if err != nil {
 		return fmt.Errorf("show modal: %w", err)
 	}
@@ -340,10 +340,10 @@ func (f *Frontend) autocomplete(ctx context.Context, i *discordgo.InteractionCre
 	if choices == nil {
 		choices = []*discordgo.ApplicationCommandOptionChoice{}
 	}
-	err := f.s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
+	err := f.interactionRespond(ctx, i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
 		Data: &discordgo.InteractionResponseData{Choices: choices},
-	}, discordgo.WithContext(ctx))
+	})
 	if err != nil {
 		return fmt.Errorf("autocomplete: %w", err)
 	}

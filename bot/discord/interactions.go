@@ -25,7 +25,14 @@ func (e *userError) Error() string { return e.msg }
 
 func userErrorf(format string, args ...any) error { return &userError{fmt.Sprintf(format, args...)} }
 
-func (f *Frontend) onInteraction(s *discordgo.Session, i *discordgo.InteractionCreate) {
+func (f *Frontend) onInteraction(_ *discordgo.Session, i *discordgo.InteractionCreate) {
+	f.dispatch(i)
+}
+
+// dispatch serves an interaction, from the gateway or the HTTP endpoint
+// (http.go), with the handler its route names; it returns when the
+// handler is done.
+func (f *Frontend) dispatch(i *discordgo.InteractionCreate) {
 	var (
 		h    handler
 		name string
@@ -159,10 +166,10 @@ func userID(i *discordgo.InteractionCreate) string {
 
 // respondEphemeral answers an interaction with a message only its user sees.
 func (f *Frontend) respondEphemeral(ctx context.Context, i *discordgo.InteractionCreate, text string) {
-	err := f.s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
+	err := f.interactionRespond(ctx, i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Content: truncate(text, maxContent), Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()},
-	}, discordgo.WithContext(ctx))
+	})
 	if err != nil {
 		f.log.Warn("respond to interaction", "interaction_id", i.ID, "err", err)
 	}
@@ -175,10 +182,10 @@ func (f *Frontend) respond(ctx context.Context, i *discordgo.InteractionCreate, 
 	if private {
 		flags = discordgo.MessageFlagsEphemeral
 	}
-	err := f.s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
+	err := f.interactionRespond(ctx, i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Content: msgs[0].Content, Embeds: msgs[0].Embeds, Flags: flags, AllowedMentions: noMentions()},
-	}, discordgo.WithContext(ctx))
+	})
 	if err != nil {
 		return fmt.Errorf("respond: %w", err)
 	}
@@ -195,10 +202,10 @@ func (f *Frontend) deferReply(ctx context.Context, i *discordgo.InteractionCreat
 	if private {
 		flags = discordgo.MessageFlagsEphemeral
 	}
-	err := f.s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
+	err := f.interactionRespond(ctx, i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Flags: flags, AllowedMentions: noMentions()},
-	}, discordgo.WithContext(ctx))
+	})
 	if err != nil {
 		return fmt.Errorf("defer response: %w", err)
 	}

@@ -130,6 +130,7 @@ func (c *Client) Stream(ctx context.Context, system, user string, onDelta func(s
 // the note the asker sees; Error and Unwrap give the cause, for the log and
 // for errors.Is (ErrEmpty, ErrIncomplete, context.DeadlineExceeded).
 type Error struct {
+	kind   string
 	reason string
 	err    error
 }
@@ -141,14 +142,21 @@ func (e *Error) Unwrap() error { return e.err }
 // answer in time" or "the language model service had an error (HTTP 500)".
 func (e *Error) Reason() string { return e.reason }
 
+// Kind names the class of failure in one word, for metrics: timeout,
+// cancelled, rate_limited, auth, server, rejected, bad_reply, empty,
+// incomplete, cut, unreachable or other.
+func (e *Error) Kind() string { return e.kind }
+
 // fail wraps err, from a call made with ctx, as an *Error. streamed says
 // whether some text had reached the asker.
 func (c *Client) fail(ctx context.Context, err error, streamed bool) error {
-	return &Error{reason: reason(ctx, err, streamed), err: fmt.Errorf("llm stream (model %s): %w", c.model, err)}
+	kind, why := classify(ctx, err, streamed)
+	return &Error{kind: kind, reason: why, err: fmt.Errorf("llm stream (model %s): %w", c.model, err)}
 }
 
-// reason classifies a failed call for the asker.
-func reason(ctx context.Context, err error, streamed bool) string {
+// classify names a failed call's kind (see Error.Kind) and says what went
+// wrong for the asker.
+func classify(ctx context.Context, err error, streamed bool) (kind, reason string) {
 	var (
 		apiErr *openai.APIError
 		reqErr *openai.RequestError
@@ -165,31 +173,31 @@ func reason(ctx context.Context, err error, streamed bool) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		if streamed {
-			return "the language model did not finish its answer in time"
+			return "timeout", "the language model did not finish its answer in time"
 		}
-		return "the language model did not answer in time"
+		return "timeout", "the language model did not answer in time"
 	case errors.Is(err, context.Canceled):
-		return "the question was cancelled before the language model answered"
+		return "cancelled", "the question was cancelled before the language model answered"
 	case status == http.StatusTooManyRequests:
-		return "the language model service is busy (rate limited)"
+		return "rate_limited", "the language model service is busy (rate limited)"
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return fmt.Sprintf("the language model service refused our credentials (HTTP %d)", status)
+		return "auth", fmt.Sprintf("the language model service refused our credentials (HTTP %d)", status)
 	case status >= 500:
-		return fmt.Sprintf("the language model service had an error (HTTP %d)", status)
+		return "server", fmt.Sprintf("the language model service had an error (HTTP %d)", status)
 	case status != 0:
-		return fmt.Sprintf("the language model service rejected the request (HTTP %d)", status)
+		return "rejected", fmt.Sprintf("the language model service rejected the request (HTTP %d)", status)
 	case errors.As(err, &syntax) || errors.As(err, &typ):
-		return "the language model service sent a reply that could not be read"
+		return "bad_reply", "the language model service sent a reply that could not be read"
 	case errors.Is(err, ErrEmpty):
-		return "the language model returned an empty answer"
+		return "empty", "the language model returned an empty answer"
 	case errors.Is(err, ErrIncomplete) && !errors.Is(err, errCut):
-		return "the language model stopped before finishing its answer"
+		return "incomplete", "the language model stopped before finishing its answer"
 	case streamed || errors.Is(err, ErrIncomplete):
-		return "the language model's answer was cut off"
+		return "cut", "the language model's answer was cut off"
 	case errors.As(err, &netErr):
-		return "the language model service could not be reached"
+		return "unreachable", "the language model service could not be reached"
 	}
-	return "the language model could not answer"
+	return "other", "the language model could not answer"
 }
 
 // errCut marks an incomplete answer whose connection broke, as opposed to

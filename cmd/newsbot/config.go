@@ -67,6 +67,8 @@ type config struct {
 	EmbedModel   string
 	EmbedBaseURL string
 	EmbedAPIKey  string
+	// ops is the HTTP server's and the logs' settings (http.go).
+	ops opsConfig
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -175,6 +177,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.logLevelSet = true
 	}
 	c.LogFile = strings.TrimSpace(getenv("NEWSBOT_LOG_FILE"))
+	ops, err := loadOpsConfig(getenv)
+	if err != nil {
+		return c, err
+	}
+	c.ops = ops
 	return c, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/corpus/feeds"
 	"github.com/newsbot/newsbot/corpus/web"
+	"github.com/newsbot/newsbot/internal/ops"
 )
 
 const usage = `newsbot answers questions about the news from a local corpus of articles.
@@ -55,6 +56,9 @@ type env struct {
 	// interrupts delivers Ctrl-C to the console, which stops only the
 	// answer in progress; nil when ctx alone stops the program.
 	interrupts <-chan os.Signal
+	// metrics are the process's metrics (serve); nil for commands that
+	// export none.
+	metrics *ops.Metrics
 }
 
 // run is the whole program: main only adds the process's environment.
@@ -194,7 +198,7 @@ func newBot(e *env, db store, idx *corpusIndex) (*bot.Bot, *feeds.Poller) {
 	}
 	r := newRetriever(e, db, idx)
 	fetcher := newFetcher(e)
-	b := bot.New(r, model, withEmbeddings(e, db), bot.Options{MinConfidence: e.cfg.MinConfidence, Fetcher: fetcher, MaxInputBytes: e.cfg.MaxInputBytes, Logger: e.log})
+	b := bot.New(r, model, withEmbeddings(e, db), bot.Options{MinConfidence: e.cfg.MinConfidence, Fetcher: fetcher, MaxInputBytes: e.cfg.MaxInputBytes, Logger: e.log, Metrics: e.botMetrics()})
 	if fetcher == nil {
 		return b, nil
 	}
@@ -205,7 +209,7 @@ func newBot(e *env, db store, idx *corpusIndex) (*bot.Bot, *feeds.Poller) {
 
 // newPoller returns the feed poller over the store and the fetcher.
 func newPoller(e *env, db store, f *web.Fetcher) *feeds.Poller {
-	return feeds.New(withEmbeddings(e, db), f, feeds.Options{Interval: e.cfg.FeedInterval, Logger: e.log})
+	return feeds.New(withEmbeddings(e, db), f, feeds.Options{Interval: e.cfg.FeedInterval, Logger: e.log, Metrics: e.feedMetrics()})
 }
 
 // startPolling ensures the feeds of NEWSBOT_FEEDS and polls every feed in

@@ -16,8 +16,12 @@ import (
 )
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "serve")
+	fs := newFlags(e, "serve", "serve [--http ADDR] [--no-gateway]")
+	o := newServeOps(fs, e)
 	if _, err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := o.start(e); err != nil {
 		return err
 	}
 	if e.cfg.DiscordToken == "" {
@@ -64,7 +68,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	wait := startPolling(pollCtx, e, poller)
 	defer func() { stopPolling(); wait() }()
-	return fe.Run(ctx)
+	return o.run(ctx, e, db, idx, fe)
 }
 
 // invitePermissions are what the bot needs in a channel: see it, read the

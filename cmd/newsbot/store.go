@@ -39,6 +39,8 @@ type store interface {
 	// Rechunk splits stored articles again by the current passage rules.
 	Rechunk(ctx context.Context, progress func(done, total int)) (corpus.RechunkStats, error)
 	vectorStore
+	// Ping checks that the store is reachable, for the health check.
+	Ping(ctx context.Context) error
 	Close() error
 }
 

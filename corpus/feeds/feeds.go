@@ -160,6 +160,8 @@ type Options struct {
 	// Lease is how long a claimed feed stays this poller's if it never
 	// saves the feed's state (it died); default DefaultLease.
 	Lease time.Duration
+	// Metrics counts the polls; nil counts nothing.
+	Metrics Metrics
 }
 
 // OwnerID returns an owner id for this process's leases: host name, process
@@ -172,6 +174,19 @@ func OwnerID() string {
 	}
 	return fmt.Sprintf("%s:%d:%08x", host, os.Getpid(), rand.Uint32())
 }
+
+// Metrics receives the poller's counts (cmd exports them). It must be
+// safe for concurrent use.
+type Metrics interface {
+	// Polled counts one finished poll of a feed; failed says it did not
+	// fetch or parse (a cancelled poll is not counted).
+	Polled(failed bool)
+}
+
+// noMetrics counts nothing: the default.
+type noMetrics struct{}
+
+func (noMetrics) Polled(bool) {}
 
 // Poller polls feeds into a store. It is safe for concurrent use.
 type Poller struct {
@@ -211,6 +226,9 @@ func New(store Store, f Fetcher, opt Options) *Poller {
 	}
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = DefaultConcurrency
+	}
+	if opt.Metrics == nil {
+		opt.Metrics = noMetrics{}
 	}
 	if opt.MaxItemsPerPoll <= 0 {
 		opt.MaxItemsPerPoll = DefaultMaxItemsPerPoll

@@ -185,6 +185,7 @@ func (p *Poller) poll(ctx context.Context, f corpus.Feed) Result {
 		res.Err = err
 		f = p.failed(f, start, err)
 		log.Warn("feed poll failed", "err", err, "failures", f.Failures, "next_poll", f.NextPoll)
+		p.opt.Metrics.Polled(true)
 		res.Feed = p.save(ctx, f, log)
 		return res
 	}
@@ -211,6 +212,7 @@ func (p *Poller) poll(ctx context.Context, f corpus.Feed) Result {
 	f.LastAttempt, f.LastSuccess = start, start
 	f.LastError, f.Failures = "", 0
 	f.NextPoll = start.Add(p.jitter(p.opt.Interval))
+	p.opt.Metrics.Polled(false)
 	log.Debug("feed polled", "not_modified", res.NotModified, "added", res.Added, "updated", res.Updated,
 		"unchanged", res.Unchanged, "failed", res.Failed)
 	res.Feed = p.save(ctx, f, log)

@@ -158,8 +158,15 @@ func lastLeaf(opts []*discordgo.ApplicationCommandInteractionDataOption) string 
 }
 
 func (s *Server) command(typ discordgo.InteractionType, c Cmd, focus string) *discordgo.Interaction {
+	inv, fill := s.commandData(c, focus)
+	return s.newInteraction(typ, inv, c.Name, fill)
+}
+
+// commandData returns who invokes a command and how its data object is
+// filled, once the place is known.
+func (s *Server) commandData(c Cmd, focus string) (invoker, func(guildID string) map[string]any) {
 	inv := invoker{c.GuildID, c.ChannelID, c.User, c.Roles, c.Permissions, c.Locale}
-	return s.newInteraction(typ, inv, c.Name, func(guildID string) map[string]any {
+	return inv, func(guildID string) map[string]any {
 		res := map[string]map[string]any{}
 		data := map[string]any{
 			"id":      s.commandIDLocked(guildID, c.Name),
@@ -178,7 +185,7 @@ func (s *Server) command(typ discordgo.InteractionType, c Cmd, focus string) *di
 			data["resolved"] = resolved
 		}
 		return data
-	})
+	}
 }
 
 // commandIDLocked returns the id of the registered command name, guild

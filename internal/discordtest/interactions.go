@@ -230,6 +230,18 @@ type invoker struct {
 // newInteraction stores and dispatches an INTERACTION_CREATE. fill adds
 // the data object once the place is known.
 func (s *Server) newInteraction(typ discordgo.InteractionType, inv invoker, name string, fill func(guildID string) map[string]any) *discordgo.Interaction {
+	raw, guildID := s.storeInteraction(typ, inv, name, fill)
+	s.dispatch("INTERACTION_CREATE", guildID, func(int64) (any, bool) { return json.RawMessage(raw), true })
+	var out discordgo.Interaction
+	if err := json.Unmarshal(raw, &out); err != nil {
+		s.tb.Errorf("discordtest: decode interaction: %v", err)
+	}
+	return &out
+}
+
+// storeInteraction stores an interaction and returns its JSON as the bot
+// receives it, and the guild it is in ("" for a direct message).
+func (s *Server) storeInteraction(typ discordgo.InteractionType, inv invoker, name string, fill func(guildID string) map[string]any) (raw []byte, guildID string) {
 	s.mu.Lock()
 	user := s.userLocked(inv.user)
 	guildID, chID := s.placeLocked(inv.guildID, inv.channelID, user)
@@ -278,13 +290,7 @@ func (s *Server) newInteraction(typ discordgo.InteractionType, inv invoker, name
 	p["authorizing_integration_owners"] = it.owners
 	s.interactions[id] = it
 	s.byToken[it.token] = it
-	raw := mustJSON(p)
+	raw = mustJSON(p)
 	s.mu.Unlock()
-
-	s.dispatch("INTERACTION_CREATE", guildID, func(int64) (any, bool) { return json.RawMessage(raw), true })
-	var out discordgo.Interaction
-	if err := json.Unmarshal(raw, &out); err != nil {
-		s.tb.Errorf("discordtest: decode interaction: %v", err)
-	}
-	return &out
+	return raw, guildID
 }
