@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -49,9 +50,6 @@ type opsConfig struct {
 	// ProcessID names the process in logs (NEWSBOT_PROCESS_ID; default
 	// host-pid).
 	ProcessID string
-	// ShardID is DISCORD_SHARD_ID as given ("" for an unsharded bot), for
-	// the logs.
-	ShardID string
 }
 
 // loadOpsConfig reads the settings of opsConfig.
@@ -61,7 +59,6 @@ func loadOpsConfig(getenv func(string) string) (opsConfig, error) {
 		PublicKey:   strings.TrimSpace(getenv("DISCORD_PUBLIC_KEY")),
 		MetricsAddr: strings.TrimSpace(getenv("NEWSBOT_METRICS_ADDR")),
 		ProcessID:   strings.TrimSpace(getenv("NEWSBOT_PROCESS_ID")),
-		ShardID:     strings.TrimSpace(getenv("DISCORD_SHARD_ID")),
 	}
 	switch v := strings.ToLower(strings.TrimSpace(getenv("NEWSBOT_GATEWAY"))); v {
 	case "", "on", "true", "1":
@@ -106,12 +103,12 @@ func (o *serveOps) start(e *env) error {
 	if o.httpAddr != "" && e.cfg.ops.PublicKey == "" {
 		return errors.New("serve: --http needs DISCORD_PUBLIC_KEY (the Developer Portal shows it under General Information) to verify Discord's requests")
 	}
-	shard := e.cfg.ops.ShardID
+	shard := strconv.Itoa(e.cfg.DiscordShards.ID)
 	switch {
 	case o.noGateway:
 		shard = "none"
-	case shard == "":
-		shard = "0"
+	case e.cfg.DiscordShards.Auto:
+		shard = "auto" // every shard runs in this process
 	}
 	e.log = e.log.With("process", e.cfg.ops.ProcessID, "shard", shard)
 	e.metrics = ops.NewMetrics(e.log)
