@@ -34,3 +34,30 @@ func SplitParts(question string) []string {
 	}
 	return []string{first, second}
 }
+
+// comparison matches a question that asks to compare two named things
+// after its question: "Who has more nominations: Kendrick Lamar or Lady
+// Gaga?", "Which fell more after the announcement, the Dow or the
+// Nasdaq?". The head (before the last comma or colon) must ask which one
+// with a comparative word; the two things follow, joined by "or".
+var comparison = regexp.MustCompile(`(?i)^(.*\b(?:which|who|whose)\b.*\b(?:more|less|fewer|better|worse|bigger|larger|smaller|higher|lower|longer|shorter|most|least|earlier|later|first|\w+er)\b.*)[,:]\s+([^,:]+?)\s+or\s+([^,:]+?)\s*\??$`)
+
+// SplitComparison splits a question comparing two named things into one
+// question per thing, each with the question's head ("Who has more
+// nominations: Kendrick Lamar or Lady Gaga?" becomes "Who has more
+// nominations Kendrick Lamar?" and "Who has more nominations Lady Gaga?"),
+// so that the hits hold both and the confidence asks that each is covered.
+// A question that compares nothing by name ("Which of the two firms paid
+// the bigger fine?") is one part.
+func SplitComparison(question string) []string {
+	m := comparison.FindStringSubmatch(strings.TrimSpace(question))
+	if m == nil {
+		return []string{question}
+	}
+	head := strings.TrimSpace(m[1])
+	a, b := m[2]+"?", m[3]+"?"
+	if len(QueryTermsFor(a)) == 0 || len(QueryTermsFor(b)) == 0 {
+		return []string{question}
+	}
+	return []string{head + " " + a, head + " " + b}
+}

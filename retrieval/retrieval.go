@@ -230,11 +230,15 @@ type Result struct {
 //
 // A question in two parts ("What is she charged with, and when is the
 // trial?", see SplitParts) is retrieved part by part, the second with the
-// first as its context: the hits alternate between the parts, and the
-// confidence is the lowest part's, so every part must be covered by some
-// hit.
+// first as its context; one comparing two named things ("Who has more
+// nominations: Kendrick Lamar or Lady Gaga?", see SplitComparison) thing
+// by thing. The hits alternate between the parts, and the confidence is
+// the lowest part's, so every part must be covered by some hit.
 func (r *Retriever) Retrieve(ctx context.Context, req Request) (Result, error) {
-	parts := SplitParts(req.Question)
+	parts, twoQuestions := SplitParts(req.Question), true
+	if len(parts) < 2 {
+		parts, twoQuestions = SplitComparison(req.Question), false
+	}
 	if len(parts) < 2 {
 		return r.retrieveWhole(ctx, req)
 	}
@@ -242,9 +246,10 @@ func (r *Retriever) Retrieve(ctx context.Context, req Request) (Result, error) {
 	for i, p := range parts {
 		preq := req
 		preq.Question = p
-		if i > 0 {
+		if i > 0 && twoQuestions {
 			// "..., and when is the trial?": the second part is about the
 			// first's subject, as a follow-up is about an earlier question.
+			// A comparison's parts each carry the whole head.
 			preq.Context = parts[0]
 		}
 		res, err := r.retrieveWhole(ctx, preq)
