@@ -60,30 +60,23 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 		qterms[t] = cw
 	}
 
-	want := answerKindOf(question)
-	var cands []scoredSentence
-	for i, h := range res.Hits {
-		for _, s := range corpus.Sentences(h.Passage.Text) {
-			s = strings.TrimSpace(s)
-			if s == "" {
-				continue
-			}
-			ov, ownOv := overlap(s, qterms)
-			if ownOv > 0 && want.in(s, qterms) {
-				// "How much did it cost?" is answered by the sentence with
-				// the sum, not by the one that names the bridge again.
-				ov += answerKindBonus
-			}
-			cands = append(cands, scoredSentence{text: s, hit: i, overlap: ov, own: ownOv, score: ov * (1 - rankDecay*float64(i)), order: len(cands)})
-		}
-	}
+	cands := rankSentences(res, qterms, answerKindOf(question))
 	if len(cands) == 0 {
 		return notCovered(res)
 	}
-	sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
-	chosen := []scoredSentence{cands[0]}
-	seen := map[string]bool{strings.ToLower(cands[0].text): true}
-	for _, c := range cands[1:] {
+	// A question in parts gets each part's answer first: "What is she
+	// charged with, and when is the trial?" quotes the charge and the date,
+	// not two sentences about the charge that share the most words.
+	chosen := partSentences(question, res, qterms)
+	seen := make(map[string]bool)
+	for _, c := range chosen {
+		seen[strings.ToLower(c.text)] = true
+	}
+	if len(chosen) == 0 {
+		chosen = []scoredSentence{cands[0]}
+		seen[strings.ToLower(cands[0].text)] = true
+	}
+	for _, c := range cands {
 		if len(chosen) == maxExtractSentences {
 			break
 		}
@@ -119,6 +112,71 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 		sents = append(sents, Sentence{Text: sent, Sources: []int{n}})
 	}
 	return Answer{Text: b.String(), Sources: sources, Grounded: true, Sentences: sents, Mode: ModeExtractive, Note: note, Confidence: res.Confidence, Range: res.Range}
+}
+
+// rankSentences scores every sentence of res's hits by the weights of the
+// question terms it holds (qterms; weight 1 marks the question's own
+// words), with a bonus when it holds what want asks for, lowered a little
+// by its passage's rank; best first.
+func rankSentences(res retrieval.Result, qterms map[string]float64, want answerKind) []scoredSentence {
+	var cands []scoredSentence
+	for i, h := range res.Hits {
+		for _, s := range corpus.Sentences(h.Passage.Text) {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			ov, ownOv := overlap(s, qterms)
+			if ownOv > 0 && want.in(s, qterms) {
+				// "How much did it cost?" is answered by the sentence with
+				// the sum, not by the one that names the bridge again.
+				ov += answerKindBonus
+			}
+			cands = append(cands, scoredSentence{text: s, hit: i, overlap: ov, own: ownOv, score: ov * (1 - rankDecay*float64(i)), order: len(cands)})
+		}
+	}
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
+	return cands
+}
+
+// otherPartWeight is the weight of the question's words outside the part
+// being answered: they place the part (the same trial, the same bridge)
+// without outweighing what the part asks.
+const otherPartWeight = 0.3
+
+// partSentences returns, for a question in parts (retrieval.SplitParts or
+// SplitComparison, as retrieval split it), the best sentence for each
+// part, in the parts' order and each once: the part's own words weigh 1,
+// the rest of the question's (and a follow-up's context words) at most
+// otherPartWeight, and the part's own answer kind is preferred. A part
+// whose words no sentence holds gets none. Nil for a question in one part.
+func partSentences(question string, res retrieval.Result, qterms map[string]float64) []scoredSentence {
+	parts := retrieval.SplitParts(question)
+	if len(parts) < 2 {
+		parts = retrieval.SplitComparison(question)
+	}
+	if len(parts) < 2 {
+		return nil
+	}
+	var chosen []scoredSentence
+	seen := make(map[string]bool)
+	for _, p := range parts {
+		pterms := make(map[string]float64, len(qterms))
+		for t, w := range qterms {
+			pterms[t] = min(w, otherPartWeight)
+		}
+		for _, t := range corpus.QueryTerms(p) {
+			pterms[t] = 1
+		}
+		for _, c := range rankSentences(res, pterms, answerKindOf(p)) {
+			if c.own > 0 && !seen[strings.ToLower(c.text)] {
+				seen[strings.ToLower(c.text)] = true
+				chosen = append(chosen, c)
+				break
+			}
+		}
+	}
+	return chosen
 }
 
 // overlap sums the weights of the distinct question terms in sentence s,

@@ -46,3 +46,38 @@ func TestExtractiveQuotesWhatIsAsked(t *testing.T) {
 		}
 	}
 }
+
+// TestExtractiveAnswersEachPart: a question in two parts, or comparing two
+// things, quotes the sentence that answers each part, not the sentences
+// sharing most words with the whole question.
+func TestExtractiveAnswersEachPart(t *testing.T) {
+	text := "Former mayor Dana Cole is charged with fraud and bribery over city contracts. " +
+		"Cole denied the fraud and bribery charges over the city contracts on Monday. " +
+		"Prosecutors said the fraud charges carry up to ten years. " +
+		"The trial is set to begin on March 3."
+	other := "The Riverton bridge cost 212 million dollars. The old ferry cost 40 million dollars."
+	res := retrieval.Result{Hits: []corpus.Hit{
+		{Passage: corpus.Passage{Text: text}, Article: corpus.Article{ID: 1, Title: "Former mayor charged"}},
+		{Passage: corpus.Passage{Text: other}, Article: corpus.Article{ID: 2, Title: "Costs of the crossings"}},
+	}, Confidence: 1}
+	for _, tc := range []struct {
+		question string
+		want     []string // each quoted, in this order
+	}{
+		{"What is Dana Cole charged with, and when is the trial?",
+			[]string{"charged with fraud and bribery", "The trial is set to begin on March 3."}},
+		{"Which cost more, the Riverton bridge or the old ferry?",
+			[]string{"The Riverton bridge cost 212 million dollars.", "The old ferry cost 40 million dollars."}},
+	} {
+		a := extractive(tc.question, res, "")
+		at := -1
+		for _, w := range tc.want {
+			i := strings.Index(a.Text, w)
+			if i < 0 || i < at {
+				t.Errorf("extractive(%q) = %q; want %q quoted, in order", tc.question, a.Text, tc.want)
+				break
+			}
+			at = i
+		}
+	}
+}
