@@ -34,6 +34,9 @@ const (
 	// maxClockSkew allows a timestamp this far in the future, for clocks
 	// that disagree a little.
 	maxClockSkew = 30 * time.Second
+	// bodyReadTimeout bounds reading a signed request's body: Discord
+	// sends a few kilobytes at once.
+	bodyReadTimeout = 5 * time.Second
 )
 
 // ParsePublicKey reads DISCORD_PUBLIC_KEY, the application's Ed25519 key
@@ -62,6 +65,19 @@ func (f *Frontend) InteractionsHandler(key ed25519.PublicKey) http.Handler {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
+		if err := signatureHeaders(r.Header); err != nil {
+			// Refused before the body is read: nobody unsigned holds the
+			// connection while trickling a body in.
+			f.log.Debug("interaction refused: bad signature", "remote", r.RemoteAddr, "reason", err)
+			// Closing the connection keeps the server from reading the
+			// unread body to reuse it.
+			w.Header().Set("Connection", "close")
+			http.Error(w, "invalid request signature", http.StatusUnauthorized)
+			return
+		}
+		// Discord sends a whole interaction at once; a body trickled in
+		// slower than this is not from Discord.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInteractionBytes))
 		if err != nil {
 			var tooBig *http.MaxBytesError
@@ -73,7 +89,9 @@ func (f *Frontend) InteractionsHandler(key ed25519.PublicKey) http.Handler {
 			return
 		}
 		if err := verifySignature(key, r.Header, body, time.Now()); err != nil {
-			f.log.Info("interaction refused: bad signature", "remote", r.RemoteAddr, "reason", err)
+			// Debug, not Info: anyone can send junk to a public endpoint,
+			// and the log must not grow with it.
+			f.log.Debug("interaction refused: bad signature", "remote", r.RemoteAddr, "reason", err)
 			http.Error(w, "invalid request signature", http.StatusUnauthorized)
 			return
 		}
@@ -96,7 +114,13 @@ func (f *Frontend) InteractionsHandler(key ed25519.PublicKey) http.Handler {
 // that, its response then delivered through REST (see ack.take).
 func (f *Frontend) serveHTTP(ctx context.Context, i *discordgo.InteractionCreate) *discordgo.InteractionResponse {
 	a := &ack{first: make(chan *discordgo.InteractionResponse, 1)}
-	f.acks.Store(i.ID, a)
+	if _, dup := f.acks.LoadOrStore(i.ID, a); dup {
+		// The same signed request again while the first is served (a
+		// replay, or a retry): it is answered once.
+		f.log.Info("interaction refused: already being served", "interaction_id", i.ID)
+		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}}
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -213,14 +237,11 @@ func writeResponse(w http.ResponseWriter, resp *discordgo.InteractionResponse) {
 // X-Signature-Ed25519 is key's signature of X-Signature-Timestamp followed
 // by the body, and the timestamp (Unix seconds) is recent.
 func verifySignature(key ed25519.PublicKey, h http.Header, body []byte, now time.Time) error {
+	if err := signatureHeaders(h); err != nil {
+		return err
+	}
 	ts := h.Get("X-Signature-Timestamp")
-	if ts == "" {
-		return errors.New("no timestamp")
-	}
-	sig, err := hex.DecodeString(h.Get("X-Signature-Ed25519"))
-	if err != nil || len(sig) != ed25519.SignatureSize {
-		return errors.New("no signature, or not one")
-	}
+	sig, _ := hex.DecodeString(h.Get("X-Signature-Ed25519"))
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
 		return errors.New("timestamp is not a number")
@@ -235,6 +256,19 @@ func verifySignature(key ed25519.PublicKey, h http.Header, body []byte, now time
 	msg = append(append(msg, ts...), body...)
 	if !ed25519.Verify(key, msg, sig) {
 		return errors.New("signature does not verify")
+	}
+	return nil
+}
+
+// signatureHeaders checks that a request carries a timestamp and a
+// signature of the right form, which can be told before reading its body.
+func signatureHeaders(h http.Header) error {
+	if h.Get("X-Signature-Timestamp") == "" {
+		return errors.New("no timestamp")
+	}
+	sig, err := hex.DecodeString(h.Get("X-Signature-Ed25519"))
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return errors.New("no signature, or not one")
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -302,5 +303,28 @@ func TestHTTPMethodAndSize(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("2 MiB body: %d; want 413", resp.StatusCode)
+	}
+}
+
+// TestHTTPRefusesBeforeReadingBody: a request without a signature is
+// refused at once, without waiting for a body that never ends (a client
+// trickling one in would otherwise hold the connection).
+func TestHTTPRefusesBeforeReadingBody(t *testing.T) {
+	t.Parallel()
+	h := startHTTP(t, 0)
+	body, w := io.Pipe()
+	defer w.Close()
+	go w.Write([]byte(`{"type":`)) // and nothing more, ever
+	req, err := http.NewRequest(http.MethodPost, h.url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unsigned, endless body: %d; want 401", resp.StatusCode)
 	}
 }

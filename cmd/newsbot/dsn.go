@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -14,6 +15,14 @@ func isPostgres(db string) bool {
 	l := strings.ToLower(db)
 	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
 }
+
+// keyValueDSN matches PostgreSQL's key=value connection settings
+// ("host=db user=bot password=..."), which newsbot does not take.
+var keyValueDSN = regexp.MustCompile(`(^|\s)(host|hostaddr|port|dbname|user|password|sslmode)=`)
+
+// looksLikeKeyValueDSN reports whether a database setting is PostgreSQL
+// key=value settings rather than a path.
+func looksLikeKeyValueDSN(db string) bool { return !isPostgres(db) && keyValueDSN.MatchString(db) }
 
 // dsnPassword returns the password a postgres:// URL holds, in its user
 // information or as a password parameter; "" when there is none.

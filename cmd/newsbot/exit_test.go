@@ -68,6 +68,8 @@ func TestExitStatus(t *testing.T) {
 		{name: "database in a missing folder", args: []string{"-db", filepath.Join(dir, "absent", "x.db"), "latest"}, status: exitFailed,
 			stderr:    []string{"open database " + filepath.Join(dir, "absent", "x.db") + ": folder " + filepath.Join(dir, "absent") + " does not exist"},
 			notStderr: []string{"sqlite", "Open(", "(14)"}},
+		{name: "key=value PostgreSQL settings", args: []string{"-db", "host=127.0.0.1 user=postgres password=s3cret dbname=x", "latest"}, status: exitFailed,
+			stderr: []string{"looks like PostgreSQL key=value settings", "postgres://"}, notStderr: []string{"s3cret"}},
 		{name: "feeds remove unknown", args: []string{"-db", db, "feeds", "remove", "9"}, status: exitFailed,
 			stderr: []string{"feeds remove: no feed 9"}, notStderr: []string{"sqlite", "article"}},
 		{name: "feeds add of a loopback address", args: []string{"-db", db, "feeds", "add", "http://127.0.0.1:9/rss"}, status: exitFailed,

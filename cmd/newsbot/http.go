@@ -28,6 +28,9 @@ const (
 	// readHeaderTimeout bounds a client's headers, against slow-loris
 	// connections holding the server's goroutines.
 	readHeaderTimeout = 10 * time.Second
+	// idleTimeout closes keep-alive connections nobody uses; Discord and
+	// a load balancer reconnect at no cost.
+	idleTimeout = 2 * time.Minute
 	// httpShutdownGrace is how long requests in flight may finish when the
 	// process stops; interaction requests answer within 3 s.
 	httpShutdownGrace = 5 * time.Second
@@ -166,7 +169,7 @@ func (o *serveOps) run(ctx context.Context, e *env, db store, idx *corpusIndex, 
 // serveHTTP serves h on ln until ctx is done, then lets requests in flight
 // finish for up to httpShutdownGrace.
 func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

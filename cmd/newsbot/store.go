@@ -72,6 +72,11 @@ func openStore(ctx context.Context, e *env) (store, error) {
 		db.Logger = e.log
 		return db, nil
 	}
+	if looksLikeKeyValueDSN(e.cfg.DB) {
+		// Taken as a file name, "host=... password=..." would become a
+		// SQLite file named after the password.
+		return nil, errors.New("open database: NEWSBOT_DB (or -db) looks like PostgreSQL key=value settings; give a postgres://user:password@host:port/dbname URL, or a file path for SQLite")
+	}
 	if dir := filepath.Dir(e.cfg.DB); dir != "" {
 		// SQLite says only "unable to open database file (14)" when the
 		// folder is missing; it creates the file but not its folder.

@@ -39,13 +39,28 @@ func (p *Poller) PollAll(ctx context.Context) ([]Result, error) {
 // PollDue claims the feeds whose NextPoll has come and that no other poller
 // holds (ClaimDueFeeds), and polls them as PollAll does; saving each feed's
 // state releases its lease. So pollers of several processes over one store
-// fetch each feed once per interval between them.
+// fetch each feed once per interval between them. It claims Concurrency
+// feeds at a time, as many as it polls at once, and claims more when those
+// are done, at most dueBatch in all: a lease then covers one poll, not a
+// queue of them (a hundred feeds claimed at once and polled four at a time
+// outlived their lease, and another process fetched them too).
 func (p *Poller) PollDue(ctx context.Context) ([]Result, error) {
-	fs, err := p.store.ClaimDueFeeds(ctx, p.opt.Owner, p.opt.Now(), p.opt.Lease, dueBatch)
-	if err != nil {
-		return nil, fmt.Errorf("poll due feeds: %w", err)
+	var all []Result
+	for len(all) < dueBatch {
+		fs, err := p.store.ClaimDueFeeds(ctx, p.opt.Owner, p.opt.Now(), p.opt.Lease, min(p.opt.Concurrency, dueBatch-len(all)))
+		if err != nil {
+			return all, fmt.Errorf("poll due feeds: %w", err)
+		}
+		if len(fs) == 0 {
+			break
+		}
+		rs, err := p.pollMany(ctx, fs)
+		all = append(all, rs...)
+		if err != nil {
+			return all, err
+		}
 	}
-	return p.pollMany(ctx, fs)
+	return all, nil
 }
 
 // PollFeed polls one feed now (a moderator's "poll now", or right after

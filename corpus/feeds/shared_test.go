@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,4 +127,83 @@ func testPollersShareFeeds(t *testing.T, store Store) {
 	clk.advance(lease + time.Second)
 	round()
 	check("after the dead process's lease expired", 3)
+}
+
+// slowFirstFeed holds the fetch of one path until the test releases it,
+// telling the test when it has started; other fetches pass.
+type slowFirstFeed struct {
+	Fetcher
+	path             string
+	started, release chan struct{}
+}
+
+func (s slowFirstFeed) Fetch(ctx context.Context, req web.Request) (*web.Response, error) {
+	if strings.HasSuffix(req.URL, s.path) {
+		s.started <- struct{}{}
+		<-s.release
+	}
+	return s.Fetcher.Fetch(ctx, req)
+}
+
+// TestSlowPollOutlivesLease: a poller stuck on one slow feed past its lease
+// has not claimed the feeds it has not reached, so another process polls
+// them, and each of those is fetched once in the interval. (Claiming a
+// whole batch at once, the stuck poller fetched them again afterwards.)
+func TestSlowPollOutlivesLease(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "newsbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	srv := newServer(t)
+	const lease = 3 * time.Minute
+	var urls, paths []string
+	for i := range 4 {
+		path := fmt.Sprintf("/feed%d", i)
+		srv.setFile(t, path, "application/feed+json", "feed.json")
+		paths = append(paths, path)
+		urls = append(urls, srv.URL+path)
+	}
+	var clk clock
+	clk.set(testNow)
+	fetcher := func() Fetcher {
+		f, err := web.New(web.Options{Allow: []string{"127.0.0.1"}, PerHostDelay: -1, PerHostConcurrency: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	opt := func(owner string) Options {
+		return Options{Interval: testInterval, Jitter: -1, Now: clk.now, Owner: owner, Lease: lease, Concurrency: 1}
+	}
+	slow := slowFirstFeed{Fetcher: fetcher(), path: "/feed0", started: make(chan struct{}, 1), release: make(chan struct{})}
+	a := New(db, slow, opt("process-a"))
+	b := New(db, fetcher(), opt("process-b"))
+	if err := a.EnsureFeeds(ctx, urls, "env"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.PollDue(ctx)
+		done <- err
+	}()
+	<-slow.started // a is stuck on /feed0
+	clk.advance(lease + time.Second)
+	if _, err := b.PollDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(slow.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// /feed0 itself outlived its lease, so b took it over as a dead
+	// process's (a fetch lasts seconds, a lease minutes); the feeds a had
+	// not reached were never a's.
+	for _, path := range paths[1:] {
+		if got := srv.count(srv.hits, path); got != 1 {
+			t.Errorf("%s fetched %d times in one interval; want 1", path, got)
+		}
+	}
 }
