@@ -88,3 +88,21 @@ func Indexed(js []JoinedArticle) []IndexedArticle {
 	}
 	return out
 }
+
+// Hydrated returns hits filled in from found (the stored passages with
+// their articles, by passage id), in the hits' order and with their
+// scores, leaving out a hit whose passage is gone or now belongs to
+// another article (the index applies the change log a moment later): the
+// rule both stores' Hydrate apply to what they read.
+func Hydrated(hits []Hit, found map[int64]Hit) []Hit {
+	out := make([]Hit, 0, len(hits))
+	for _, h := range hits {
+		f, ok := found[h.Passage.ID]
+		if !ok || f.Article.ID != h.Article.ID {
+			continue
+		}
+		f.Score = h.Score
+		out = append(out, f)
+	}
+	return out
+}

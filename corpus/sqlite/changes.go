@@ -287,16 +287,7 @@ func (db *DB) Hydrate(ctx context.Context, hits []corpus.Hit) (_ []corpus.Hit, e
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]corpus.Hit, 0, len(hits))
-	for _, h := range hits {
-		f, ok := found[h.Passage.ID]
-		if !ok || f.Article.ID != h.Article.ID {
-			continue
-		}
-		f.Score = h.Score
-		out = append(out, f)
-	}
-	return out, nil
+	return corpus.Hydrated(hits, found), nil
 }
 
 // Check verifies the database's integrity and newsbot's invariants:
