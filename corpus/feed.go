@@ -55,3 +55,17 @@ func (e *DuplicateFeedError) Error() string {
 
 // Is makes errors.Is(err, ErrDuplicate) true for a *DuplicateFeedError.
 func (e *DuplicateFeedError) Is(target error) bool { return target == ErrDuplicate }
+
+// LeaseUntil is when a feed lease taken at now for lease ends, in the
+// whole Unix seconds the stores keep, rounded up: a lease never ends
+// before now+lease. Rounded down, a short lease (NEWSBOT_FEED_LEASE=1s)
+// taken late in a second would end almost at once, and another process
+// would poll the feed again while the first still does.
+func LeaseUntil(now time.Time, lease time.Duration) int64 {
+	end := now.Add(lease)
+	sec := end.Unix()
+	if end.After(time.Unix(sec, 0)) {
+		sec++
+	}
+	return sec
+}

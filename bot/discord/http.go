@@ -104,16 +104,25 @@ func (f *Frontend) InteractionsHandler(key ed25519.PublicKey) http.Handler {
 			writeResponse(w, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
 			return
 		}
-		writeResponse(w, f.serveHTTP(r.Context(), &i))
+		f.serveHTTP(r.Context(), w, &i)
 	})
 }
 
-// serveHTTP runs an interaction's handler and returns its first response,
-// or an acknowledgement of its own when the handler takes longer than
-// ackDeadline (or ends without responding); the handler runs on after
-// that, its response then delivered through REST (see ack.take).
-func (f *Frontend) serveHTTP(ctx context.Context, i *discordgo.InteractionCreate) *discordgo.InteractionResponse {
-	a := &ack{first: make(chan *discordgo.InteractionResponse, 1)}
+// serveHTTP runs an interaction's handler and writes its first response
+// as the HTTP answer, or an acknowledgement of its own when the handler
+// takes longer than ackDeadline (or ends without responding); the handler
+// runs on after that, its response then delivered through REST (see
+// ack.take). The handler's REST requests wait until the answer is written:
+// the answer creates the message they edit.
+func (f *Frontend) serveHTTP(ctx context.Context, w http.ResponseWriter, i *discordgo.InteractionCreate) {
+	a := &ack{first: make(chan *discordgo.InteractionResponse, 1), sent: make(chan struct{})}
+	writeResponse(w, f.firstResponse(ctx, a, i))
+	close(a.sent)
+}
+
+// firstResponse is serveHTTP's answer: the handler's first response, or
+// the acknowledgement of fallBack.
+func (f *Frontend) firstResponse(ctx context.Context, a *ack, i *discordgo.InteractionCreate) *discordgo.InteractionResponse {
 	if _, dup := f.acks.LoadOrStore(i.ID, a); dup {
 		// The same signed request again while the first is served (a
 		// replay, or a retry): it is answered once.
@@ -146,6 +155,10 @@ func (f *Frontend) serveHTTP(ctx context.Context, i *discordgo.InteractionCreate
 // interaction id.
 type ack struct {
 	first chan *discordgo.InteractionResponse // capacity 1
+	// sent is closed once the HTTP answer is written: Discord creates the
+	// interaction's message from it, so an edit sent earlier would find
+	// none (404 Unknown Webhook).
+	sent chan struct{}
 
 	mu       sync.Mutex
 	answered bool // the HTTP reply is taken, by the handler or fallBack
@@ -164,6 +177,7 @@ func (a *ack) take(resp *discordgo.InteractionResponse, edit func(message)) (boo
 		a.answered = true
 		a.first <- resp
 		a.mu.Unlock()
+		a.waitSent()
 		return true, nil
 	}
 	fellBack := a.fellBack
@@ -171,6 +185,7 @@ func (a *ack) take(resp *discordgo.InteractionResponse, edit func(message)) (boo
 	if !fellBack {
 		return false, nil
 	}
+	a.waitSent()
 	switch resp.Type {
 	case discordgo.InteractionResponseDeferredChannelMessageWithSource, discordgo.InteractionResponseDeferredMessageUpdate:
 		return true, nil
@@ -183,6 +198,18 @@ func (a *ack) take(resp *discordgo.InteractionResponse, edit func(message)) (boo
 		return true, nil
 	}
 	return true, fmt.Errorf("interaction response type %d after the endpoint acknowledged on its own", resp.Type)
+}
+
+// waitSent waits until the HTTP answer is written, so what the handler
+// sends next through REST reaches Discord after it. The wait is bounded:
+// an endpoint whose client went away never writes.
+func (a *ack) waitSent() {
+	t := time.NewTimer(ackDeadline + time.Second)
+	defer t.Stop()
+	select {
+	case <-a.sent:
+	case <-t.C:
+	}
 }
 
 // fallBack returns the handler's response if it arrived meanwhile, else
@@ -230,7 +257,13 @@ func writeResponse(w http.ResponseWriter, resp *discordgo.InteractionResponse) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	// With its length set and flushed, the answer is complete on the wire
+	// before the handler's next REST request leaves (see ack.sent).
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	_, _ = w.Write(body) // a failed write means Discord went away
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
+	}
 }
 
 // verifySignature checks Discord's signature of an interaction request:

@@ -328,3 +328,25 @@ func TestHTTPRefusesBeforeReadingBody(t *testing.T) {
 		t.Errorf("unsigned, endless body: %d; want 401", resp.StatusCode)
 	}
 }
+
+// TestHTTPEditsFollowTheAnswer: an /ask answered over HTTP gets its
+// answer even when it is ready at once (a question the corpus does not
+// cover): Discord creates the message from the endpoint's answer, and an
+// edit that arrives before it (refused as Unknown Webhook) is sent again.
+func TestHTTPEditsFollowTheAnswer(t *testing.T) {
+	t.Parallel()
+	h := startHTTP(t, 1000)
+	for range 30 {
+		id, body := h.fake.SlashCommandHTTP(httpAsk("What did the Quuxville harbour authority decide about ferries?"))
+		if resp := h.post(t, id, body); resp.Type != discordgo.InteractionResponseDeferredChannelMessageWithSource {
+			t.Fatalf("first answer type %d; want a deferral (5)", resp.Type)
+		}
+		i := interactionOf(t, body)
+		edit := h.wait(t, "the answer accepted", func(r discordtest.Request) bool {
+			return r.Method == http.MethodPatch && strings.Contains(r.Path, "/"+i.Token+"/messages/@original") && r.Status < 300
+		})
+		if !strings.Contains(text(edit), "does not cover") {
+			t.Errorf("interaction %s: answer %s; want not covered", id, text(edit))
+		}
+	}
+}

@@ -228,10 +228,41 @@ func (f *Frontend) editOriginal(ctx context.Context, i *discordgo.Interaction, m
 	}
 	uri := discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original")
 	edit := &discordgo.WebhookEdit{Content: &content, Embeds: &embeds, AllowedMentions: noMentions()}
-	_, err := f.s.RequestWithBucketID(http.MethodPatch, uri, edit, webhookBucket(i.Token), discordgo.WithContext(ctx))
-	if err != nil {
+	wait := unknownWebhookWait
+	for try := 0; ; try++ {
+		_, err := f.s.RequestWithBucketID(http.MethodPatch, uri, edit, webhookBucket(i.Token), discordgo.WithContext(ctx))
+		if err == nil {
+			return
+		}
+		if try < unknownWebhookTries && unknownWebhook(err) {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+				wait *= 4
+				continue
+			case <-ctx.Done():
+				t.Stop()
+			}
+		}
 		f.log.Warn("edit interaction response", "interaction_id", i.ID, "err", err)
+		return
 	}
+}
+
+// An interaction answered over HTTP has its message created by Discord
+// from the endpoint's answer, which travels apart from the handler's first
+// edit through REST: the edit can arrive first and be refused as Unknown
+// Webhook. editOriginal then tries again, unknownWebhookTries times after
+// waits of unknownWebhookWait growing fourfold (50 ms, 200 ms, 800 ms).
+const (
+	unknownWebhookTries = 3
+	unknownWebhookWait  = 50 * time.Millisecond
+)
+
+// unknownWebhook reports whether err is Discord's Unknown Webhook (10015).
+func unknownWebhook(err error) bool {
+	var re *discordgo.RESTError
+	return errors.As(err, &re) && re.Message != nil && re.Message.Code == discordgo.ErrCodeUnknownWebhook
 }
 
 // webhookBucket is the rate-limit bucket of an interaction token's edits.

@@ -209,7 +209,7 @@ func newBot(e *env, db store, idx *corpusIndex) (*bot.Bot, *feeds.Poller) {
 
 // newPoller returns the feed poller over the store and the fetcher.
 func newPoller(e *env, db store, f *web.Fetcher) *feeds.Poller {
-	return feeds.New(withEmbeddings(e, db), f, feeds.Options{Interval: e.cfg.FeedInterval, Logger: e.log, Metrics: e.feedMetrics()})
+	return feeds.New(withEmbeddings(e, db), f, feeds.Options{Interval: e.cfg.FeedInterval, Lease: e.cfg.FeedLease, Logger: e.log, Metrics: e.feedMetrics()})
 }
 
 // startPolling ensures the feeds of NEWSBOT_FEEDS and polls every feed in

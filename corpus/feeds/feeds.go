@@ -377,7 +377,9 @@ func (p *Poller) EnsureFeeds(ctx context.Context, urls []string, addedBy string)
 			continue
 		}
 		f := corpus.Feed{URL: u, Scope: corpus.GlobalScope, AddedBy: addedBy}
-		if err := p.store.AddFeed(ctx, &f); err != nil && !errors.Is(err, corpus.ErrDuplicate) {
+		if err := p.store.AddFeed(ctx, &f); errors.Is(err, corpus.ErrDuplicate) {
+			continue // another process, starting with the same settings, added it first
+		} else if err != nil {
 			errs = append(errs, fmt.Errorf("ensure feed %s: %w", u, err))
 			continue
 		}

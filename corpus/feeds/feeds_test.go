@@ -1,11 +1,13 @@
 package feeds
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -738,6 +740,37 @@ func TestEnsureFeeds(t *testing.T) {
 	}
 	if fs, _ := e.p.List(ctx, nil); len(fs) != 3 {
 		t.Errorf("List = %d feeds; want the good URL added despite the bad one", len(fs))
+	}
+}
+
+// lateStore is a store that another process's EnsureFeeds has just
+// overtaken: its FeedByURL still finds nothing, but the feed is there.
+type lateStore struct{ Store }
+
+func (lateStore) FeedByURL(context.Context, string, string) (corpus.Feed, error) {
+	return corpus.Feed{}, corpus.ErrNotFound
+}
+
+// TestEnsureFeedsRace: processes started together ensure the same feed;
+// the one whose insert finds it already there neither fails nor says it
+// added the feed (it used to log "feed added" with feed id 0).
+func TestEnsureFeedsRace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, Options{})
+	if err := e.p.EnsureFeeds(ctx, []string{"https://a.example/rss"}, "env"); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	late := New(lateStore{e.db}, nil, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err := late.EnsureFeeds(ctx, []string{"https://a.example/rss"}, "env"); err != nil {
+		t.Errorf("EnsureFeeds of a feed another process added = %v; want nil", err)
+	}
+	if strings.Contains(logs.String(), "feed added") {
+		t.Errorf("EnsureFeeds logged an addition it did not make: %s", logs.String())
+	}
+	if fs, err := e.p.List(ctx, nil); err != nil || len(fs) != 1 {
+		t.Errorf("List = %d feeds, %v; want 1", len(fs), err)
 	}
 }
 

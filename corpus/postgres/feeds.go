@@ -157,7 +157,7 @@ func (db *DB) ClaimDueFeeds(ctx context.Context, owner string, now time.Time, le
 				AND next_poll <= $3 AND lease_until <= $3
 				RETURNING id)
 			SELECT `+feedColumns+` FROM feeds f JOIN claimed c ON c.id = f.id ORDER BY f.next_poll, f.id`,
-			owner, now.Add(lease).Unix(), now.Unix(), lim)
+			owner, corpus.LeaseUntil(now, lease), now.Unix(), lim)
 		if err != nil {
 			return err
 		}

@@ -173,7 +173,7 @@ func (db *DB) ClaimDueFeeds(ctx context.Context, owner string, now time.Time, le
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	until := now.Add(lease).Unix()
+	until := corpus.LeaseUntil(now, lease)
 	for _, f := range out {
 		if _, err := tx.ExecContext(ctx, `UPDATE feeds SET lease_owner = ?, lease_until = ? WHERE id = ?`,
 			owner, until, f.ID); err != nil {

@@ -492,6 +492,23 @@ func testFeedClaims(t *testing.T, s Store) {
 			t.Errorf("ClaimDueFeeds(after the leases expired) = %v; want b's feed %d taken over", feedIDs(d), f.ID)
 		}
 	}
+
+	// A one-second lease taken half-way through a second still runs a
+	// full second (the stores keep whole seconds; it is rounded up).
+	g := &corpus.Feed{URL: "https://example.com/short-lease.xml", Scope: corpus.GlobalScope}
+	if err := s.AddFeed(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	at := now.Add(lease + 2*time.Second + 500*time.Millisecond)
+	if e, err := s.ClaimDueFeeds(ctx, "e", at, time.Second, 0); err != nil || len(e) != 1 || e[0].ID != g.ID {
+		t.Fatalf("ClaimDueFeeds(e) = %v, %v; want just feed %d", feedIDs(e), err, g.ID)
+	}
+	if f, err := s.ClaimDueFeeds(ctx, "f", at.Add(900*time.Millisecond), time.Second, 0); err != nil || len(f) != 0 {
+		t.Errorf("ClaimDueFeeds(f, 0.9 s into e's 1 s lease) = %v, %v; want none", feedIDs(f), err)
+	}
+	if f, err := s.ClaimDueFeeds(ctx, "f", at.Add(1500*time.Millisecond), time.Second, 0); err != nil || len(f) != 1 {
+		t.Errorf("ClaimDueFeeds(f, after e's lease) = %v, %v; want feed %d taken over", feedIDs(f), err, g.ID)
+	}
 }
 
 func feedIDs(fs []corpus.Feed) []int64 {

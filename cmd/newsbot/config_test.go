@@ -1,0 +1,41 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/corpus/feeds"
+)
+
+// TestFeedSettings: NEWSBOT_FEED_INTERVAL and NEWSBOT_FEED_LEASE, their
+// defaults, their floors and the messages that name them.
+func TestFeedSettings(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name                string
+		interval, lease     string
+		wantInterval, wantL time.Duration
+		wantErr             string
+	}{
+		{name: "defaults", wantInterval: feeds.DefaultInterval, wantL: feeds.DefaultLease},
+		{name: "set", interval: "20m", lease: "5m", wantInterval: 20 * time.Minute, wantL: 5 * time.Minute},
+		{name: "short, for tests", interval: "2s", lease: "1s", wantInterval: 2 * time.Second, wantL: time.Second},
+		{name: "interval too short", interval: "500ms", wantErr: "NEWSBOT_FEED_INTERVAL"},
+		{name: "interval not a duration", interval: "often", wantErr: "NEWSBOT_FEED_INTERVAL"},
+		{name: "lease too short", lease: "10ms", wantErr: "NEWSBOT_FEED_LEASE"},
+		{name: "lease not a duration", lease: "10", wantErr: "NEWSBOT_FEED_LEASE"},
+	} {
+		env := map[string]string{"NEWSBOT_FEED_INTERVAL": tc.interval, "NEWSBOT_FEED_LEASE": tc.lease}
+		c, err := loadConfig(func(k string) string { return env[k] })
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: loadConfig = %v; want an error naming %s", tc.name, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || c.FeedInterval != tc.wantInterval || c.FeedLease != tc.wantL {
+			t.Errorf("%s: interval %v, lease %v, err %v; want %v, %v", tc.name, c.FeedInterval, c.FeedLease, err, tc.wantInterval, tc.wantL)
+		}
+	}
+}
