@@ -92,6 +92,9 @@ type FeedStore interface {
 	// now, no lease running past now) to owner until now+lease and returns
 	// them: processes sharing a store claim disjoint feeds.
 	ClaimDueFeeds(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]corpus.Feed, error)
+	// ReleaseFeedLeases ends owner's running leases (Run does when it
+	// stops) and returns how many.
+	ReleaseFeedLeases(ctx context.Context, owner string) (int, error)
 	// NextFeedPoll returns when the next feed falls due (its NextPoll or
 	// the end of its lease); ok is false with no feeds.
 	NextFeedPoll(ctx context.Context) (next time.Time, ok bool, err error)

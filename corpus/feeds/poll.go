@@ -99,6 +99,7 @@ func (p *Poller) PollFeed(ctx context.Context, id int64) (Result, error) {
 // EnsureFeeds adds one.
 func (p *Poller) Run(ctx context.Context) error {
 	p.log.Info("feed poller started", "interval", p.opt.Interval, "owner", p.opt.Owner)
+	defer p.releaseLeases()
 	for {
 		results, err := p.PollDue(ctx)
 		if ctx.Err() != nil {
@@ -299,4 +300,23 @@ func describe(err error) string {
 		msg = msg[:cut] + "…"
 	}
 	return msg
+}
+
+// releaseTimeout bounds releasing the leases when Run stops: the process
+// is shutting down, and an unreleased lease only delays the next poll.
+const releaseTimeout = 2 * time.Second
+
+// releaseLeases gives up the leases of feeds this poller claimed and did
+// not get to poll before it stopped (a deploy, a SIGTERM), so the other
+// processes poll them now rather than when the leases expire.
+func (p *Poller) releaseLeases() {
+	ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
+	defer cancel()
+	n, err := p.store.ReleaseFeedLeases(ctx, p.opt.Owner)
+	switch {
+	case err != nil:
+		p.log.Warn("feed poller: release leases on stop", "owner", p.opt.Owner, "err", err)
+	case n > 0:
+		p.log.Info("feed poller: released leases on stop", "owner", p.opt.Owner, "feeds", n)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/postgres"
 	"github.com/newsbot/newsbot/corpus/postgres/pgtest"
 	"github.com/newsbot/newsbot/corpus/sqlite"
@@ -206,4 +207,50 @@ func TestSlowPollOutlivesLease(t *testing.T) {
 			t.Errorf("%s fetched %d times in one interval; want 1", path, got)
 		}
 	}
+}
+
+// TestRunReleasesLeasesOnStop: a poller stopped while it holds a claimed
+// feed (a deploy stops the process mid-poll) gives the lease up, so
+// another process polls the feed now, not when the lease expires.
+func TestRunReleasesLeasesOnStop(t *testing.T) {
+	t.Parallel()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "newsbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	srv := newServer(t)
+	srv.setFile(t, "/feed0", "application/feed+json", "feed.json")
+	var clk clock
+	clk.set(testNow)
+	f, err := web.New(web.Options{Allow: []string{"127.0.0.1"}, PerHostDelay: -1, PerHostConcurrency: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := slowFirstFeed{Fetcher: f, path: "/feed0", started: make(chan struct{}, 1), release: make(chan struct{})}
+	p := New(db, slow, Options{Interval: testInterval, Jitter: -1, Now: clk.now, Owner: "process-a", Lease: time.Hour, Concurrency: 1})
+	if err := p.EnsureFeeds(context.Background(), []string{srv.URL + "/feed0"}, "env"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- p.Run(ctx) }()
+	<-slow.started // the feed is claimed and being fetched
+	cancel()
+	close(slow.release)
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	fs, err := db.ClaimDueFeeds(context.Background(), "process-b", clk.now(), time.Hour, 0)
+	if err != nil || len(fs) != 1 {
+		t.Errorf("ClaimDueFeeds(another process, right after the stop) = %v, %v; want the feed, its lease released", feedIDs(fs), err)
+	}
+}
+
+func feedIDs(fs []corpus.Feed) []int64 {
+	var ids []int64
+	for _, f := range fs {
+		ids = append(ids, f.ID)
+	}
+	return ids
 }

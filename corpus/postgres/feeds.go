@@ -130,6 +130,19 @@ func (db *DB) NextFeedPoll(ctx context.Context) (next time.Time, ok bool, err er
 	return time.Unix(*n, 0).UTC(), true, nil
 }
 
+// ReleaseFeedLeases ends owner's leases that still run (a poller
+// stopping with feeds claimed but not polled), so another process may
+// poll them at once rather than after the lease. It returns how many it
+// released.
+func (db *DB) ReleaseFeedLeases(ctx context.Context, owner string) (n int, err error) {
+	defer wrap(&err, "postgres.ReleaseFeedLeases(%q)", owner)
+	tag, err := db.pool.Exec(ctx, `UPDATE feeds SET lease_owner = '', lease_until = 0 WHERE lease_owner = $1 AND lease_until > 0`, owner)
+	if err != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // ClaimDueFeeds leases up to limit due feeds (all when limit <= 0), the
 // most overdue first, to owner until now+lease and returns them. A feed is
 // due when its NextPoll is at or before now and no lease on it runs past

@@ -56,6 +56,7 @@ type Feeds interface {
 	RemoveFeed(ctx context.Context, id int64) error
 	SaveFeedState(ctx context.Context, f corpus.Feed) error
 	ClaimDueFeeds(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]corpus.Feed, error)
+	ReleaseFeedLeases(ctx context.Context, owner string) (int, error)
 	NextFeedPoll(ctx context.Context) (next time.Time, ok bool, err error)
 	FeedItem(ctx context.Context, feedID int64, guid string) (articleID int64, itemHash string, found bool, err error)
 	SaveFeedItem(ctx context.Context, feedID int64, guid string, articleID int64, itemHash string) error
@@ -491,6 +492,18 @@ func testFeedClaims(t *testing.T, s Store) {
 		if !got[f.ID] {
 			t.Errorf("ClaimDueFeeds(after the leases expired) = %v; want b's feed %d taken over", feedIDs(d), f.ID)
 		}
+	}
+
+	// d stops cleanly with its feeds claimed but not polled: releasing its
+	// leases makes them due for another owner at once.
+	if n, err := s.ReleaseFeedLeases(ctx, "d"); err != nil || n != len(d) {
+		t.Errorf("ReleaseFeedLeases(d) = %d, %v; want its %d leases", n, err, len(d))
+	}
+	if n, err := s.ReleaseFeedLeases(ctx, "nobody"); err != nil || n != 0 {
+		t.Errorf("ReleaseFeedLeases(nobody) = %d, %v; want 0", n, err)
+	}
+	if h, err := s.ClaimDueFeeds(ctx, "h", now.Add(lease+2*time.Second), lease, 0); err != nil || len(h) != len(d) {
+		t.Errorf("ClaimDueFeeds(after d released) = %v, %v; want d's %d feeds", feedIDs(h), err, len(d))
 	}
 
 	// A one-second lease taken half-way through a second still runs a
