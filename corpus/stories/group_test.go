@@ -226,3 +226,26 @@ func TestAssignErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestGrouperProfileCache: an article's profile is made once per
+// version, and an edited body (a new content hash) is profiled afresh.
+func TestGrouperProfileCache(t *testing.T) {
+	g := NewGrouper(NewMatcher(Options{}), &memFinder{}, &MemStore{})
+	a := loadArticle(t, "orla-ap")
+	p1 := g.profile(a)
+	if p2 := g.profile(a); len(g.profiles) != 1 || p2.fp != p1.fp {
+		t.Fatalf("profiling twice cached %d profiles; want 1, the same", len(g.profiles))
+	}
+	edited := *a
+	edited.Body = loadArticle(t, "bram").Body
+	edited.Hash = corpus.ContentHash(edited.Body)
+	if p3 := g.profile(&edited); p3.fp == p1.fp || len(g.profiles) != 2 {
+		t.Errorf("edited article: same fingerprint %v, %d cached; want a new one, 2", p3.fp == p1.fp, len(g.profiles))
+	}
+	unhashed := *a
+	unhashed.Hash = ""
+	g.profile(&unhashed)
+	if len(g.profiles) != 2 {
+		t.Errorf("an article without a hash was cached (%d profiles)", len(g.profiles))
+	}
+}

@@ -47,5 +47,6 @@ func loadArticle(tb testing.TB, name string) *corpus.Article {
 			tb.Fatalf("%s: unknown header %q", name, k)
 		}
 	}
+	a.Hash = corpus.ContentHash(a.Body)
 	return a
 }
