@@ -82,7 +82,24 @@ func loadRealTimeQA(tb testing.TB) []*corpus.Article {
 // the storypairs set.
 func TestRealTimeQAPairs(t *testing.T) {
 	as := loadRealTimeQA(t)
-	m := NewMatcher(Options{})
+	t.Run("plain", func(t *testing.T) { measurePairs(t, as, NewMatcher(Options{})) })
+	// Rarity from the articles themselves (per article, where the index
+	// counts passages): what the command gets from the index's DocFreq.
+	df := docFreq{df: map[string]int{}, n: len(as)}
+	var an corpus.Analyzer
+	for _, a := range as {
+		seen := map[string]bool{}
+		for _, term := range an.Terms(a.Title + "\n" + a.Body) {
+			if !seen[term] {
+				seen[term] = true
+				df.df[term]++
+			}
+		}
+	}
+	t.Run("rarity", func(t *testing.T) { measurePairs(t, as, NewMatcher(Options{DocFreq: df})) })
+}
+
+func measurePairs(t *testing.T, as []*corpus.Article, m *Matcher) {
 	start := time.Now()
 	ps := make([]profile, len(as))
 	for i, a := range as {
