@@ -6,6 +6,7 @@ import (
 
 	"github.com/newsbot/newsbot/corpus/postgres/pgtest"
 	"github.com/newsbot/newsbot/corpus/storetest"
+	"github.com/newsbot/newsbot/corpus/stories"
 )
 
 // MustOpen opens a store on a fresh database of its own (see pgtest.DSN),
@@ -30,4 +31,7 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return MustOpen(t) })
 }
 
-var _ storetest.Store = (*DB)(nil)
+var (
+	_ storetest.Store = (*DB)(nil)
+	_ stories.Store   = (*DB)(nil)
+)

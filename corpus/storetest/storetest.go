@@ -68,12 +68,23 @@ type Events interface {
 	Events(ctx context.Context, serverID string, n int) ([]corpus.Event, error)
 }
 
+// Stories keeps the story each article belongs to (corpus/stories.Store).
+type Stories interface {
+	// StoryOf returns an article's story; ok is false when it has none
+	// yet or does not exist.
+	StoryOf(ctx context.Context, articleID int64) (storyID int64, ok bool, err error)
+	// SetStory records an article's story, corpus.ErrNotFound if there is
+	// no such article.
+	SetStory(ctx context.Context, articleID, storyID int64) error
+}
+
 // Store is everything the contract checks.
 type Store interface {
 	Articles
 	Log
 	Feeds
 	Events
+	Stories
 }
 
 // Run runs the contract against stores that open returns, one fresh empty
@@ -95,6 +106,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"FeedState", testFeedState},
 		{"FeedClaims", testFeedClaims},
 		{"Events", testEvents},
+		{"Stories", testStories},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -590,5 +602,44 @@ func testEvents(t *testing.T, s Store) {
 	got, err := s.Events(ctx, "S", 10)
 	if err != nil || len(got) != 2 || got[0].Action != "remove" || got[1].Action != "add" || got[0].UserID != "u2" {
 		t.Errorf("Events(S) = %+v, %v; want remove then add, newest first", got, err)
+	}
+}
+
+// testStories: an article has no story until one is set; a story id
+// survives updates of its articles and the deletion of the article that
+// named it (story ids never change); a missing article has none and cannot
+// be given one.
+func testStories(t *testing.T, s Store) {
+	ctx := context.Background()
+	first := article(t, "Storm nears", "https://example.com/storm", corpus.GlobalScope, day(1), "A hurricane stayed offshore.")
+	copy := article(t, "Storm nears coast", "https://example.com/storm-copy", corpus.GlobalScope, day(1), "A hurricane stayed offshore, a copy.")
+	mustAdd(t, s, first, copy)
+	if id, ok, err := s.StoryOf(ctx, copy.ID); err != nil || ok {
+		t.Fatalf("StoryOf(new article) = %d, %v, %v; want none", id, ok, err)
+	}
+	for _, a := range []*corpus.Article{first, copy} {
+		if err := s.SetStory(ctx, a.ID, first.ID); err != nil {
+			t.Fatalf("SetStory(%d, %d) = %v", a.ID, first.ID, err)
+		}
+	}
+	if id, ok, err := s.StoryOf(ctx, copy.ID); err != nil || !ok || id != first.ID {
+		t.Errorf("StoryOf(copy) = %d, %v, %v; want %d, true", id, ok, err, first.ID)
+	}
+	up := article(t, "Storm makes landfall", "https://example.com/storm-copy", corpus.GlobalScope, day(2), "The cyclone reached the harbour.")
+	up.ID = copy.ID
+	if err := s.Update(ctx, up); err != nil {
+		t.Fatalf("Update = %v", err)
+	}
+	if err := s.Delete(ctx, first.ID); err != nil {
+		t.Fatalf("Delete = %v", err)
+	}
+	if id, ok, err := s.StoryOf(ctx, copy.ID); err != nil || !ok || id != first.ID {
+		t.Errorf("StoryOf(copy) after Update and deleting the first = %d, %v, %v; want %d, true", id, ok, err, first.ID)
+	}
+	if id, ok, err := s.StoryOf(ctx, first.ID); err != nil || ok {
+		t.Errorf("StoryOf(deleted) = %d, %v, %v; want none", id, ok, err)
+	}
+	if err := s.SetStory(ctx, first.ID, first.ID); !errors.Is(err, corpus.ErrNotFound) {
+		t.Errorf("SetStory(deleted) = %v; want ErrNotFound", err)
 	}
 }
