@@ -85,6 +85,12 @@ func TestRealTimeQAPairs(t *testing.T) {
 	t.Run("plain", func(t *testing.T) { measurePairs(t, as, NewMatcher(Options{})) })
 	// Rarity from the articles themselves (per article, where the index
 	// counts passages): what the command gets from the index's DocFreq.
+	df := docFreqOf(as)
+	t.Run("rarity", func(t *testing.T) { measurePairs(t, as, NewMatcher(Options{DocFreq: df})) })
+}
+
+// docFreqOf counts, for each analysed term, the articles of as holding it.
+func docFreqOf(as []*corpus.Article) docFreq {
 	df := docFreq{df: map[string]int{}, n: len(as)}
 	var an corpus.Analyzer
 	for _, a := range as {
@@ -96,7 +102,7 @@ func TestRealTimeQAPairs(t *testing.T) {
 			}
 		}
 	}
-	t.Run("rarity", func(t *testing.T) { measurePairs(t, as, NewMatcher(Options{DocFreq: df})) })
+	return df
 }
 
 func measurePairs(t *testing.T, as []*corpus.Article, m *Matcher) {
