@@ -169,14 +169,24 @@ func OpenLive(ctx context.Context, st Store, opt LiveOptions) (*Live, error) {
 	return l, nil
 }
 
+// staleTemp is how long a snapshot's temporary file must have gone
+// unwritten before removeTemps takes it for a crashed write's: a write
+// in progress (another process over the same database and snapshot path)
+// writes it continuously for a few seconds at most.
+const staleTemp = 10 * time.Minute
+
 // removeTemps deletes the temporary files of snapshot writes that a crash
-// or a kill interrupted: each is as big as the index.
+// or a kill interrupted: each is as big as the index. One written to in
+// the last staleTemp may be another process's write under way, and stays.
 func (l *Live) removeTemps() {
 	if l.path == "" {
 		return
 	}
 	temps, _ := filepath.Glob(l.path + ".tmp*")
 	for _, t := range temps {
+		if fi, err := os.Stat(t); err != nil || time.Since(fi.ModTime()) < staleTemp {
+			continue
+		}
 		if err := os.Remove(t); err != nil {
 			l.log.Warn("leftover index snapshot not removed", "file", t, "err", err)
 		}

@@ -160,3 +160,32 @@ func TestLiveFollowsTheStore(t *testing.T) {
 		t.Errorf("index rebuilt over a damaged snapshot finds %v; want [%d]", got, bridge.ID)
 	}
 }
+
+// TestOpenLiveLeavesFreshTemps: opening removes a crashed snapshot write's
+// temporary file, but not one written to just now, which may be another
+// process's write under way over the same snapshot path.
+func TestOpenLiveLeavesFreshTemps(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t)
+	addArticle(t, db, "Bridge opens", "The Riverton bridge opened after four years of work.")
+	snap := filepath.Join(t.TempDir(), "x.index")
+	stale, fresh := snap+".tmp111", snap+".tmp222"
+	for _, p := range []string{stale, fresh} {
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := index.OpenLive(ctx, db, index.LiveOptions{Snapshot: snap}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale temporary file: Stat = %v; want it removed", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("fresh temporary file: Stat = %v; want it kept (another process's write)", err)
+	}
+}
