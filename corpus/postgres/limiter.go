@@ -28,6 +28,10 @@ type Limiter struct {
 	db                 *DB
 	userMax, serverMax int
 	window             time.Duration
+	// Now, if set, is the limiter's clock (tests fix it). Unset, the
+	// database server's clock is used, so processes on hosts whose clocks
+	// disagree still count in one time line.
+	Now func() time.Time
 }
 
 // Advisory lock spaces (the first key of pg_advisory_xact_lock(int, int))
@@ -50,13 +54,16 @@ func NewLimiter(db *DB, userMax, serverMax int, window time.Duration) (*Limiter,
 // Allow records a question by user in server (empty for DMs) and reports
 // whether it is within both rates; when it is not, retryAfter says when the
 // oldest counted question leaves the window. A refused question is not
-// counted. Times come from db.Now, so processes on hosts with slightly
-// different clocks disagree by their skew only.
+// counted. Times come from the database server's clock (or l.Now), so
+// processes on hosts whose clocks disagree count in one time line.
 func (l *Limiter) Allow(ctx context.Context, user, server string) (ok bool, retryAfter time.Duration, err error) {
 	defer wrap(&err, "postgres.Limiter.Allow")
-	now := l.db.Now().UnixMilli()
 	err = l.db.inTx(ctx, func(tx pgx.Tx) error {
 		ok, retryAfter = false, 0
+		now, err := l.nowMillis(ctx, tx)
+		if err != nil {
+			return err
+		}
 		keys := []rateKey{{"u:" + user, userLockSpace, l.userMax}}
 		if server != "" {
 			keys = append(keys, rateKey{"s:" + server, serverLockSpace, l.serverMax})
@@ -122,6 +129,29 @@ func (l *Limiter) wait(ctx context.Context, tx pgx.Tx, k rateKey, now int64) (ti
 // otherwise. The bot calls it now and then.
 func (l *Limiter) Prune(ctx context.Context) (err error) {
 	defer wrap(&err, "postgres.Limiter.Prune")
-	_, err = l.db.pool.Exec(ctx, `DELETE FROM rate_hits WHERE at <= $1`, l.db.Now().UnixMilli()-l.window.Milliseconds())
+	now, err := l.nowMillis(ctx, l.db.pool)
+	if err != nil {
+		return err
+	}
+	_, err = l.db.pool.Exec(ctx, `DELETE FROM rate_hits WHERE at <= $1`, now-l.window.Milliseconds())
 	return err
+}
+
+// querier is a pgx transaction or pool: what nowMillis reads the clock
+// through.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// nowMillis is the limiter's time in unix milliseconds: l.Now when set,
+// else the database server's clock.
+func (l *Limiter) nowMillis(ctx context.Context, q querier) (int64, error) {
+	if l.Now != nil {
+		return l.Now().UnixMilli(), nil
+	}
+	var ms int64
+	if err := q.QueryRow(ctx, `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint`).Scan(&ms); err != nil {
+		return 0, fmt.Errorf("read the server's clock: %w", err)
+	}
+	return ms, nil
 }

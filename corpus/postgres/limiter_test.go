@@ -17,11 +17,11 @@ func TestLimiter(t *testing.T) {
 	t.Parallel()
 	db := MustOpen(t)
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	db.Now = func() time.Time { return now }
 	l, err := NewLimiter(db, 2, 3, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
+	l.Now = func() time.Time { return now }
 	steps := []struct {
 		advance      time.Duration
 		user, server string
@@ -121,5 +121,29 @@ func BenchmarkLimiterAllow(b *testing.B) {
 		if _, _, err := l.Allow(ctx, fmt.Sprint("user-", i%1000), fmt.Sprint("server-", i%50)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestLimiterServerClock: without a clock of its own the limiter counts
+// in the database server's time, so the hits it stores are stamped with
+// it whatever this process's clock says.
+func TestLimiterServerClock(t *testing.T) {
+	t.Parallel()
+	db := MustOpen(t)
+	db.Now = func() time.Time { return time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC) } // a host clock far off
+	l, err := NewLimiter(db, 2, 3, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if ok, _, err := l.Allow(ctx, "a", "s1"); !ok || err != nil {
+		t.Fatalf("Allow = %v, %v; want allowed", ok, err)
+	}
+	var at, server int64
+	if err := db.pool.QueryRow(ctx, `SELECT max(at), (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM rate_hits`).Scan(&at, &server); err != nil {
+		t.Fatal(err)
+	}
+	if d := server - at; d < 0 || d > 60_000 {
+		t.Errorf("hit stamped %d ms before the server's clock; want within a minute of it (not the host's 2001)", d)
 	}
 }
