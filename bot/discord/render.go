@@ -163,7 +163,7 @@ func renderStory(s bot.Story) []message {
 	}
 	title := "Story " + strconv.FormatInt(s.ID, 10)
 	if sum.Headline != nil {
-		title += ": " + oneLine(sum.Headline.Title)
+		title += ": " + escapeMarkdown(oneLine(sum.Headline.Title))
 	}
 	return embedMessages(title, colourList, lines)
 }
