@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -11,14 +13,18 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/newsbot/newsbot/bot/console"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/sqlite"
+	"github.com/newsbot/newsbot/internal/discordtest"
 )
 
 // newsPages maps the fake news site's paths to the story fixtures of
@@ -215,4 +221,75 @@ func fixtureArticle(t *testing.T, name string) *corpus.Article {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// TestServeStories: a database from before grouping (the four news pages
+// stored with no story) is backfilled by the serving process's grouper,
+// and Discord's /latest then lists two stories, one with "3 outlets", and
+// /story lists the three copies.
+func TestServeStories(t *testing.T) {
+	t.Parallel()
+	srv := newsSite(t)
+	db := filepath.Join(t.TempDir(), "x.db")
+	args := []string{"-db", db, "ingest"}
+	for _, p := range []string{"/ap/orla", "/usatoday/orla", "/gazette/orla", "/bbc/election"} {
+		args = append(args, srv.URL+p)
+	}
+	mustRun(t, map[string]string{"NEWSBOT_FETCH_ALLOW": "127.0.0.1"}, args...)
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`UPDATE articles SET story_id = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	const guild = "2000000000000000001"
+	fake := discordtest.New(t, discordtest.WithGuild(guild, "Alpha"))
+	env := map[string]string{"DISCORD_TOKEN": discordtest.BotToken, "DISCORD_API_URL": fake.URL()}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var stdout, stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"-db", db, "serve"}, func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	}()
+	if err := fake.WaitReady(10 * time.Second); err != nil {
+		t.Fatalf("%v (stderr: %s)", err, stderr.String())
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer wcancel()
+	command := func(name string, opts ...*discordgo.ApplicationCommandInteractionDataOption) string {
+		t.Helper()
+		i := fake.SlashCommand(discordtest.Cmd{Name: name, GuildID: guild, Options: opts})
+		cb, err := fake.WaitRequest(wctx, func(r discordtest.Request) bool { return strings.HasSuffix(r.Path, "/"+i.Token+"/callback") })
+		if err != nil {
+			t.Fatalf("/%s: %v", name, err)
+		}
+		body, _ := json.Marshal(cb.JSON)
+		return string(body)
+	}
+	// The grouper backfills at start, beside the gateway: ask until it
+	// has (the condition, not a time, is what is checked).
+	var latest string
+	for latest = command("latest"); !strings.Contains(latest, "3 outlets") && wctx.Err() == nil; latest = command("latest") {
+		time.Sleep(50 * time.Millisecond)
+	}
+	m := regexp.MustCompile(`3 outlets\*\* \(` + "`" + `/story (\d+)` + "`" + `\)`).FindStringSubmatch(latest)
+	if m == nil || strings.Count(latest, `\n`) != 1 || !strings.Contains(latest, "Norway") {
+		t.Fatalf("/latest = %s; want two stories, one with 3 outlets and its /story id", latest)
+	}
+	id, _ := strconv.Atoi(m[1])
+	story := command("story", discordtest.Opt("id", id))
+	for _, want := range []string{"3 articles from 3 outlets", "1. [Hurricane Orla slams", "2. [Hurricane Orla makes landfall", "3. [Orla hits Port Carrow"} {
+		if !strings.Contains(story, want) {
+			t.Errorf("/story %d lacks %q: %s", id, want, story)
+		}
+	}
 }
