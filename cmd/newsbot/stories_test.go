@@ -23,6 +23,8 @@ import (
 
 	"github.com/newsbot/newsbot/bot/console"
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/postgres"
+	"github.com/newsbot/newsbot/corpus/postgres/pgtest"
 	"github.com/newsbot/newsbot/corpus/sqlite"
 	"github.com/newsbot/newsbot/internal/discordtest"
 )
@@ -79,13 +81,27 @@ var storyRef = regexp.MustCompile(`(\d+) outlets \(/story (\d+)\)`)
 // TestStoriesAcceptance is issue 15's acceptance test 2: three outlets'
 // copies of one story and an unrelated story, ingested from the fake news
 // site; latest shows two stories, one with "3 outlets", and story lists
-// the three, in the CLI and in the console.
+// the three, in the CLI and in the console; on SQLite and on PostgreSQL
+// (skipped without NEWSBOT_TEST_POSTGRES).
 func TestStoriesAcceptance(t *testing.T) {
 	t.Parallel()
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"NEWSBOT_FETCH_ALLOW": "127.0.0.1", "XDG_CACHE_HOME": t.TempDir()}
+			if backend == "postgres" {
+				env["NEWSBOT_DB"] = pgtest.DSN(t)
+			} else {
+				env["NEWSBOT_DB"] = filepath.Join(t.TempDir(), "x.db")
+			}
+			storiesAcceptance(t, env)
+		})
+	}
+}
+
+func storiesAcceptance(t *testing.T, env map[string]string) {
 	srv := newsSite(t)
-	db := filepath.Join(t.TempDir(), "x.db")
-	env := map[string]string{"NEWSBOT_FETCH_ALLOW": "127.0.0.1"}
-	args := []string{"-db", db, "ingest"}
+	args := []string{"ingest"}
 	for _, p := range []string{"/ap/orla", "/usatoday/orla", "/gazette/orla", "/bbc/election"} {
 		args = append(args, srv.URL+p)
 	}
@@ -94,7 +110,7 @@ func TestStoriesAcceptance(t *testing.T) {
 	}
 
 	var heads []console.StoryHeadJSON
-	if err := json.Unmarshal([]byte(mustRun(t, env, "-db", db, "latest", "--json")), &heads); err != nil {
+	if err := json.Unmarshal([]byte(mustRun(t, env, "latest", "--json")), &heads); err != nil {
 		t.Fatal(err)
 	}
 	if len(heads) != 2 {
@@ -112,20 +128,20 @@ func TestStoriesAcceptance(t *testing.T) {
 		t.Fatalf("latest: the Orla story = %+v; want 3 articles from 3 outlets", orla)
 	}
 
-	text := mustRun(t, env, "-db", db, "latest")
+	text := mustRun(t, env, "latest")
 	m := storyRef.FindStringSubmatch(text)
 	if rows := regexp.MustCompile(`(?m)^\d+\. `).FindAllString(text, -1); len(rows) != 2 || m == nil || m[1] != "3" || m[2] != fmt.Sprint(orla.StoryID) {
 		t.Fatalf("latest =\n%s\nwant 2 rows, one with \"3 outlets (/story %d)\"", text, orla.StoryID)
 	}
 
-	story := mustRun(t, env, "-db", db, "story", m[2])
+	story := mustRun(t, env, "story", m[2])
 	for _, want := range []string{"3 articles from 3 outlets (AP, USA TODAY, Coastal Gazette)", "1. Hurricane Orla slams", "2. Hurricane Orla makes landfall", "3. Orla hits Port Carrow", "Added "} {
 		if !strings.Contains(story, want) {
 			t.Errorf("story %s lacks %q:\n%s", m[2], want, story)
 		}
 	}
 	var sj console.StoryJSON
-	if err := json.Unmarshal([]byte(mustRun(t, env, "-db", db, "story", "--json", m[2])), &sj); err != nil {
+	if err := json.Unmarshal([]byte(mustRun(t, env, "story", "--json", m[2])), &sj); err != nil {
 		t.Fatal(err)
 	}
 	if len(sj.ArticleSet) != 3 || len(sj.Outlets) != 3 || len(sj.ArticleSet[0].Added) == 0 {
@@ -133,7 +149,7 @@ func TestStoriesAcceptance(t *testing.T) {
 	}
 
 	// The console shows the same.
-	out, err := runCmd(t, env, "/latest\n/story "+m[2]+"\n/story 999\n/quit\n", "-db", db)
+	out, err := runCmd(t, env, "/latest\n/story "+m[2]+"\n/story 999\n/quit\n", "chat")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,16 +163,32 @@ func TestStoriesAcceptance(t *testing.T) {
 // TestStoryGrouperClaim: two processes grouping one backlog at once (two
 // groupers, each with its own index, on one database) leave every article
 // in exactly one story and the three copies in the same one; a database
-// from before grouping (articles without a story) is backfilled.
+// from before grouping (articles without a story) is backfilled. On
+// SQLite and PostgreSQL (skipped without NEWSBOT_TEST_POSTGRES).
 func TestStoryGrouperClaim(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "x.db")
-	st, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			var st store
+			var err error
+			if backend == "postgres" {
+				st, err = postgres.Open(ctx, pgtest.DSN(t))
+			} else {
+				st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			groupConcurrently(t, st)
+		})
 	}
-	defer st.Close()
+}
+
+func groupConcurrently(t *testing.T, st store) {
+	ctx := context.Background()
 	var ids []int64
 	for _, name := range []string{"orla-ap", "orla-usatoday", "orla-gazette", "election"} {
 		a := fixtureArticle(t, name)
