@@ -118,7 +118,8 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// groupStories groups the articles without a story after a CLI ingest,
+// groupStories groups the articles without a story after a CLI ingest or
+// feed poll,
 // so that /latest and /story show them grouped with no server running (a
 // serving process would group them too; the store's claim lets only one
 // decide each article's story).
