@@ -133,7 +133,11 @@ func groupStories(ctx context.Context, e *env, db store) error {
 	}
 	idx := newCorpusIndex(e, db)
 	defer idx.saveIfStale(e)
-	n, err := newStoryGrouper(db, idx, e.log).GroupAll(ctx)
+	g := newStoryGrouper(db, idx, e.log)
+	status := newStatus(e)
+	g.progress = func(done int) { status.Printf("grouping into stories: %d articles", done) }
+	n, err := g.GroupAll(ctx)
+	status.Clear()
 	if err != nil {
 		return err
 	}

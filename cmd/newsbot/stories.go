@@ -45,6 +45,9 @@ type storyGrouper struct {
 	st      storyStore
 	grouper *stories.Grouper
 	log     *slog.Logger
+	// progress, when set, is told how many articles GroupAll has grouped
+	// so far (the CLI's progress line: a backfill takes a while).
+	progress func(done int)
 }
 
 // newStoryGrouper returns a grouper over st finding candidates with the
@@ -61,7 +64,9 @@ func newStoryGrouper(st storyStore, search stories.Searcher, log *slog.Logger) *
 
 // GroupAll groups every article without a story, in id order (oldest
 // first, so an old article seeds the story a later copy joins), and
-// returns how many it grouped. An article deleted meanwhile is skipped.
+// returns how many it grouped (an article that got its story as another's
+// best match before its turn is not counted). An article deleted
+// meanwhile is skipped.
 func (g *storyGrouper) GroupAll(ctx context.Context) (int, error) {
 	var after int64
 	n := 0
@@ -91,6 +96,9 @@ func (g *storyGrouper) GroupAll(ctx context.Context) (int, error) {
 			}
 			n++
 			g.log.DebugContext(ctx, "article grouped", "article_id", id, "story_id", story)
+			if g.progress != nil {
+				g.progress(n)
+			}
 		}
 	}
 }
