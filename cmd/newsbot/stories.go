@@ -66,9 +66,12 @@ func newStoryGrouper(st storyStore, search stories.Searcher, log *slog.Logger) *
 // first, so an old article seeds the story a later copy joins), and
 // returns how many it grouped (an article that got its story as another's
 // best match before its turn is not counted). An article deleted
-// meanwhile is skipped.
+// meanwhile is skipped. An article that fails is logged and left for the
+// next call, so one bad article does not hold up those after it; GroupAll
+// then returns the first such error.
 func (g *storyGrouper) GroupAll(ctx context.Context) (int, error) {
 	var after int64
+	var firstErr error
 	n := 0
 	for {
 		ids, err := g.st.Ungrouped(ctx, after, groupPage)
@@ -76,23 +79,22 @@ func (g *storyGrouper) GroupAll(ctx context.Context) (int, error) {
 			return n, fmt.Errorf("group stories: %w", err)
 		}
 		if len(ids) == 0 {
-			return n, nil
+			return n, firstErr
 		}
 		for _, id := range ids {
 			after = id
-			a, err := g.st.Get(ctx, id)
-			if errors.Is(err, corpus.ErrNotFound) {
-				continue
-			}
-			if err != nil {
+			story, err := g.assign(ctx, id)
+			switch {
+			case errors.Is(err, corpus.ErrNotFound):
+				continue // deleted since the backlog was read
+			case err != nil && ctx.Err() != nil:
 				return n, fmt.Errorf("group stories: %w", err)
-			}
-			story, err := g.grouper.Assign(ctx, a)
-			if err != nil {
-				if errors.Is(err, corpus.ErrNotFound) {
-					continue // deleted between the read and the write
+			case err != nil:
+				g.log.WarnContext(ctx, "article not grouped; retried later", "article_id", id, "err", err)
+				if firstErr == nil {
+					firstErr = fmt.Errorf("group stories: %w", err)
 				}
-				return n, fmt.Errorf("group stories: %w", err)
+				continue
 			}
 			n++
 			g.log.DebugContext(ctx, "article grouped", "article_id", id, "story_id", story)
@@ -101,6 +103,15 @@ func (g *storyGrouper) GroupAll(ctx context.Context) (int, error) {
 			}
 		}
 	}
+}
+
+// assign loads article id and gives it a story.
+func (g *storyGrouper) assign(ctx context.Context, id int64) (int64, error) {
+	a, err := g.st.Get(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	return g.grouper.Assign(ctx, a)
 }
 
 // seqer says how far the index has applied the change log.

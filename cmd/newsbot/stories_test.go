@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -323,5 +325,47 @@ func TestServeStories(t *testing.T) {
 		if !strings.Contains(story, want) {
 			t.Errorf("/story %d lacks %q: %s", id, want, story)
 		}
+	}
+}
+
+// failingGet is a story store whose Get fails for one article.
+type failingGet struct {
+	storyStore
+	bad int64
+}
+
+func (f failingGet) Get(ctx context.Context, id int64) (*corpus.Article, error) {
+	if id == f.bad {
+		return nil, errors.New("disk read error")
+	}
+	return f.storyStore.Get(ctx, id)
+}
+
+// TestStoryGrouperSkipsFailures: an article that cannot be grouped is
+// reported and left in the backlog; the articles after it are grouped.
+func TestStoryGrouperSkipsFailures(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var ids []int64
+	for _, name := range []string{"orla-ap", "election", "orla-gazette"} {
+		a := fixtureArticle(t, name)
+		if err := st.Add(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	e := &env{log: slog.New(slog.DiscardHandler)}
+	g := newStoryGrouper(failingGet{storyStore: st, bad: ids[1]}, newCorpusIndex(e, st), e.log)
+	n, err := g.GroupAll(ctx)
+	if err == nil || !strings.Contains(err.Error(), "disk read error") {
+		t.Errorf("GroupAll = %d, %v; want the failure reported", n, err)
+	}
+	if left, err := st.Ungrouped(ctx, 0, 10); err != nil || !slices.Equal(left, []int64{ids[1]}) {
+		t.Errorf("Ungrouped = %v, %v; want only the failed article %d", left, err, ids[1])
 	}
 }
