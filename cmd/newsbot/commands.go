@@ -118,18 +118,29 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// maxInlineGrouping is how many ungrouped articles a CLI ingest or feed
+// poll groups before it exits; a bulk load leaves more to the serving
+// process, which groups in the background.
+const maxInlineGrouping = 5000
+
 // groupStories groups the articles without a story after a CLI ingest or
 // feed poll,
 // so that /latest and /story show them grouped with no server running (a
 // serving process would group them too; the store's claim lets only one
 // decide each article's story).
 func groupStories(ctx context.Context, e *env, db store) error {
-	ids, err := db.Ungrouped(ctx, 0, 1)
+	ids, err := db.Ungrouped(ctx, 0, maxInlineGrouping+1)
 	if err != nil {
 		return fmt.Errorf("group stories: %w", err)
 	}
 	if len(ids) == 0 {
 		return nil // nothing new: the index need not be opened
+	}
+	if len(ids) > maxInlineGrouping {
+		// A bulk load: grouping costs a few milliseconds an article (a
+		// minute per 20,000), more than the load itself.
+		fmt.Fprintf(e.stdout, "More than %d articles are not grouped into stories yet; `newsbot serve` or `chat` groups them in the background when it starts (until then each is listed as its own story).\n", maxInlineGrouping)
+		return nil
 	}
 	idx := newCorpusIndex(e, db)
 	defer idx.saveIfStale(e)

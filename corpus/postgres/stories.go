@@ -110,13 +110,23 @@ func (db *DB) LatestStories(ctx context.Context, q corpus.LatestQuery) (_ []corp
 	if p := q.Published; !p.Before.IsZero() {
 		where += ` AND (published_at IS NULL OR published_at <= ` + arg(p.Before.Unix()) + `)`
 	}
+	// Only the stories of the newest articles can be the newest stories
+	// (a story ranks by its newest article), so the listing groups those
+	// candidates instead of every article in scope (see the SQLite store).
+	cand := `SELECT coalesce(story_id, id) FROM articles WHERE ` + where
+	if q.Source != "" {
+		cand += ` AND lower(source) = lower(` + arg(q.Source) + `)`
+	}
+	cand += ` ORDER BY published_at DESC NULLS LAST, added_at DESC, id DESC LIMIT ` + arg(0) // set below
+	limitIdx := len(args) - 1
 	having := ""
 	if q.Source != "" {
 		having = ` HAVING bool_or(lower(source) = lower(` + arg(q.Source) + `))`
 	}
 	// The headline is the first article by (published, id), undated last.
-	query := `WITH m AS (SELECT id, coalesce(story_id, id) AS story, source, published_at, added_at
-			FROM articles WHERE ` + where + `),
+	query := `WITH c AS (` + cand + `),
+		m AS (SELECT id, coalesce(story_id, id) AS story, source, published_at, added_at
+			FROM articles WHERE ` + where + ` AND (story_id IN (SELECT * FROM c) OR story_id IS NULL AND id IN (SELECT * FROM c))),
 		s AS (SELECT story, count(*) AS n, count(DISTINCT nullif(lower(source), '')) AS outlets,
 				max(published_at) AS pub, max(added_at) AS added, max(id) AS last
 			FROM m GROUP BY story` + having + `
@@ -124,6 +134,11 @@ func (db *DB) LatestStories(ctx context.Context, q corpus.LatestQuery) (_ []corp
 		SELECT s.story, s.n, s.outlets,
 			(SELECT m.id FROM m WHERE m.story = s.story ORDER BY m.published_at ASC NULLS LAST, m.id ASC LIMIT 1)
 		FROM s ORDER BY s.pub DESC NULLS LAST, s.added DESC, s.last DESC`
+	limit, err := db.candidateLimit(ctx, cand, args[:limitIdx+1], n)
+	if err != nil {
+		return nil, err
+	}
+	args[limitIdx] = limit
 	rows, err := db.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -158,4 +173,37 @@ func (db *DB) LatestStories(ctx context.Context, q corpus.LatestQuery) (_ []corp
 		heads = append(heads, h)
 	}
 	return heads, nil
+}
+
+// Candidate articles LatestStories groups: latestCandidates per story
+// asked for at first, four times more while they hold fewer stories than
+// asked (a few stories with many copies), at most maxLatestCandidates.
+const (
+	latestCandidates    = 20
+	maxLatestCandidates = 50_000
+)
+
+// candidateLimit returns how many of the newest articles (the query cand,
+// which selects their story ids newest first; its last argument, in args,
+// is the limit) hold n stories, or all of them when they hold fewer.
+func (db *DB) candidateLimit(ctx context.Context, cand string, args []any, n int) (int, error) {
+	args = append([]any(nil), args...)
+	for limit := latestCandidates * n; ; limit *= 4 {
+		args[len(args)-1] = limit
+		rows, err := db.pool.Query(ctx, cand, args...)
+		if err != nil {
+			return 0, err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return 0, err
+		}
+		seen := make(map[int64]bool, len(ids))
+		for _, id := range ids {
+			seen[id] = true
+		}
+		if len(seen) >= n || len(ids) < limit || limit >= maxLatestCandidates {
+			return limit, nil
+		}
+	}
 }

@@ -116,6 +116,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Stories", testStories},
 		{"StoryClaim", testStoryClaim},
 		{"LatestStories", testLatestStories},
+		{"LatestStoriesManyCopies", testLatestStoriesManyCopies},
 		{"StoryArticles", testStoryArticles},
 	}
 	for _, tc := range tests {
@@ -751,6 +752,34 @@ func testLatestStories(t *testing.T, s Store) {
 		if !slices.Equal(rows, tc.want) {
 			t.Errorf("LatestStories(%s) = %+v; want %+v", tc.name, rows, tc.want)
 		}
+	}
+}
+
+// testLatestStoriesManyCopies: a story with more copies than the newest
+// articles a listing first looks at (the stores group only the stories of
+// the newest articles) does not hide the older stories asked for.
+func testLatestStoriesManyCopies(t *testing.T, s Store) {
+	ctx := context.Background()
+	old := article(t, "Zoo panda", "https://example.com/panda", corpus.GlobalScope, day(1), "A panda was born.")
+	mustAdd(t, s, old)
+	var copies []*corpus.Article
+	for i := range 60 {
+		a := article(t, "Dam bursts", fmt.Sprintf("https://example.com/dam/%d", i), corpus.GlobalScope, day(3).Add(time.Duration(i)*time.Minute), fmt.Sprintf("The dam burst (copy %d).", i))
+		a.Source = fmt.Sprintf("Outlet %d", i)
+		copies = append(copies, a)
+	}
+	mustAdd(t, s, copies...)
+	for _, a := range copies {
+		if _, err := s.SetStory(ctx, a.ID, copies[0].ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.LatestStories(ctx, corpus.LatestQuery{N: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != copies[0].ID || got[0].Articles != 60 || got[0].Outlets != 60 || got[1].ID != old.ID {
+		t.Errorf("LatestStories(N 2) = %+v; want the dam story (60 articles, 60 outlets), then the panda", got)
 	}
 }
 
