@@ -39,6 +39,13 @@ type Store interface {
 	// Delete returns corpus.ErrNotFound if the article does not exist.
 	Delete(ctx context.Context, id int64) error
 	Latest(ctx context.Context, q corpus.LatestQuery) ([]corpus.Article, error)
+	// LatestStories lists the newest stories, one row per story.
+	LatestStories(ctx context.Context, q corpus.LatestQuery) ([]corpus.StoryHead, error)
+	// StoryArticles lists a story's articles in scopes, earliest first,
+	// with their bodies; none for an unknown story.
+	StoryArticles(ctx context.Context, storyID int64, scopes []string) ([]corpus.Article, error)
+	// StoryOf returns an article's story; ok is false before it is grouped.
+	StoryOf(ctx context.Context, articleID int64) (storyID int64, ok bool, err error)
 	Stats(ctx context.Context, scopes []string) (corpus.Stats, error)
 	// Record appends to the audit trail of adds and removes.
 	Record(ctx context.Context, e corpus.Event) error

@@ -63,18 +63,18 @@ func (a Actor) addedBy() string {
 	return "unknown"
 }
 
-// Latest returns the newest articles visible to the actor, count clamped to
-// 1..MaxLatest.
-func (b *Bot) Latest(ctx context.Context, who Actor, count int, source string) ([]corpus.Article, error) {
+// Latest returns the newest stories visible to the actor (one row per
+// story, however many outlets carried it), count clamped to 1..MaxLatest.
+func (b *Bot) Latest(ctx context.Context, who Actor, count int, source string) ([]corpus.StoryHead, error) {
 	if count <= 0 {
 		count = DefaultLatest
 	}
 	count = min(count, MaxLatest)
-	arts, err := b.store.Latest(ctx, corpus.LatestQuery{N: count, Source: source, Scopes: who.Scopes()})
+	heads, err := b.store.LatestStories(ctx, corpus.LatestQuery{N: count, Source: source, Scopes: who.Scopes()})
 	if err != nil {
 		return nil, fmt.Errorf("latest: %w", err)
 	}
-	return arts, nil
+	return heads, nil
 }
 
 // topicShare is how close to the best match an article must score to count
@@ -82,9 +82,11 @@ func (b *Bot) Latest(ctx context.Context, who Actor, count int, source string) (
 // share one common word with it.
 const topicShare = 0.5
 
-// LatestAbout returns the newest articles about topic (and from source, if
+// LatestAbout returns the newest stories about topic (and from source, if
 // given), visible to the actor, newest first; without a topic it is Latest.
-func (b *Bot) LatestAbout(ctx context.Context, who Actor, count int, topic, source string) ([]corpus.Article, error) {
+// A story is listed once, by its newest matching article, with its
+// article and outlet counts in the actor's scopes.
+func (b *Bot) LatestAbout(ctx context.Context, who Actor, count int, topic, source string) ([]corpus.StoryHead, error) {
 	if strings.TrimSpace(topic) == "" {
 		return b.Latest(ctx, who, count, source)
 	}
@@ -109,10 +111,55 @@ func (b *Bot) LatestAbout(ctx context.Context, who Actor, count int, topic, sour
 		out = append(out, h.Article)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].PublishedAt.After(out[j].PublishedAt) })
-	if len(out) > count {
-		out = out[:count]
+	heads, err := b.storyHeads(ctx, who, out, count)
+	if err != nil {
+		return nil, fmt.Errorf("latest about %q: %w", topic, err)
 	}
-	return out, nil
+	return heads, nil
+}
+
+// storyHeads turns articles, newest first, into up to count story rows:
+// the first article of each story heads its row (the newest match, which
+// is what the topic asked about), counted over the story's articles.
+func (b *Bot) storyHeads(ctx context.Context, who Actor, arts []corpus.Article, count int) ([]corpus.StoryHead, error) {
+	var heads []corpus.StoryHead
+	listed := make(map[int64]bool) // article ids of the stories listed
+	for _, a := range arts {
+		if len(heads) == count {
+			break
+		}
+		if listed[a.ID] {
+			continue
+		}
+		// The hit does not carry its story: ask the store. An article
+		// not grouped yet is a story of its own.
+		h := corpus.StoryHead{ID: a.ID, Headline: a, Articles: 1, Outlets: 1}
+		if strings.TrimSpace(a.Source) == "" {
+			h.Outlets = 0
+		}
+		if id, ok, err := b.store.StoryOf(ctx, a.ID); err != nil {
+			return nil, err
+		} else if ok {
+			h.ID = id
+			members, err := b.store.StoryArticles(ctx, id, who.Scopes())
+			if err != nil {
+				return nil, err
+			}
+			outlets := make(map[string]bool)
+			for _, m := range members {
+				listed[m.ID] = true
+				if src := strings.ToLower(strings.TrimSpace(m.Source)); src != "" {
+					outlets[src] = true
+				}
+			}
+			if len(members) > 0 {
+				h.Articles, h.Outlets = len(members), len(outlets)
+			}
+		}
+		listed[a.ID] = true
+		heads = append(heads, h)
+	}
+	return heads, nil
 }
 
 // topicCandidates is how many passages LatestAbout ranks before sorting by date.

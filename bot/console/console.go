@@ -1,5 +1,5 @@
 // Package console is newsbot's terminal frontend: the same commands as in
-// Discord (/latest, /search, /add, /remove, /sources, /help), with a line of
+// Discord (/latest, /story, /search, /add, /remove, /sources, /help), with a line of
 // text being a question. It runs when no Discord token is configured, and it
 // renders answers for the one-shot CLI commands too.
 package console
@@ -25,7 +25,9 @@ const maxLine = 1 << 20
 const help = `Type a question and press Enter; a question that depends on the one before
 ("and in March?", "who said that?") is read with that exchange. Ctrl-C stops an
 answer in progress. Commands:
-  /latest [N] [SOURCE]   newest articles (N up to 10), optionally from one outlet
+  /latest [N] [SOURCE]   newest stories (N up to 10), optionally from one outlet;
+                         a story several outlets carried shows "N outlets"
+  /story ID              a story's articles by outlet and time, and what each added
   /search WORDS          matching articles, without the language model
   /add PATH|URL...       add articles from files, directories or web pages
   /remove ID|URL         delete an article (ID: the #number shown after it)
@@ -190,6 +192,8 @@ func (c *Console) handle(ctx context.Context, line string, out io.Writer) error 
 		fmt.Fprintln(out, help)
 	case "/latest":
 		return c.latest(ctx, arg, out)
+	case "/story":
+		return c.story(ctx, arg, out)
 	case "/search":
 		if arg == "" {
 			return notice("Usage: /search WORDS")
@@ -251,7 +255,21 @@ func (c *Console) latest(ctx context.Context, arg string, out io.Writer) error {
 		}
 		empty = NoArticles(st.Articles, source, outlets, "/add PATH|URL")
 	}
-	WriteArticles(out, arts, empty)
+	WriteStories(out, arts, empty)
+	return nil
+}
+
+// story runs /story ID.
+func (c *Console) story(ctx context.Context, arg string, out io.Writer) error {
+	id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(arg), "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return notice("Usage: /story ID (ID: the story number /latest shows after \"outlets\")")
+	}
+	s, err := c.bot.Story(ctx, c.who, id)
+	if err != nil {
+		return err
+	}
+	WriteStory(out, s)
 	return nil
 }
 

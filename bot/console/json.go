@@ -73,6 +73,49 @@ func ArticleToJSON(a corpus.Article) ArticleJSON {
 	return ArticleJSON{ID: a.ID, Title: a.Title, Source: a.Source, URL: a.URL, PublishedAt: timeOrNil(a.PublishedAt), Scope: a.Scope}
 }
 
+// StoryHeadJSON is the JSON form of a story in the latest listing: its
+// headline article's fields, then the story's id and counts.
+type StoryHeadJSON struct {
+	ArticleJSON
+	StoryID  int64 `json:"story_id"`
+	Articles int   `json:"articles"`
+	Outlets  int   `json:"outlets"`
+}
+
+// StoryHeadToJSON converts a story row for JSON output.
+func StoryHeadToJSON(h corpus.StoryHead) StoryHeadJSON {
+	return StoryHeadJSON{ArticleJSON: ArticleToJSON(h.Headline), StoryID: h.ID, Articles: h.Articles, Outlets: h.Outlets}
+}
+
+// StoryJSON is the JSON form of /story: the story's summary and its
+// articles, earliest first, each with the sentences it added.
+type StoryJSON struct {
+	ID         int64            `json:"id"`
+	Headline   int64            `json:"headline_id"`
+	Outlets    []string         `json:"outlets"`
+	From       *string          `json:"from"`
+	To         *string          `json:"to"`
+	ArticleSet []StoryEntryJSON `json:"articles"`
+}
+
+// StoryEntryJSON is one article of a StoryJSON.
+type StoryEntryJSON struct {
+	ArticleJSON
+	Added []string `json:"added"`
+}
+
+// StoryToJSON converts a story for JSON output.
+func StoryToJSON(s bot.Story) StoryJSON {
+	out := StoryJSON{ID: s.ID, Outlets: s.Summary.Outlets, From: timeOrNil(s.Summary.From), To: timeOrNil(s.Summary.To)}
+	if s.Summary.Headline != nil {
+		out.Headline = s.Summary.Headline.ID
+	}
+	for _, e := range s.Entries {
+		out.ArticleSet = append(out.ArticleSet, StoryEntryJSON{ArticleJSON: ArticleToJSON(e.Article), Added: e.Added})
+	}
+	return out
+}
+
 // StatsJSON is the JSON form of corpus statistics.
 type StatsJSON struct {
 	Articles    int     `json:"articles"`

@@ -55,6 +55,82 @@ func WriteArticles(w io.Writer, arts []corpus.Article, empty string) {
 	}
 }
 
+// WriteStories prints a list of stories, newest first as given, or empty
+// when there are none (see NoArticles). A story carried by one outlet
+// reads as its article does in WriteArticles; one carried by several adds
+// "· N outlets (/story ID)" to its headline's line.
+func WriteStories(w io.Writer, heads []corpus.StoryHead, empty string) {
+	if len(heads) == 0 {
+		fmt.Fprintln(w, empty)
+		return
+	}
+	for i, h := range heads {
+		a := h.Headline
+		label := fmt.Sprintf("%d.", i+1)
+		fmt.Fprintf(w, "%s %s", label, a.Title)
+		if d := meta(a.Source, a.PublishedAt); d != "" {
+			fmt.Fprintf(w, " (%s)", d)
+		}
+		fmt.Fprintf(w, " #%d", a.ID)
+		if h.Outlets > 1 {
+			fmt.Fprintf(w, " · %d outlets (/story %d)", h.Outlets, h.ID)
+		}
+		fmt.Fprintln(w)
+		if a.URL != "" {
+			fmt.Fprintf(w, "   %s\n", a.URL)
+		}
+	}
+}
+
+// WriteStory prints a story: its headline, outlets and span, then each
+// article by time with the sentences it added to the earlier ones.
+func WriteStory(w io.Writer, s bot.Story) {
+	sum := s.Summary
+	fmt.Fprintf(w, "Story %d: %s\n", s.ID, sum.Headline.Title)
+	fmt.Fprintf(w, "%s", Plural(sum.Articles, "article"))
+	if len(sum.Outlets) > 0 {
+		fmt.Fprintf(w, " from %s", Plural(len(sum.Outlets), "outlet"))
+		fmt.Fprintf(w, " (%s)", strings.Join(sum.Outlets, ", "))
+	}
+	if !sum.From.IsZero() {
+		if sum.From.Format(dateLayout) == sum.To.Format(dateLayout) {
+			fmt.Fprintf(w, ", %s", sum.From.Format(dateLayout))
+		} else {
+			fmt.Fprintf(w, ", %s to %s", sum.From.Format(dateLayout), sum.To.Format(dateLayout))
+		}
+	}
+	fmt.Fprintln(w)
+	for i, e := range s.Entries {
+		a := e.Article
+		writeEntry(w, fmt.Sprintf("\n%d.", i+1), a.Title, a.Source, a.PublishedAt, a.ID)
+		if a.URL != "" {
+			fmt.Fprintf(w, "   %s\n", a.URL)
+		}
+		switch {
+		case len(e.Added) == 0:
+			fmt.Fprintln(w, "   Added nothing new.")
+		case i == 0:
+			fmt.Fprintf(w, "   First report (%s).\n", Plural(len(e.Added), "sentence"))
+		default:
+			fmt.Fprintf(w, "   Added %s:\n", Plural(len(e.Added), "sentence"))
+			for _, line := range e.Added[:min(len(e.Added), maxAddedShown)] {
+				fmt.Fprintf(w, "   + %s\n", snippet(line, addedSnippet))
+			}
+			if more := len(e.Added) - maxAddedShown; more > 0 {
+				fmt.Fprintf(w, "   + ... and %s more\n", Plural(more, "sentence"))
+			}
+		}
+	}
+}
+
+// Bounds of what WriteStory shows of an article's new sentences: enough
+// to see what a rewrite added, short enough that a story of ten copies
+// fits on a screen.
+const (
+	maxAddedShown = 5
+	addedSnippet  = 200
+)
+
 // maxOutletsNamed bounds the outlets NoArticles names: enough to spot a
 // misspelling, short enough for one line.
 const maxOutletsNamed = 10

@@ -1,6 +1,6 @@
 // Package discord is newsbot's Discord frontend, built on discordgo: it
 // registers the slash commands, answers /ask and mentions (streaming the
-// answer into the reply), serves /latest, /search, /sources and the
+// answer into the reply), serves /latest, /story, /search, /sources and the
 // moderators' /add and /remove, and renders everything within Discord's
 // limits with mentions disabled. It runs one gateway shard, or every shard
 // Discord asks for (Sharding); commands are registered by shard 0 only.

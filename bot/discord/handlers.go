@@ -36,7 +36,22 @@ func (f *Frontend) handleLatest(ctx context.Context, i *discordgo.InteractionCre
 	if topic != "" || source != "" {
 		empty = "No articles match that."
 	}
-	return f.respond(ctx, i, renderArticles(title, empty, arts), false)
+	return f.respond(ctx, i, renderStories(title, empty, arts), false)
+}
+
+// handleStory shows a story's articles by outlet and time and what each
+// added.
+func (f *Frontend) handleStory(ctx context.Context, i *discordgo.InteractionCreate) error {
+	opts, _ := options(i)
+	id := int64(intOpt(opts, "id"))
+	if id <= 0 {
+		return userErrorf("Give the story number /latest shows after “outlets”.")
+	}
+	s, err := f.core.Story(ctx, f.actor(i), id)
+	if err != nil {
+		return err
+	}
+	return f.respond(ctx, i, renderStory(s), false)
 }
 
 // handleSearch lists matching articles without the LLM.

@@ -3,6 +3,7 @@ package discord
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,14 +91,79 @@ func renderAnswer(a bot.Answer) []message {
 	return msgs
 }
 
-// renderArticles lists articles as linked titles with outlet and date.
-func renderArticles(title, empty string, arts []corpus.Article) []message {
-	if len(arts) == 0 {
+// renderStories lists stories as their headlines' linked titles with
+// outlet and date; a story several outlets carried adds "· N outlets"
+// and the /story command that shows them.
+func renderStories(title, empty string, heads []corpus.StoryHead) []message {
+	if len(heads) == 0 {
 		return []message{{Content: empty}}
 	}
-	lines := make([]string, len(arts))
-	for i, a := range arts {
+	lines := make([]string, len(heads))
+	for i, h := range heads {
+		a := h.Headline
 		lines[i] = fmt.Sprintf("%d. %s", i+1, sourceLine(a.Title, a.URL, a.Source, a.PublishedAt))
+		if h.Outlets > 1 {
+			lines[i] += fmt.Sprintf(" · **%d outlets** (`/story %d`)", h.Outlets, h.ID)
+		}
+	}
+	return embedMessages(title, colourList, lines)
+}
+
+// Bounds of what renderStory shows of an article's new sentences: a
+// story of ten copies still fits in one or two embeds.
+const (
+	maxAddedShown = 3
+	addedSnippet  = 160
+)
+
+// renderStory shows a story: headline, outlets and span, then each
+// article by time with what it added to the earlier ones.
+func renderStory(s bot.Story) []message {
+	sum := s.Summary
+	head := fmt.Sprintf("%d articles", sum.Articles)
+	if sum.Articles == 1 {
+		head = "1 article"
+	}
+	if n := len(sum.Outlets); n > 0 {
+		names := make([]string, n)
+		for i, o := range sum.Outlets {
+			names[i] = escapeMarkdown(oneLine(o))
+		}
+		head += fmt.Sprintf(" from %d outlet", n)
+		if n > 1 {
+			head += "s"
+		}
+		head += ": " + strings.Join(names, ", ")
+	}
+	if !sum.From.IsZero() {
+		if from, to := sum.From.Format(dateLayout), sum.To.Format(dateLayout); from == to {
+			head += ", " + from
+		} else {
+			head += ", " + from + " to " + to
+		}
+	}
+	lines := []string{head}
+	for i, e := range s.Entries {
+		a := e.Article
+		l := fmt.Sprintf("%d. %s", i+1, sourceLine(a.Title, a.URL, a.Source, a.PublishedAt))
+		switch {
+		case len(e.Added) == 0:
+			l += "\nAdded nothing new."
+		case i == 0:
+			l += fmt.Sprintf("\nFirst report (%d sentences).", len(e.Added))
+		default:
+			for _, line := range e.Added[:min(len(e.Added), maxAddedShown)] {
+				l += "\n> + " + escapeMarkdown(snippet(line, addedSnippet))
+			}
+			if more := len(e.Added) - maxAddedShown; more > 0 {
+				l += fmt.Sprintf("\n> + … and %d more", more)
+			}
+		}
+		lines = append(lines, l)
+	}
+	title := "Story " + strconv.FormatInt(s.ID, 10)
+	if sum.Headline != nil {
+		title += ": " + escapeMarkdown(oneLine(sum.Headline.Title))
 	}
 	return embedMessages(title, colourList, lines)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/newsbot/newsbot/bot"
+	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/internal/golden"
 )
 
@@ -151,4 +152,25 @@ func TestSourceLineEscapes(t *testing.T) {
 	if got := sourceLine("T", "javascript:alert(1)", "", time.Time{}); strings.Contains(got, "](") {
 		t.Errorf("sourceLine with a javascript: URL = %q; want no link", got)
 	}
+}
+
+// TestRenderStoriesGolden: a story one outlet carried reads as the article
+// listing did; one several carried adds its outlet count and /story; and
+// /story lists the articles by time with what each added.
+func TestRenderStoriesGolden(t *testing.T) {
+	ap := corpus.Article{ID: 2, Title: "Hurricane Orla slams into Gulf Coast", Source: "AP", URL: "https://example.com/ap/orla", PublishedAt: day}
+	usa := corpus.Article{ID: 4, Title: "Hurricane Orla makes landfall; 400,000 without power", Source: "USA TODAY", URL: "https://example.com/usa/orla", PublishedAt: day.Add(90 * time.Minute)}
+	gaz := corpus.Article{ID: 3, Title: "Orla hits Port Carrow", Source: "Coastal *Gazette*", PublishedAt: day.Add(24 * time.Hour)}
+	vote := corpus.Article{ID: 1, Title: "Labour wins snap election", Source: "BBC", URL: "https://example.com/bbc/vote", PublishedAt: day}
+	goldenJSON(t, "latest_stories.golden", renderStories("Latest news", "No articles yet.", []corpus.StoryHead{
+		{ID: 3, Headline: ap, Articles: 3, Outlets: 3},
+		{ID: 1, Headline: vote, Articles: 1, Outlets: 1},
+		{ID: 7, Headline: corpus.Article{ID: 7, Title: "Two reports, one outlet", Source: "AP"}, Articles: 2, Outlets: 1},
+	}))
+	goldenJSON(t, "latest_stories_empty.golden", renderStories("Latest news", "No articles yet.", nil))
+
+	ap.Body = "Hurricane Orla roared ashore on Wednesday. Power is out for 400,000."
+	usa.Body = "Hurricane Orla roared ashore on Wednesday. Power is out for 400,000. Rachel Ames reported from Port Carrow."
+	gaz.Body = "Hurricane Orla roared ashore on Wednesday."
+	goldenJSON(t, "story.golden", renderStory(bot.MakeStory(3, []corpus.Article{ap, usa, gaz})))
 }

@@ -18,6 +18,7 @@ func (f *Frontend) routes() map[string]handler {
 	return map[string]handler{
 		"ask":     f.handleAsk,
 		"latest":  f.handleLatest,
+		"story":   f.handleStory,
 		"search":  f.handleSearch,
 		"sources": f.handleSources,
 		"add":     f.handleAdd,
@@ -66,6 +67,12 @@ func commands() []*discordgo.ApplicationCommand {
 				{Type: discordgo.ApplicationCommandOptionInteger, Name: "count", Description: "How many (1-10)", MinValue: &minCount, MaxValue: maxCount},
 				{Type: discordgo.ApplicationCommandOptionString, Name: "topic", Description: "Only stories about this", MaxLength: 200},
 				{Type: discordgo.ApplicationCommandOptionString, Name: "source", Description: "Only from this outlet", Autocomplete: true},
+			},
+		},
+		{
+			Name: "story", Description: "One story across outlets: its articles by time and what each added", Contexts: everywhere,
+			Options: []*discordgo.ApplicationCommandOption{
+				{Type: discordgo.ApplicationCommandOptionInteger, Name: "id", Description: "The story number /latest shows", Required: true, MinValue: &minCount},
 			},
 		},
 		{

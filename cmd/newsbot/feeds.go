@@ -58,6 +58,7 @@ func cmdFeeds(ctx context.Context, e *env, args []string) error {
 			res = corpus.PollResult{Feed: feed, Err: err}
 		}
 		console.WriteFeedResults(e.stdout, []corpus.PollResult{res})
+		return groupStories(ctx, e, db)
 	case "list":
 		list, err := p.List(ctx, nil)
 		if err != nil {
@@ -85,6 +86,7 @@ func cmdFeeds(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintln(e.stdout, "No feeds yet. Follow one with `newsbot feeds add URL`.")
 		}
 		console.WriteFeedResults(e.stdout, results)
+		return groupStories(ctx, e, db)
 	}
 	return nil
 }

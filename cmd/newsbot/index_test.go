@@ -62,9 +62,10 @@ func TestIngestWhileChatIsAnswered(t *testing.T) {
 	}
 }
 
-// TestIndexSnapshot: ask writes the index snapshot beside the database;
-// the next ask loads it and catches up with what was added and removed
-// since; a damaged snapshot is rebuilt from the store.
+// TestIndexSnapshot: ingest (whose story grouping searches the index)
+// writes the index snapshot beside the database; the next ask loads it
+// and catches up with what was added and removed since; a damaged
+// snapshot is rebuilt from the store.
 func TestIndexSnapshot(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -82,12 +83,12 @@ func TestIndexSnapshot(t *testing.T) {
 		return out.String(), errOut.String()
 	}
 
-	out, logs := ask("Which country has recognised the Taliban government recently?")
-	if !strings.Contains(out, "Russia") || !strings.Contains(logs, "index built") {
-		t.Fatalf("first ask = %q, logs %q; want Russia, and the index built", out, logs)
-	}
 	if _, err := os.Stat(snap); err != nil {
-		t.Fatalf("no snapshot after ask: %v", err)
+		t.Fatalf("no snapshot after ingest: %v", err)
+	}
+	out, logs := ask("Which country has recognised the Taliban government recently?")
+	if !strings.Contains(out, "Russia") || !strings.Contains(logs, "index loaded") {
+		t.Fatalf("first ask = %q, logs %q; want Russia, from the snapshot ingest wrote", out, logs)
 	}
 
 	file := filepath.Join(dir, "bridge.txt")
@@ -97,8 +98,10 @@ func TestIndexSnapshot(t *testing.T) {
 	mustRun(t, nil, "-db", db, "ingest", file)
 	mustRun(t, nil, "-db", db, "remove", "1")
 	out, logs = ask("How much did the Riverton bridge cost?")
-	if !strings.Contains(out, "45 million") || !strings.Contains(logs, "index loaded") || !strings.Contains(logs, "caught_up=2") {
-		t.Errorf("ask after ingest and remove = %q, logs %q; want the bridge, from the snapshot plus 2 changes", out, logs)
+	// The ingest's grouping caught the snapshot up with its add; the
+	// remove is the one change left.
+	if !strings.Contains(out, "45 million") || !strings.Contains(logs, "index loaded") || !strings.Contains(logs, "caught_up=1") {
+		t.Errorf("ask after ingest and remove = %q, logs %q; want the bridge, from the snapshot plus 1 change", out, logs)
 	}
 	out, _ = ask("Which country has recognised the Taliban government recently?")
 	if strings.Contains(out, "Russia") {

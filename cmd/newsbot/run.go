@@ -32,7 +32,8 @@ Commands:
                                answer one question with cited sources
   ingest PATH|URL...           add articles from files, directories (txt, md, html, json, jsonl, .gz) or web pages
   latest [-n N] [--source NAME] [--json]
-                               list the newest articles
+                               list the newest stories (one row per story; "N outlets" when several carried it)
+  story [--json] ID            a story's articles by outlet and time, and what each added
   remove ID|URL                delete an article
   feeds add URL | list | remove URL|ID | poll
                                follow RSS, Atom and JSON feeds
@@ -171,6 +172,7 @@ func commands() map[string]command {
 			return embedAdded(ctx, e, func() error { return cmdIngest(ctx, e, args) })
 		},
 		"latest":  cmdLatest,
+		"story":   cmdStory,
 		"remove":  cmdRemove,
 		"embed":   cmdEmbed,
 		"rechunk": cmdRechunk,

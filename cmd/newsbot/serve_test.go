@@ -44,7 +44,7 @@ func TestServe(t *testing.T) {
 	for _, c := range fake.Commands("") {
 		names[c.Name] = true
 	}
-	for _, want := range []string{"ask", "latest", "search", "sources", "add", "remove"} {
+	for _, want := range []string{"ask", "latest", "story", "search", "sources", "add", "remove"} {
 		if !names[want] {
 			t.Errorf("command /%s not registered (have %v)", want, names)
 		}

@@ -39,6 +39,11 @@ type store interface {
 	// Rechunk splits stored articles again by the current passage rules.
 	Rechunk(ctx context.Context, progress func(done, total int)) (corpus.RechunkStats, error)
 	vectorStore
+	storyStore
+	// StoryArticles lists a story's articles in scopes, earliest first.
+	StoryArticles(ctx context.Context, storyID int64, scopes []string) ([]corpus.Article, error)
+	// LatestStories lists the newest stories in some scopes.
+	LatestStories(ctx context.Context, q corpus.LatestQuery) ([]corpus.StoryHead, error)
 	// Ping checks that the store is reachable, for the health check.
 	Ping(ctx context.Context) error
 	Close() error
@@ -170,6 +175,8 @@ func (c *corpusIndex) DocFreq(terms []string) (map[string]int, int) {
 // serveIndex opens the index of a serving process (chat, serve) at start,
 // not at the first question, and keeps it current with the change log
 // until stop is called; stop also writes the snapshot if it is behind.
+// Beside it the story grouper groups the articles the index takes in
+// (and, at start, any from before grouping).
 func serveIndex(ctx context.Context, e *env, st store) (_ *corpusIndex, stop func(), err error) {
 	idx := newCorpusIndex(e, st)
 	live, err := idx.open(ctx)
@@ -179,6 +186,7 @@ func serveIndex(ctx context.Context, e *env, st store) (_ *corpusIndex, stop fun
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { live.Follow(ctx, followInterval, snapshotEvery) })
+	wg.Go(func() { newStoryGrouper(st, idx, e.log).Follow(ctx, live, followInterval) })
 	if l, ok := st.(changeListener); ok {
 		// Polling goes on beside it: a lost notification waits one tick.
 		wg.Go(func() {

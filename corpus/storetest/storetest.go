@@ -73,9 +73,16 @@ type Stories interface {
 	// StoryOf returns an article's story; ok is false when it has none
 	// yet or does not exist.
 	StoryOf(ctx context.Context, articleID int64) (storyID int64, ok bool, err error)
-	// SetStory records an article's story, corpus.ErrNotFound if there is
-	// no such article.
-	SetStory(ctx context.Context, articleID, storyID int64) error
+	// SetStory records an article's story unless it has one and returns
+	// the story it has after the call (the first writer wins);
+	// corpus.ErrNotFound if there is no such article.
+	SetStory(ctx context.Context, articleID, storyID int64) (int64, error)
+	// Ungrouped lists ids of articles without a story above after.
+	Ungrouped(ctx context.Context, after int64, limit int) ([]int64, error)
+	// StoryArticles lists a story's articles in scopes, earliest first.
+	StoryArticles(ctx context.Context, storyID int64, scopes []string) ([]corpus.Article, error)
+	// LatestStories lists the newest stories in some scopes.
+	LatestStories(ctx context.Context, q corpus.LatestQuery) ([]corpus.StoryHead, error)
 }
 
 // Store is everything the contract checks.
@@ -107,6 +114,10 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"FeedClaims", testFeedClaims},
 		{"Events", testEvents},
 		{"Stories", testStories},
+		{"StoryClaim", testStoryClaim},
+		{"LatestStories", testLatestStories},
+		{"LatestStoriesManyCopies", testLatestStoriesManyCopies},
+		{"StoryArticles", testStoryArticles},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -618,8 +629,8 @@ func testStories(t *testing.T, s Store) {
 		t.Fatalf("StoryOf(new article) = %d, %v, %v; want none", id, ok, err)
 	}
 	for _, a := range []*corpus.Article{first, copy} {
-		if err := s.SetStory(ctx, a.ID, first.ID); err != nil {
-			t.Fatalf("SetStory(%d, %d) = %v", a.ID, first.ID, err)
+		if got, err := s.SetStory(ctx, a.ID, first.ID); err != nil || got != first.ID {
+			t.Fatalf("SetStory(%d, %d) = %d, %v; want %d", a.ID, first.ID, got, err, first.ID)
 		}
 	}
 	if id, ok, err := s.StoryOf(ctx, copy.ID); err != nil || !ok || id != first.ID {
@@ -639,7 +650,176 @@ func testStories(t *testing.T, s Store) {
 	if id, ok, err := s.StoryOf(ctx, first.ID); err != nil || ok {
 		t.Errorf("StoryOf(deleted) = %d, %v, %v; want none", id, ok, err)
 	}
-	if err := s.SetStory(ctx, first.ID, first.ID); !errors.Is(err, corpus.ErrNotFound) {
+	if _, err := s.SetStory(ctx, first.ID, first.ID); !errors.Is(err, corpus.ErrNotFound) {
 		t.Errorf("SetStory(deleted) = %v; want ErrNotFound", err)
+	}
+}
+
+// testStoryClaim: the first story set for an article stays; a second
+// writer (another process grouping the same article) is told the
+// winner's story. Ungrouped lists the articles without one, in id order.
+func testStoryClaim(t *testing.T, s Store) {
+	ctx := context.Background()
+	a := article(t, "Harbour strike", "https://example.com/strike", corpus.GlobalScope, day(1), "Dock workers walked out.")
+	b := article(t, "Airport opens", "https://example.com/airport", corpus.GlobalScope, day(2), "The new terminal opened.")
+	c := article(t, "Rail fares", "https://example.com/rail", corpus.GlobalScope, day(3), "Fares rise in March.")
+	mustAdd(t, s, a, b, c)
+	ids, err := s.Ungrouped(ctx, 0, 10)
+	if want := []int64{a.ID, b.ID, c.ID}; err != nil || !slices.Equal(ids, want) {
+		t.Fatalf("Ungrouped(0) = %v, %v; want %v", ids, err, want)
+	}
+	if got, err := s.SetStory(ctx, b.ID, a.ID); err != nil || got != a.ID {
+		t.Fatalf("SetStory(b, a) = %d, %v; want %d", got, err, a.ID)
+	}
+	if got, err := s.SetStory(ctx, b.ID, b.ID); err != nil || got != a.ID {
+		t.Errorf("second SetStory(b, b) = %d, %v; want the first writer's %d", got, err, a.ID)
+	}
+	if id, ok, err := s.StoryOf(ctx, b.ID); err != nil || !ok || id != a.ID {
+		t.Errorf("StoryOf(b) = %d, %v, %v; want %d", id, ok, err, a.ID)
+	}
+	ids, err = s.Ungrouped(ctx, a.ID, 10)
+	if want := []int64{c.ID}; err != nil || !slices.Equal(ids, want) {
+		t.Errorf("Ungrouped(a) = %v, %v; want %v", ids, err, want)
+	}
+	if ids, err := s.Ungrouped(ctx, 0, 1); err != nil || !slices.Equal(ids, []int64{a.ID}) {
+		t.Errorf("Ungrouped(0, limit 1) = %v, %v; want [%d]", ids, err, a.ID)
+	}
+}
+
+// storyFixture adds three outlets' copies of one story (story id: the
+// first copy's), one unrelated global article not yet grouped, and a
+// server A article in the story, and returns them.
+func storyFixture(t *testing.T, s Store) (copies []*corpus.Article, other, private *corpus.Article) {
+	t.Helper()
+	ctx := context.Background()
+	outlets := []string{"AP", "Reuters", "ap"} // "ap" is AP again: outlets are counted case-insensitively
+	for i, o := range outlets {
+		a := article(t, "Dam bursts", fmt.Sprintf("https://example.com/dam/%d", i), corpus.GlobalScope, day(i+1), fmt.Sprintf("The dam burst (copy %d).", i))
+		a.Source = o
+		copies = append(copies, a)
+	}
+	other = article(t, "Zoo panda", "https://example.com/panda", corpus.GlobalScope, day(2), "A panda was born.")
+	other.Source = "BBC"
+	private = article(t, "Dam bursts, local view", "", "A", day(5), "Our town was flooded by the dam.")
+	private.Source = "Local"
+	mustAdd(t, s, append(slices.Clone(copies), other, private)...)
+	for _, a := range append(slices.Clone(copies), private) {
+		if _, err := s.SetStory(ctx, a.ID, copies[0].ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return copies, other, private
+}
+
+// testLatestStories: one row per story, ordered by its newest article,
+// headed by its first, with its article and outlet counts within the
+// scopes; an ungrouped article is a story of its own; source and
+// published filters apply.
+func testLatestStories(t *testing.T, s Store) {
+	ctx := context.Background()
+	copies, other, _ := storyFixture(t, s)
+	type row struct {
+		id, head        int64
+		articles, outls int
+	}
+	story := copies[0].ID
+	tests := []struct {
+		name string
+		q    corpus.LatestQuery
+		want []row
+	}{
+		{"global", corpus.LatestQuery{}, []row{{story, copies[0].ID, 3, 2}, {other.ID, other.ID, 1, 1}}},
+		{"server A sees its article in the story", corpus.LatestQuery{Scopes: []string{corpus.GlobalScope, "A"}},
+			[]row{{story, copies[0].ID, 4, 3}, {other.ID, other.ID, 1, 1}}},
+		{"one row", corpus.LatestQuery{N: 1}, []row{{story, copies[0].ID, 3, 2}}},
+		{"source", corpus.LatestQuery{Source: "bbc"}, []row{{other.ID, other.ID, 1, 1}}},
+		{"source counts every outlet", corpus.LatestQuery{Source: "reuters"}, []row{{story, copies[0].ID, 3, 2}}},
+		{"published", corpus.LatestQuery{Published: corpus.Published{From: day(2), To: day(3)}},
+			[]row{{other.ID, other.ID, 1, 1}, {story, copies[1].ID, 1, 1}}}, // same newest time: the later added first
+	}
+	for _, tc := range tests {
+		got, err := s.LatestStories(ctx, tc.q)
+		if err != nil {
+			t.Fatalf("LatestStories(%s) = %v", tc.name, err)
+		}
+		var rows []row
+		for _, h := range got {
+			rows = append(rows, row{h.ID, h.Headline.ID, h.Articles, h.Outlets})
+			if h.Headline.Title == "" {
+				t.Errorf("LatestStories(%s): headline %d has no title", tc.name, h.Headline.ID)
+			}
+		}
+		if !slices.Equal(rows, tc.want) {
+			t.Errorf("LatestStories(%s) = %+v; want %+v", tc.name, rows, tc.want)
+		}
+	}
+}
+
+// testLatestStoriesManyCopies: a story with more copies than the newest
+// articles a listing first looks at (the stores group only the stories of
+// the newest articles) does not hide the older stories asked for.
+func testLatestStoriesManyCopies(t *testing.T, s Store) {
+	ctx := context.Background()
+	old := article(t, "Zoo panda", "https://example.com/panda", corpus.GlobalScope, day(1), "A panda was born.")
+	mustAdd(t, s, old)
+	var copies []*corpus.Article
+	for i := range 60 {
+		a := article(t, "Dam bursts", fmt.Sprintf("https://example.com/dam/%d", i), corpus.GlobalScope, day(3).Add(time.Duration(i)*time.Minute), fmt.Sprintf("The dam burst (copy %d).", i))
+		a.Source = fmt.Sprintf("Outlet %d", i)
+		copies = append(copies, a)
+	}
+	mustAdd(t, s, copies...)
+	for _, a := range copies {
+		if _, err := s.SetStory(ctx, a.ID, copies[0].ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.LatestStories(ctx, corpus.LatestQuery{N: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != copies[0].ID || got[0].Articles != 60 || got[0].Outlets != 60 || got[1].ID != old.ID {
+		t.Errorf("LatestStories(N 2) = %+v; want the dam story (60 articles, 60 outlets), then the panda", got)
+	}
+}
+
+// testStoryArticles: a story's articles in the scopes, earliest first,
+// with bodies; an ungrouped article is its own story; another server's
+// article stays out.
+func testStoryArticles(t *testing.T, s Store) {
+	ctx := context.Background()
+	copies, other, private := storyFixture(t, s)
+	ids := func(as []corpus.Article) []int64 {
+		var out []int64
+		for _, a := range as {
+			out = append(out, a.ID)
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		story  int64
+		scopes []string
+		want   []int64
+	}{
+		{"global", copies[0].ID, nil, []int64{copies[0].ID, copies[1].ID, copies[2].ID}},
+		{"server A", copies[0].ID, []string{corpus.GlobalScope, "A"}, []int64{copies[0].ID, copies[1].ID, copies[2].ID, private.ID}},
+		{"server B", copies[0].ID, []string{corpus.GlobalScope, "B"}, []int64{copies[0].ID, copies[1].ID, copies[2].ID}},
+		{"ungrouped article", other.ID, nil, []int64{other.ID}},
+		{"unknown", 1 << 40, nil, nil},
+	}
+	for _, tc := range tests {
+		got, err := s.StoryArticles(ctx, tc.story, tc.scopes)
+		if err != nil {
+			t.Fatalf("StoryArticles(%s) = %v", tc.name, err)
+		}
+		if !slices.Equal(ids(got), tc.want) {
+			t.Errorf("StoryArticles(%s) = %v; want %v", tc.name, ids(got), tc.want)
+		}
+		for _, a := range got {
+			if a.Body == "" {
+				t.Errorf("StoryArticles(%s): article %d has no body", tc.name, a.ID)
+			}
+		}
 	}
 }

@@ -27,8 +27,11 @@ type Store interface {
 	// StoryOf returns the story of an article; ok is false when the
 	// article has none yet.
 	StoryOf(ctx context.Context, articleID int64) (storyID int64, ok bool, err error)
-	// SetStory records the story of an article.
-	SetStory(ctx context.Context, articleID, storyID int64) error
+	// SetStory records the story of an article unless it already has
+	// one, and returns the story it has after the call: storyID, or the
+	// one another writer set first. The first writer wins, so several
+	// processes grouping the same article agree on its story.
+	SetStory(ctx context.Context, articleID, storyID int64) (int64, error)
 }
 
 // Grouper assigns articles to stories as they arrive. It is safe for
@@ -134,14 +137,14 @@ func (g *Grouper) Assign(ctx context.Context, a *corpus.Article) (storyID int64,
 			return 0, fmt.Errorf("assign story to article %d: %w", a.ID, err)
 		}
 		if !ok {
-			id = best.Article.ID
-			if err := g.store.SetStory(ctx, id, id); err != nil {
-				return 0, fmt.Errorf("assign story to article %d: %w", id, err)
+			if id, err = g.store.SetStory(ctx, best.Article.ID, best.Article.ID); err != nil {
+				return 0, fmt.Errorf("assign story to article %d: %w", best.Article.ID, err)
 			}
 		}
 		storyID = id
 	}
-	if err := g.store.SetStory(ctx, a.ID, storyID); err != nil {
+	storyID, err = g.store.SetStory(ctx, a.ID, storyID)
+	if err != nil {
 		return 0, fmt.Errorf("assign story to article %d: %w", a.ID, err)
 	}
 	return storyID, nil
@@ -178,15 +181,18 @@ func (s *MemStore) StoryOf(_ context.Context, articleID int64) (int64, bool, err
 	return id, ok, nil
 }
 
-// SetStory implements Store.
-func (s *MemStore) SetStory(_ context.Context, articleID, storyID int64) error {
+// SetStory implements Store: the first story set for an article stays.
+func (s *MemStore) SetStory(_ context.Context, articleID, storyID int64) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if id, ok := s.stories[articleID]; ok {
+		return id, nil
+	}
 	if s.stories == nil {
 		s.stories = make(map[int64]int64)
 	}
 	s.stories[articleID] = storyID
-	return nil
+	return storyID, nil
 }
 
 // Stories returns every article's story, a copy.

@@ -195,7 +195,9 @@ func TestAssignBackfill(t *testing.T) {
 // failStore fails SetStory.
 type failStore struct{ MemStore }
 
-func (*failStore) SetStory(context.Context, int64, int64) error { return errors.New("disk full") }
+func (*failStore) SetStory(context.Context, int64, int64) (int64, error) {
+	return 0, errors.New("disk full")
+}
 
 func TestAssignErrors(t *testing.T) {
 	ctx := context.Background()
