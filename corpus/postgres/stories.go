@@ -159,36 +159,15 @@ func (db *DB) LatestStories(ctx context.Context, q corpus.LatestQuery) (_ []corp
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]corpus.Article, len(arts))
-	for _, a := range arts {
-		byID[a.ID] = a
-	}
-	heads := out[:0]
-	for _, h := range out {
-		a, ok := byID[h.Headline.ID]
-		if !ok {
-			continue // deleted between the two reads
-		}
-		h.Headline = a
-		heads = append(heads, h)
-	}
-	return heads, nil
+	return corpus.WithHeadlines(out, arts), nil
 }
-
-// Candidate articles LatestStories groups: latestCandidates per story
-// asked for at first, four times more while they hold fewer stories than
-// asked (a few stories with many copies), at most maxLatestCandidates.
-const (
-	latestCandidates    = 20
-	maxLatestCandidates = 50_000
-)
 
 // candidateLimit returns how many of the newest articles (the query cand,
 // which selects their story ids newest first; its last argument, in args,
 // is the limit) hold n stories, or all of them when they hold fewer.
 func (db *DB) candidateLimit(ctx context.Context, cand string, args []any, n int) (int, error) {
 	args = append([]any(nil), args...)
-	for limit := latestCandidates * n; ; limit *= 4 {
+	for limit := corpus.LatestStoryCandidates * n; ; limit *= 4 {
 		args[len(args)-1] = limit
 		rows, err := db.pool.Query(ctx, cand, args...)
 		if err != nil {
@@ -198,11 +177,7 @@ func (db *DB) candidateLimit(ctx context.Context, cand string, args []any, n int
 		if err != nil {
 			return 0, err
 		}
-		seen := make(map[int64]bool, len(ids))
-		for _, id := range ids {
-			seen[id] = true
-		}
-		if len(seen) >= n || len(ids) < limit || limit >= maxLatestCandidates {
+		if corpus.EnoughStoryCandidates(ids, limit, n) {
 			return limit, nil
 		}
 	}

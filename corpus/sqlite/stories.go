@@ -192,55 +192,32 @@ func (db *DB) LatestStories(ctx context.Context, q corpus.LatestQuery) (_ []corp
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]corpus.Article, len(arts))
-	for _, a := range arts {
-		byID[a.ID] = a
-	}
-	heads := out[:0]
-	for _, h := range out {
-		a, ok := byID[h.Headline.ID]
-		if !ok {
-			continue // deleted between the two reads
-		}
-		h.Headline = a
-		heads = append(heads, h)
-	}
-	return heads, nil
+	return corpus.WithHeadlines(out, arts), nil
 }
-
-// Candidate articles LatestStories groups: latestCandidates per story
-// asked for at first, four times more while they hold fewer stories than
-// asked (a few stories with many copies), at most maxLatestCandidates.
-const (
-	latestCandidates    = 20
-	maxLatestCandidates = 50_000
-)
 
 // candidateLimit returns how many of the newest articles (the query cand,
 // which selects their story ids newest first and ends in LIMIT ?) hold n
 // stories, or all of them when they hold fewer.
 func (db *DB) candidateLimit(ctx context.Context, cand string, args []any, n int) (int, error) {
-	for limit := latestCandidates * n; ; limit *= 4 {
+	for limit := corpus.LatestStoryCandidates * n; ; limit *= 4 {
 		rows, err := db.read.QueryContext(ctx, cand, append(append([]any(nil), args...), limit)...)
 		if err != nil {
 			return 0, err
 		}
-		seen := make(map[int64]bool)
-		got := 0
+		var ids []int64
 		for rows.Next() {
 			var id int64
 			if err := rows.Scan(&id); err != nil {
 				rows.Close()
 				return 0, err
 			}
-			seen[id] = true
-			got++
+			ids = append(ids, id)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return 0, err
 		}
-		if len(seen) >= n || got < limit || limit >= maxLatestCandidates {
+		if corpus.EnoughStoryCandidates(ids, limit, n) {
 			return limit, nil
 		}
 	}
