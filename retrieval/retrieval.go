@@ -409,7 +409,10 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	for _, t := range terms {
 		q.Terms = append(q.Terms, corpus.QueryTerm{Term: t, Weight: 1})
 	}
-	cw := ContextWeight(DependsOnContext(req.Question), len(terms), len(ctxTerms))
+	// Whether the question points back decides how much its context
+	// weighs here and what it asks (below); analysed once.
+	dependent := len(ctxTerms) > 0 && DependsOnContext(req.Question)
+	cw := ContextWeight(dependent, len(terms), len(ctxTerms))
 	for _, t := range ctxTerms {
 		q.Terms = append(q.Terms, corpus.QueryTerm{Term: t, Weight: cw})
 	}
@@ -456,7 +459,7 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	// with a single word of its own ("How old is she?") asks about the
 	// subject of the previous question: its words count as asked too.
 	asked := terms
-	if len(terms) == 1 && len(ctxTerms) > 0 && DependsOnContext(req.Question) {
+	if len(terms) == 1 && dependent {
 		asked = slices.Clip(terms)
 		for _, t := range QueryTermsFor(contextQuestion(req.Context)) {
 			if !slices.Contains(asked, t) {
