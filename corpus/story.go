@@ -1,5 +1,10 @@
 package corpus
 
+import (
+	"context"
+	"errors"
+)
+
 // StoryHead is one row of a listing of the latest stories: a story (the
 // articles that report one event, grouped by corpus/stories) with the
 // article that heads it and how many articles and outlets it has within
@@ -52,4 +57,22 @@ func WithHeadlines(heads []StoryHead, arts []Article) []StoryHead {
 		out = append(out, h)
 	}
 	return out
+}
+
+// GetExisting reads the articles ids with get, in order, leaving out those
+// deleted since the ids were read (get returns ErrNotFound): how the stores
+// read a story's articles.
+func GetExisting(ctx context.Context, ids []int64, get func(context.Context, int64) (*Article, error)) ([]Article, error) {
+	out := make([]Article, 0, len(ids))
+	for _, id := range ids {
+		a, err := get(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *a)
+	}
+	return out, nil
 }

@@ -70,18 +70,7 @@ func (db *DB) StoryArticles(ctx context.Context, storyID int64, scopes []string)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]corpus.Article, 0, len(ids))
-	for _, id := range ids {
-		a, err := db.Get(ctx, id)
-		if errors.Is(err, corpus.ErrNotFound) {
-			continue // deleted since
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *a)
-	}
-	return out, nil
+	return corpus.GetExisting(ctx, ids, db.Get)
 }
 
 // LatestStories returns the newest stories in q.Scopes (GlobalScope when
