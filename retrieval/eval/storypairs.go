@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"strings"
@@ -223,4 +224,51 @@ func ratio(n, d int) float64 {
 		return 0
 	}
 	return float64(n) / float64(d)
+}
+
+// heldOutOneIn makes one in heldOutOneIn stories of a pairs file the
+// held-out part (see SplitStoryPairs): a third is enough to show a tuned
+// rule carrying over, and leaves two thirds to tune on.
+const heldOutOneIn = 3
+
+// SplitStoryPairs splits labelled pairs into a part to tune a grouping on
+// (fit) and a part held out to check it on, about a third. The split is
+// by cluster, not by pair: pairs that share an article, directly or
+// through other pairs, go to the same part, because a rule tuned on one
+// Joann closure copy would otherwise be "checked" on its siblings. A
+// cluster is held out when the FNV-1a hash of its least URL is 0 modulo
+// 3, so the split is fixed (no seed, no dependence on line order) and a
+// pair added later lands in the part of its cluster. Both parts keep the
+// pairs' order.
+func SplitStoryPairs(pairs []StoryPair) (fit, heldOut []StoryPair) {
+	parent := make(map[string]string)
+	var root func(u string) string
+	root = func(u string) string {
+		p, ok := parent[u]
+		if !ok || p == u {
+			return u
+		}
+		r := root(p)
+		parent[u] = r
+		return r
+	}
+	for _, p := range pairs {
+		a, b := root(p.A), root(p.B)
+		// The least URL is the root, so the root names the cluster.
+		if b < a {
+			a, b = b, a
+		}
+		parent[a] = a
+		parent[b] = a
+	}
+	for _, p := range pairs {
+		h := fnv.New32a()
+		h.Write([]byte(root(p.A)))
+		if h.Sum32()%heldOutOneIn == 0 {
+			heldOut = append(heldOut, p)
+		} else {
+			fit = append(fit, p)
+		}
+	}
+	return fit, heldOut
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -246,5 +247,74 @@ func TestStoryPairsInCorpus(t *testing.T) {
 				t.Errorf("pair %d: %s is not an article of %s", i+1, u, path)
 			}
 		}
+	}
+}
+
+// TestSplitStoryPairs checks the fit / held-out split of the 2025 set:
+// every pair in exactly one part, no article in both parts (pairs that
+// share an article stay together), about a third held out with every
+// kind in each part, and the same split on a second call and when the
+// pairs come in another order.
+func TestSplitStoryPairs(t *testing.T) {
+	pairs, err := LoadStoryPairsFile(storyPairsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit, held := SplitStoryPairs(pairs)
+	if len(fit)+len(held) != len(pairs) {
+		t.Fatalf("split into %d + %d pairs; want %d in all", len(fit), len(held), len(pairs))
+	}
+	if share := float64(len(held)) / float64(len(pairs)); share < 0.2 || share > 0.45 {
+		t.Errorf("held out %d of %d pairs (%.2f); want about a third", len(held), len(pairs), share)
+	}
+	inFit := make(map[string]bool)
+	for _, p := range fit {
+		inFit[p.A], inFit[p.B] = true, true
+	}
+	for _, p := range held {
+		for _, u := range []string{p.A, p.B} {
+			if inFit[u] {
+				t.Errorf("%s is in both parts", u)
+			}
+		}
+	}
+	for _, part := range []struct {
+		name  string
+		pairs []StoryPair
+	}{{"fit", fit}, {"held out", held}} {
+		kinds := make(map[PairKind]int)
+		for _, p := range part.pairs {
+			kinds[p.Kind]++
+		}
+		for _, k := range PairKinds() {
+			if kinds[k] == 0 {
+				t.Errorf("the %s part has no %s pair", part.name, k)
+			}
+		}
+	}
+	reversed := slices.Clone(pairs)
+	slices.Reverse(reversed)
+	_, held2 := SplitStoryPairs(reversed)
+	slices.Reverse(held2)
+	if !slices.Equal(held, held2) {
+		t.Errorf("the held-out part depends on the pairs' order")
+	}
+}
+
+func TestSplitStoryPairsClusters(t *testing.T) {
+	// a-b-c form one cluster through two pairs, d-e another; whichever
+	// part a cluster lands in, its pairs land together.
+	pairs := []StoryPair{
+		{A: "https://x.example/b", B: "https://x.example/c", Same: true, Kind: KindCopy},
+		{A: "https://x.example/d", B: "https://x.example/e", Same: false, Kind: KindUnrelated},
+		{A: "https://x.example/a", B: "https://x.example/b", Same: true, Kind: KindSameEvent},
+	}
+	fit, held := SplitStoryPairs(pairs)
+	part := func(p StoryPair) bool { return slices.Contains(held, p) }
+	if part(pairs[0]) != part(pairs[2]) {
+		t.Errorf("SplitStoryPairs put the pairs of one cluster in different parts: fit %v, held out %v", fit, held)
+	}
+	if len(fit)+len(held) != len(pairs) {
+		t.Errorf("SplitStoryPairs = %d + %d pairs; want %d", len(fit), len(held), len(pairs))
 	}
 }
