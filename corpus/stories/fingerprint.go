@@ -103,6 +103,11 @@ type Fingerprinter struct {
 // of their own, so a headline rewritten by one outlet or a paragraph cut
 // changes only its own shingles.
 func (fp *Fingerprinter) Fingerprint(a *corpus.Article) Fingerprint {
+	return fingerprint(analyse(&fp.analyzer, a))
+}
+
+// fingerprint is Fingerprint of an analysed article.
+func fingerprint(t analysed) Fingerprint {
 	var f Fingerprint
 	for i := range f.Signature {
 		f.Signature[i] = ^uint32(0)
@@ -124,9 +129,9 @@ func (fp *Fingerprinter) Fingerprint(a *corpus.Article) Fingerprint {
 			}
 		}
 	}
-	add(fp.analyzer.Terms(a.Title))
-	for _, p := range content(a) {
-		add(fp.analyzer.Terms(p))
+	add(t.title)
+	for _, p := range t.paragraphs {
+		add(p)
 	}
 	f.Shingles = len(seen)
 	return f

@@ -96,7 +96,7 @@ func NewGrouper(m *Matcher, c CandidateFinder, s Store) *Grouper {
 // Assign gives article a (whose ID the store has set) a story and returns
 // its id. An article already in a story keeps it. Otherwise it joins the
 // story of its best match among the candidates (a copy before a report of
-// the same event, then the larger Event share, then the earlier article),
+// the same event, then the larger Score, then the earlier article),
 // or starts a story whose id is its own id. A story id never changes:
 // joining only records the new article's story. A candidate that has no
 // story yet (an article from before grouping) is put in one of its own
@@ -157,8 +157,8 @@ func better(r Match, c *corpus.Article, s Match, d *corpus.Article) bool {
 		return r.Copy
 	case r.Copy && r.Containment != s.Containment:
 		return r.Containment > s.Containment
-	case r.Event != s.Event:
-		return r.Event > s.Event
+	case r.Score != s.Score:
+		return r.Score > s.Score
 	}
 	return c.ID < d.ID
 }

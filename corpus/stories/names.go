@@ -45,6 +45,8 @@ var commonCapitalised = map[string]bool{
 	// Wire credits in datelines ("(AP) —") name the agency, not the
 	// event; every story the agency sends carries them.
 	"ap": true, "reuters": true, "afp": true, "upi": true,
+	// Photo credits ("Getty Images") likewise name the agency.
+	"getty": true, "images": true,
 }
 
 // token is a word of raw text with what the feature rules need to know.
@@ -106,6 +108,12 @@ func dayOfMonth(w string) (int, bool) {
 // title feature: a name mentioned ten times is central, but not ten
 // times more than one mentioned once.
 func (m *Matcher) features(a *corpus.Article) Features {
+	return m.featuresOf(analyse(&m.analyzer, a))
+}
+
+// featuresOf is features of an analysed article.
+func (m *Matcher) featuresOf(t analysed) Features {
+	a := t.a
 	// The outlet's own name is in its bylines and footers, not the event.
 	outlet := make(map[string]bool)
 	for _, w := range strings.Fields(strings.ToLower(a.Source)) {
@@ -159,7 +167,7 @@ func (m *Matcher) features(a *corpus.Article) Features {
 	scan(a.Title, true)
 	titleFound := len(found)
 	inTitle := make(map[string]bool)
-	for _, p := range content(a) {
+	for _, p := range t.content {
 		scan(p, false)
 	}
 	for i, c := range found {
@@ -179,5 +187,56 @@ func (m *Matcher) features(a *corpus.Article) Features {
 	for t := range inTitle {
 		fs[t] += titleBoost
 	}
+	m.addTopicTerms(fs, t)
 	return fs
+}
+
+// addTopicTerms adds to fs the words of the title that name no one but
+// say what the event is (penny, measles, listeria, strike), when the body
+// uses them too: two reports of one event from different angles ("Trump
+// wants the penny gone", "The end of the penny: what to do with the
+// coins") share few names beyond the obvious one but share the thing
+// itself. The body's use keeps out the words of the headline's form
+// ("what to know", "how it works") that headlineWords misses. Salience is
+// that of a name in the title: titleBoost plus 1 + ln(count) in the body.
+func (*Matcher) addTopicTerms(fs Features, t analysed) {
+	body := make(map[string]int)
+	for _, w := range t.title {
+		if _, ok := fs[w]; ok || len(w) < minTopicLen || headlineWords[w] || english.IsStopWord(w) || !unicode.IsLetter(rune(w[0])) {
+			continue
+		}
+		body[w] = 0
+	}
+	if len(body) == 0 {
+		return
+	}
+	for _, p := range t.paragraphs {
+		for _, w := range p {
+			if n, ok := body[w]; ok {
+				body[w] = n + 1
+			}
+		}
+	}
+	for w, n := range body {
+		if n > 0 {
+			fs[w] = titleBoost + 1 + math.Log(float64(n))
+		}
+	}
+}
+
+// minTopicLen is the shortest topic word: two letters are initials and
+// abbreviations the name rule handles ("AI", "EU"), or noise.
+const minTopicLen = 3
+
+// headlineWords are the stems of the words headlines are built of
+// whatever the event ("what to know", "live updates", "a look at", "full
+// list"): every second headline has them, so they say nothing of which
+// event it is. Stop words are left out anyway.
+var headlineWords = map[string]bool{
+	"know": true, "updat": true, "live": true, "latest": true, "new": true, "say": true, "said": true,
+	"look": true, "watch": true, "full": true, "list": true, "explain": true, "want": true, "get": true,
+	"day": true, "week": true, "year": true, "time": true, "today": true, "work": true, "need": true,
+	"make": true, "take": true, "one": true, "two": true, "first": true, "report": true, "news": true,
+	"video": true, "photo": true, "see": true, "show": true, "happen": true, "thing": true, "way": true,
+	"still": true, "next": true, "back": true, "expect": true, "mean": true,
 }
