@@ -7,7 +7,8 @@ import (
 
 // BenchmarkProfile measures what Assign pays per article compared: the
 // fingerprint and the features of a news article of about 9,000
-// characters.
+// characters, each alone (each analysing the text) and together as a
+// profile (analysing it once).
 func BenchmarkProfile(b *testing.B) {
 	a := loadArticle(b, "orla-ap")
 	a.Body = strings.Repeat(a.Body+"\n\n", 6)
@@ -20,6 +21,11 @@ func BenchmarkProfile(b *testing.B) {
 	b.Run("features", func(b *testing.B) {
 		for b.Loop() {
 			m.features(a)
+		}
+	})
+	b.Run("profile", func(b *testing.B) {
+		for b.Loop() {
+			m.profile(a)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package stories
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -139,6 +140,55 @@ func TestFeatures(t *testing.T) {
 		if dated[want] == 0 {
 			t.Errorf("features lack date %q: %v", want, dated)
 		}
+	}
+}
+
+// TestTopicWords checks which title words that name no one become
+// features: the thing the report is about, when the body uses it too;
+// not the headline's form ("what to know") nor a word the body never
+// uses.
+func TestTopicWords(t *testing.T) {
+	m := NewMatcher(Options{})
+	a := &corpus.Article{
+		Title: "The end of the penny: what to know as the mint stops",
+		Body: "The Treasury will stop minting the penny next year, officials said on Tuesday.\n\n" +
+			"Each penny costs almost four cents to make, and the mint has made billions of them.",
+	}
+	fs := m.features(a)
+	for _, tt := range []struct {
+		term string
+		want bool
+		why  string
+	}{
+		{"penni", true, "the topic, in the body twice"},
+		{"mint", true, "in the body (minting is one stem with mint)"},
+		{"know", false, "a headline word"},
+		{"end", false, "not in the body"},
+		{"stop", true, "in the body once"},
+		{"treasuri", true, "a name of the body"},
+	} {
+		if got := fs[tt.term] > 0; got != tt.want {
+			t.Errorf("features hold %q = %v; want %v (%s): %v", tt.term, got, tt.want, tt.why, fs)
+		}
+	}
+	if fs["penni"] <= fs["stop"] {
+		t.Errorf("penny (twice in the body) has salience %.2f, not above stop (once) %.2f", fs["penni"], fs["stop"])
+	}
+}
+
+// TestScore checks that shared text adds to the event score, and only
+// between articles long enough to fingerprint.
+func TestScore(t *testing.T) {
+	m := NewMatcher(Options{})
+	for _, pair := range [][2]string{{"orla-ap", "orla-followup"}, {"orla-ap", "bram"}, {"orla-ap", "orla-usatoday"}} {
+		r := m.Compare(loadArticle(t, pair[0]), loadArticle(t, pair[1]))
+		if want := r.Event + containmentWeight*r.Containment; math.Abs(r.Score-want) > 1e-9 {
+			t.Errorf("Compare(%s, %s): Score %.3f; want Event %.3f + %.1f x containment %.3f", pair[0], pair[1], r.Score, r.Event, containmentWeight, r.Containment)
+		}
+	}
+	short := &corpus.Article{Title: "Orla hits Port Carrow", Body: "Hurricane Orla made landfall near Port Carrow on Wednesday."}
+	if r := m.Compare(short, short); r.Score != r.Event {
+		t.Errorf("Compare(short, short): Score %.3f; want Event %.3f (no fingerprint to trust)", r.Score, r.Event)
 	}
 }
 
