@@ -1,7 +1,8 @@
 // Package stories groups the articles that report one event into stories:
 // near-duplicate copies (the same wire story in several outlets, found by a
-// SimHash fingerprint) and distinct reports of the same event (found by the
-// rare names, numbers and dates they share, published within a few days).
+// MinHash fingerprint) and distinct reports of the same event (found by the
+// names, numbers, dates and headline topic words they share, and the text
+// they share, published within a few days).
 //
 // Grouping is incremental and stable: a Grouper assigns each new article to
 // the story of its best match among a few candidates, or starts a story

@@ -150,9 +150,9 @@ func TestFeatures(t *testing.T) {
 func TestTopicWords(t *testing.T) {
 	m := NewMatcher(Options{})
 	a := &corpus.Article{
-		Title: "The end of the penny: what to know as the mint stops",
+		Title: "The end of the penny: what does it mean, what to know as the mint stops",
 		Body: "The Treasury will stop minting the penny next year, officials said on Tuesday.\n\n" +
-			"Each penny costs almost four cents to make, and the mint has made billions of them.",
+			"Each penny costs almost four cents to make, and the mint has made billions of them. What does it mean for you?",
 	}
 	fs := m.features(a)
 	for _, tt := range []struct {
@@ -163,6 +163,7 @@ func TestTopicWords(t *testing.T) {
 		{"penni", true, "the topic, in the body twice"},
 		{"mint", true, "in the body (minting is one stem with mint)"},
 		{"know", false, "a headline word"},
+		{"doe", false, "a stop word (does), though its stem is none"},
 		{"end", false, "not in the body"},
 		{"stop", true, "in the body once"},
 		{"treasuri", true, "a name of the body"},

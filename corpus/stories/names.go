@@ -13,7 +13,8 @@ import (
 
 // Features are what a report of an event names: people, places and
 // organisations (the terms of capitalised words), specific numbers and
-// calendar dates, each with its salience in the article.
+// calendar dates, and the thing its headline is about (see
+// addTopicTerms), each with its salience in the article.
 type Features map[string]float64
 
 // titleBoost is the salience a feature gains from being in the title:
@@ -106,7 +107,8 @@ func dayOfMonth(w string) (int, bool) {
 // elsewhere ("Officials said" is not a name, "Milton" is wherever it
 // stands). Salience is 1 + ln(count) in the body plus titleBoost for a
 // title feature: a name mentioned ten times is central, but not ten
-// times more than one mentioned once.
+// times more than one mentioned once. The title's topic words are added
+// last (addTopicTerms).
 func (m *Matcher) features(a *corpus.Article) Features {
 	return m.featuresOf(analyse(&m.analyzer, a))
 }
@@ -199,10 +201,12 @@ func (m *Matcher) featuresOf(t analysed) Features {
 // itself. The body's use keeps out the words of the headline's form
 // ("what to know", "how it works") that headlineWords misses. Salience is
 // that of a name in the title: titleBoost plus 1 + ln(count) in the body.
-func (*Matcher) addTopicTerms(fs Features, t analysed) {
+func (m *Matcher) addTopicTerms(fs Features, t analysed) {
 	body := make(map[string]int)
-	for _, w := range t.title {
-		if _, ok := fs[w]; ok || len(w) < minTopicLen || headlineWords[w] || english.IsStopWord(w) || !unicode.IsLetter(rune(w[0])) {
+	// QueryTerms leaves out stop words before stemming them: "does" is
+	// a stop word, its stem "doe" is not.
+	for _, w := range m.analyzer.QueryTerms(t.a.Title) {
+		if _, ok := fs[w]; ok || len(w) < minTopicLen || headlineWords[w] || !unicode.IsLetter(rune(w[0])) {
 			continue
 		}
 		body[w] = 0
