@@ -4,13 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/newsbot/newsbot/bot"
+	"github.com/newsbot/newsbot/bot/follow"
+	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/corpus/postgres"
+	"github.com/newsbot/newsbot/corpus/postgres/pgtest"
 	"github.com/newsbot/newsbot/corpus/sqlite"
 	"github.com/newsbot/newsbot/internal/discordtest"
 )
@@ -182,5 +190,106 @@ func TestFollowAcceptance(t *testing.T) {
 	}
 	if got := command(alice, 0, "following"); strings.Contains(got, "#1") || !strings.Contains(got, "#3") {
 		t.Errorf("/following after removals = %s; want only #3", got)
+	}
+}
+
+// recorder is a frontend that records the updates it is given.
+type recorder struct {
+	mu  sync.Mutex
+	got []bot.FollowUpdate
+}
+
+func (r *recorder) PostFollowUpdate(_ context.Context, _ corpus.Follow, u bot.FollowUpdate) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, u)
+	return nil
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
+
+// TestFollowTwoProcesses: two serving processes (each its own store
+// connection, index, bot and follow worker) over one PostgreSQL database
+// work on the same follow at once; the article that answers it is posted
+// once, not twice, and another outlet's copy not at all. Skipped without
+// NEWSBOT_TEST_POSTGRES.
+func TestFollowTwoProcesses(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	srv := newsSite(t)
+	cli := map[string]string{"NEWSBOT_FETCH_ALLOW": "127.0.0.1", "NEWSBOT_DB": dsn}
+	mustRun(t, cli, "ingest", srv.URL+"/bbc/election")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	e := &env{log: slog.New(slog.DiscardHandler)}
+	post := &recorder{}
+	type process struct {
+		db  store
+		idx *corpusIndex
+		b   *bot.Bot
+		w   *follow.Worker
+	}
+	var procs []process
+	for i := range 2 {
+		db, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		idx, stop, err := serveIndex(ctx, e, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop()
+		b, _ := newBot(e, db, idx)
+		w := follow.New(db, b, post, idx, follow.Options{Frontend: "console", Owner: fmt.Sprint("process-", i), Interval: 10 * time.Millisecond, Tick: 10 * time.Millisecond})
+		procs = append(procs, process{db, idx, b, w})
+	}
+	f, err := procs[0].b.Follow(ctx, operator, bot.Channel{Frontend: "console", ID: "console"}, "Where did Hurricane Orla make landfall?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// caughtUp runs both workers at once until the follow has considered
+	// the whole log, as both indexes have applied it.
+	caughtUp := func() {
+		t.Helper()
+		for ctx.Err() == nil {
+			last, err := procs[0].db.LastSeq(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			for _, p := range procs {
+				wg.Go(func() {
+					if _, err := p.w.RunOnce(ctx); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			g, err := procs[0].db.Follow(ctx, f.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.Cursor >= last && procs[0].idx.Seq() >= last && procs[1].idx.Seq() >= last {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatal("the follow did not catch up with the change log")
+	}
+	mustRun(t, cli, "ingest", srv.URL+"/ap/orla")
+	caughtUp()
+	if n := post.count(); n != 1 {
+		t.Fatalf("updates from two processes = %d; want 1", n)
+	}
+	mustRun(t, cli, "ingest", srv.URL+"/usatoday/orla")
+	caughtUp()
+	if n := post.count(); n != 1 {
+		t.Errorf("updates after another outlet's copy = %d; want still 1", n)
 	}
 }
