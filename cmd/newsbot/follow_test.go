@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -291,5 +292,39 @@ func TestFollowTwoProcesses(t *testing.T) {
 	caughtUp()
 	if n := post.count(); n != 1 {
 		t.Errorf("updates after another outlet's copy = %d; want still 1", n)
+	}
+}
+
+// TestFollowConsole: the console follows a question and prints the
+// update when an article that answers it arrives (from another process),
+// while it keeps taking commands; /following and /unfollow work.
+func TestFollowConsole(t *testing.T) {
+	t.Parallel()
+	srv := newsSite(t)
+	db := filepath.Join(t.TempDir(), "x.db")
+	inR, inW := io.Pipe()
+	var out, errOut syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	env := map[string]string{"NEWSBOT_FOLLOW_INTERVAL": "50ms"}
+	go func() {
+		done <- run(ctx, []string{"-db", db, "chat"}, func(k string) string { return env[k] }, inR, &out, &errOut)
+	}()
+	waitFor(t, &out, "Ask a question")
+	io.WriteString(inW, "/follow Where did Hurricane Orla make landfall?\n")
+	waitFor(t, &out, "(follow #1)")
+	mustRun(t, map[string]string{"NEWSBOT_FETCH_ALLOW": "127.0.0.1"}, "-db", db, "ingest", srv.URL+"/ap/orla")
+	waitFor(t, &out, "(follow #1, “Where did Hurricane Orla make landfall?”): ")
+	io.WriteString(inW, "/following\n")
+	waitFor(t, &out, "#1 “Where did Hurricane Orla make landfall?” — last update")
+	io.WriteString(inW, "/unfollow 1\n")
+	waitFor(t, &out, "Stopped following")
+	io.WriteString(inW, "/quit\n")
+	if err := <-done; err != nil {
+		t.Fatalf("chat = %v; stderr: %s", err, errOut.String())
+	}
+	if got := out.String(); strings.Count(got, "New since") != 1 || !strings.Contains(got, "Hurricane Orla slams") {
+		t.Errorf("console output:\n%s\nwant one update citing the AP article", got)
 	}
 }
