@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/newsbot/newsbot/bot/llm"
+	"github.com/newsbot/newsbot/bot/llm/llmtest"
 	"github.com/newsbot/newsbot/corpus"
 )
 
@@ -207,5 +211,43 @@ func TestGroundedSentences(t *testing.T) {
 	got := groundedSentences(a, 2)
 	if got.Text != "First [1]. Second [2][1]." || len(got.Sources) != 2 || got.Sources[0].ArticleID != 20 || got.Sources[1].ArticleID != 30 || got.Sources[1].N != 2 {
 		t.Errorf("groundedSentences = %q %+v", got.Text, got.Sources)
+	}
+}
+
+// TestFollowUpdateLLM: with a language model the update is composed from
+// the new articles' passages only, its citations checked and uncited
+// sentences dropped; a refusal makes no update; a failing model falls back
+// to quoting.
+func TestFollowUpdateLLM(t *testing.T) {
+	f := corpus.Follow{ID: 7, Scope: "g", Question: "Which country has recognised the Taliban government recently?", CreatedAt: asOf}
+	tests := []struct {
+		name  string
+		reply llmtest.Reply
+		ok    bool
+		text  string
+		mode  Mode
+	}{
+		{"cited", llmtest.Reply{Chunks: []string{"Russia has recognised the Taliban administration [1]."}}, true, "Russia has recognised the Taliban administration [1].", ModeLLM},
+		{"uncited sentence dropped", llmtest.Reply{Chunks: []string{"Some say many will follow. Russia has recognised it [1]."}}, true, "Russia has recognised it [1].", ModeLLM},
+		{"refusal", llmtest.Reply{Chunks: []string{"The news corpus does not cover this."}}, false, "", ModeLLM},
+		{"provider error", llmtest.Reply{Status: 400}, true, "Russia is the only country", ModeExtractive},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := llmtest.New(t, func(int, openai.ChatCompletionRequest) llmtest.Reply { return tc.reply })
+			model := llm.New(llm.Config{BaseURL: srv.BaseURL(), Model: "fake", Timeout: 5 * time.Second})
+			b := New(&fakeRetriever{res: talibanResult()}, model, nil, Options{Now: func() time.Time { return asOf }})
+			u, ok, err := b.FollowUpdate(context.Background(), f, map[int64]int64{1: 1})
+			if err != nil || ok != tc.ok {
+				t.Fatalf("FollowUpdate = %+v, %v, %v; want ok %v", u, ok, err, tc.ok)
+			}
+			if ok && (!strings.HasPrefix(u.Text, tc.text) || u.Mode != tc.mode || len(u.Sources) != 1 || u.Sources[0].ArticleID != 1) {
+				t.Errorf("update = %+v; want %q (%s) citing article 1", u, tc.text, tc.mode)
+			}
+			reqs := srv.Requests()
+			if len(reqs) == 0 || !strings.Contains(reqs[0].Messages[1].Content, `title="Pakistan Dismisses Recognition Of Taliban"`) || strings.Contains(reqs[0].Messages[1].Content, "Border clashes") {
+				t.Errorf("the prompt should carry the new article's passage and not the old one's: %+v", reqs)
+			}
+		})
 	}
 }
