@@ -41,6 +41,12 @@ const maxFollowRunes = 300
 // ErrNoFollows is returned when the bot was built without follow support.
 var ErrNoFollows = errors.New("following questions is not available")
 
+// ErrUndeliverable marks a frontend's error in posting a follow's update
+// that sending again will not cure (the channel is gone, the bot may not
+// post there): the follow worker then drops the update instead of
+// retrying it for ever.
+var ErrUndeliverable = errors.New("the update cannot be delivered")
+
 // FollowError is a refused /follow or /unfollow, with the reason in words
 // the person can act on.
 type FollowError struct{ Reason string }

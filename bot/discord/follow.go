@@ -2,7 +2,9 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -85,10 +87,20 @@ func (f *Frontend) PostFollowUpdate(ctx context.Context, fl corpus.Follow, u bot
 	for _, m := range renderFollowUpdate(u) {
 		send := &discordgo.MessageSend{Content: m.Content, Embeds: m.Embeds, AllowedMentions: noMentions()}
 		if _, err := f.s.ChannelMessageSendComplex(fl.ChannelID, send, discordgo.WithContext(ctx)); err != nil {
+			if undeliverable(err) {
+				err = fmt.Errorf("%w: %w", bot.ErrUndeliverable, err)
+			}
 			return fmt.Errorf("post follow %d update in channel %s: %w", fl.ID, fl.ChannelID, err)
 		}
 	}
 	return nil
+}
+
+// undeliverable reports whether Discord refused a message for good: the
+// channel is gone or the bot may not see or post in it (403, 404).
+func undeliverable(err error) bool {
+	var re *discordgo.RESTError
+	return errors.As(err, &re) && re.Response != nil && (re.Response.StatusCode == http.StatusForbidden || re.Response.StatusCode == http.StatusNotFound)
 }
 
 // followChannelOpt is /following's channel option: moderators may name

@@ -80,7 +80,8 @@ type Updater interface {
 }
 
 // Poster sends an update to the follow's channel. A frontend implements
-// it; an error leaves the post pending, to be sent again.
+// it; an error leaves the post pending, to be sent again, unless it wraps
+// bot.ErrUndeliverable (the worker then drops it).
 type Poster interface {
 	PostFollowUpdate(ctx context.Context, f corpus.Follow, u bot.FollowUpdate) error
 }
@@ -255,7 +256,14 @@ func (w *Worker) send(ctx context.Context, f corpus.Follow, p corpus.FollowPost)
 		return fmt.Errorf("read post %d: %w", p.ID, err)
 	}
 	if err := w.post.PostFollowUpdate(ctx, f, u); err != nil {
-		return fmt.Errorf("send post %d: %w", p.ID, err)
+		if !errors.Is(err, bot.ErrUndeliverable) {
+			return fmt.Errorf("send post %d: %w", p.ID, err)
+		}
+		w.log.WarnContext(ctx, "follow update dropped: it cannot be delivered", "follow_id", f.ID, "post_id", p.ID, "channel_id", f.ChannelID, "err", err)
+		if err := w.st.MarkFollowPostSent(ctx, p.ID, w.opt.Now()); err != nil {
+			return fmt.Errorf("mark post %d dropped: %w", p.ID, err)
+		}
+		return nil
 	}
 	if err := w.st.MarkFollowPostSent(ctx, p.ID, w.opt.Now()); err != nil {
 		return fmt.Errorf("mark post %d sent: %w", p.ID, err)

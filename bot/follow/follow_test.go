@@ -53,11 +53,15 @@ type channel struct {
 	mu    sync.Mutex
 	posts []bot.FollowUpdate
 	fail  int
+	gone  bool // the channel was deleted: every post is undeliverable
 }
 
 func (c *channel) PostFollowUpdate(_ context.Context, _ corpus.Follow, u bot.FollowUpdate) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.gone {
+		return fmt.Errorf("404 Unknown Channel: %w", bot.ErrUndeliverable)
+	}
 	if c.fail > 0 {
 		c.fail--
 		return errors.New("discord is down")
@@ -182,6 +186,15 @@ func TestWorker(t *testing.T) {
 	step(w, [][]int64{{a}, {late}})
 	clk.add(interval)
 	step(w, [][]int64{{a}, {late}, {b1, b2}})
+
+	// A channel that is gone: the update is dropped, not retried.
+	ch.gone = true
+	clk.add(interval)
+	addArticle(t, st, "lost", 0)
+	step(w, [][]int64{{a}, {late}, {b1, b2}})
+	if p, err := st.PendingFollowPosts(ctx, f.ID); err != nil || len(p) != 0 {
+		t.Errorf("pending after an undeliverable post = %+v, %v; want none", p, err)
+	}
 }
 
 // TestWorkersShareOneStore: two workers (two processes) over one
