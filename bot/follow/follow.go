@@ -192,8 +192,16 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("follow %d: %w", f.ID, err))
 		}
-		// Released even after an error (with a fresh context when ctx has
-		// ended): the next tick, or another process, tries again at once.
+		var se *sendError
+		if errors.As(err, &se) && ctx.Err() == nil {
+			// The frontend could not post (Discord down, rate limited): the
+			// lease is kept, so the follow is tried again when it ends, by
+			// whichever process claims it, rather than at every tick.
+			continue
+		}
+		// Released otherwise, even after another error (with a fresh
+		// context when ctx has ended): the next tick, or another process,
+		// tries again at once.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		if err := w.st.ReleaseFollow(rctx, w.opt.Owner, f.ID); err != nil {
 			errs = append(errs, err)
@@ -257,7 +265,7 @@ func (w *Worker) send(ctx context.Context, f corpus.Follow, p corpus.FollowPost)
 	}
 	if err := w.post.PostFollowUpdate(ctx, f, u); err != nil {
 		if !errors.Is(err, bot.ErrUndeliverable) {
-			return fmt.Errorf("send post %d: %w", p.ID, err)
+			return &sendError{fmt.Errorf("send post %d: %w", p.ID, err)}
 		}
 		w.log.WarnContext(ctx, "follow update dropped: it cannot be delivered", "follow_id", f.ID, "post_id", p.ID, "channel_id", f.ChannelID, "err", err)
 		if err := w.st.MarkFollowPostSent(ctx, p.ID, w.opt.Now()); err != nil {
@@ -348,6 +356,12 @@ func (w *Worker) untold(ctx context.Context, f corpus.Follow, fresh map[int64]in
 	}
 	return fresh, cursor, nil
 }
+
+// sendError is a failure to post an update that may pass (see RunOnce).
+type sendError struct{ err error }
+
+func (e *sendError) Error() string { return e.err.Error() }
+func (e *sendError) Unwrap() error { return e.err }
 
 // ownerID names this process in follow leases: host name, process id and
 // a random part (a restarted process may get its old pid back while its

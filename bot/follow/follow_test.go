@@ -141,9 +141,9 @@ func TestWorker(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
 	ch := &channel{}
 	up := &everything{}
-	const interval = time.Minute
+	const interval, lease = time.Minute, time.Hour
 	worker := func(owner string) *Worker {
-		return New(st, up, ch, logSeq{st}, Options{Frontend: "console", Owner: owner, Interval: interval, Lease: time.Hour, Now: clk.now})
+		return New(st, up, ch, logSeq{st}, Options{Frontend: "console", Owner: owner, Interval: interval, Lease: lease, Now: clk.now})
 	}
 	w := worker("a")
 	step := func(w *Worker, want [][]int64) {
@@ -177,21 +177,25 @@ func TestWorker(t *testing.T) {
 	ch.fail = 1 // recorded, not sent
 	step(w, [][]int64{{a}})
 	w = worker("c")
-	step(w, [][]int64{{a}, {late}}) // the pending post, sent once
+	step(w, [][]int64{{a}}) // "b" keeps its lease after a failed send
+	clk.add(lease)
+	step(w, [][]int64{{a}, {late}}) // the pending post, sent once, by "c"
 	step(w, [][]int64{{a}, {late}})
 
-	// Within the interval nothing is posted; after it, one post tells
-	// both stories that arrived.
+	// Within the interval of the last update nothing is posted; after
+	// it, one post tells both stories that arrived.
+	c1 := addArticle(t, st, "c1", 0)
+	step(w, [][]int64{{a}, {late}, {c1}})
 	b1, b2 := addArticle(t, st, "b1", 0), addArticle(t, st, "b2", 0)
-	step(w, [][]int64{{a}, {late}})
+	step(w, [][]int64{{a}, {late}, {c1}})
 	clk.add(interval)
-	step(w, [][]int64{{a}, {late}, {b1, b2}})
+	step(w, [][]int64{{a}, {late}, {c1}, {b1, b2}})
 
 	// A channel that is gone: the update is dropped, not retried.
 	ch.gone = true
 	clk.add(interval)
 	addArticle(t, st, "lost", 0)
-	step(w, [][]int64{{a}, {late}, {b1, b2}})
+	step(w, [][]int64{{a}, {late}, {c1}, {b1, b2}})
 	if p, err := st.PendingFollowPosts(ctx, f.ID); err != nil || len(p) != 0 {
 		t.Errorf("pending after an undeliverable post = %+v, %v; want none", p, err)
 	}
