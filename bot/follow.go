@@ -175,8 +175,8 @@ const (
 	// subject in passing is not news about it.
 	followShare = 0.6
 	// followStories is the most stories one update tells (a batch of an
-	// interval may hold more; the best are told).
-	followStories = 3
+	// interval may hold more; the best are told): each gets a sentence.
+	followStories = 2
 	// followSentences is how many sentences an update quotes or composes:
 	// "one or two cited sentences".
 	followSentences = 2
@@ -209,6 +209,7 @@ func (b *Bot) FollowUpdate(ctx context.Context, f corpus.Follow, fresh map[int64
 	floor := followShare * max(res.Hits[0].Score, f.LastScore)
 	// The best article of each new story, and its passages among the hits.
 	chosen := make(map[int64]int64) // story -> article
+	var order []int64               // the chosen stories, best first
 	var hits []corpus.Hit
 	for _, h := range res.Hits {
 		story, isNew := fresh[h.Article.ID]
@@ -221,6 +222,9 @@ func (b *Bot) FollowUpdate(ctx context.Context, f corpus.Follow, fresh map[int64
 		if _, seen := chosen[story]; !seen && len(chosen) == followStories {
 			continue
 		}
+		if _, seen := chosen[story]; !seen {
+			order = append(order, story)
+		}
 		chosen[story] = h.Article.ID
 		hits = append(hits, h)
 	}
@@ -230,12 +234,27 @@ func (b *Bot) FollowUpdate(ctx context.Context, f corpus.Follow, fresh map[int64
 	sub := res
 	sub.Hits = hits
 	var a Answer
-	if b.model == nil {
-		a = extractive(f.Question, sub, "")
-	} else {
-		a = b.compose(ctx, f.Question, asOf, nil, sub, nil)
+	switch {
+	case b.model != nil:
+		a = groundedSentences(b.compose(ctx, f.Question, asOf, nil, sub, nil), followSentences)
+	case len(order) == 1:
+		a = groundedSentences(extractive(f.Question, sub, ""), followSentences)
+	default:
+		// Quoted, the best sentences could all come from one story and
+		// leave the other untold: each story gets its best sentence.
+		parts := make([]Answer, 0, len(order))
+		for _, story := range order {
+			one := res
+			one.Hits = nil
+			for _, h := range hits {
+				if h.Article.ID == chosen[story] {
+					one.Hits = append(one.Hits, h)
+				}
+			}
+			parts = append(parts, groundedSentences(extractive(f.Question, one, ""), 1))
+		}
+		a = joinAnswers(parts)
 	}
-	a = groundedSentences(a, followSentences)
 	if len(a.Sources) == 0 {
 		return FollowUpdate{}, false, nil
 	}
@@ -289,6 +308,28 @@ func groundedSentences(a Answer, n int) Answer {
 	}
 	a.Text, a.Sources, a.Sentences = strings.Join(text, " "), sources, nil
 	return a
+}
+
+// joinAnswers puts answers one after the other, their sources numbered on
+// from one answer to the next.
+func joinAnswers(as []Answer) Answer {
+	var out Answer
+	var text []string
+	for _, a := range as {
+		if len(a.Sources) == 0 {
+			continue
+		}
+		renum := make(map[int]int)
+		for _, s := range a.Sources {
+			renum[s.N] = len(out.Sources) + 1
+			s.N = renum[s.N]
+			out.Sources = append(out.Sources, s)
+		}
+		text = append(text, renumber(a.Text, renum))
+		out.Mode = a.Mode
+	}
+	out.Text = strings.Join(text, " ")
+	return out
 }
 
 // renumber rewrites the citation markers [n] of s by renum.

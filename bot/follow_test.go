@@ -12,6 +12,7 @@ import (
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/bot/llm/llmtest"
 	"github.com/newsbot/newsbot/corpus"
+	"github.com/newsbot/newsbot/retrieval"
 )
 
 // memFollows is a FollowStore in memory, with the limits of the stores.
@@ -249,5 +250,31 @@ func TestFollowUpdateLLM(t *testing.T) {
 				t.Errorf("the prompt should carry the new article's passage and not the old one's: %+v", reqs)
 			}
 		})
+	}
+}
+
+// TestFollowUpdateTwoStories: two new stories in one interval are told in
+// one update, a sentence of each, cited [1] and [2].
+func TestFollowUpdateTwoStories(t *testing.T) {
+	q := "Which country has recognised the Taliban government recently?"
+	res := retrieval.Result{
+		Hits: []corpus.Hit{
+			hit(1, "Russia recognises Taliban", "Kabul Now", "Russia is the only country known to have recently recognised the Taliban government. Officials met in Moscow."),
+			hit(2, "Russia recognises Taliban (copy)", "Wire", "Russia is the only country known to have recently recognised the Taliban government."),
+			hit(3, "Kazakhstan weighs recognition", "Dawn", "Kazakhstan said it could recognise the Taliban government next year, the country's foreign ministry said."),
+		},
+		Confidence: 0.8,
+		Terms:      corpus.QueryTerms(q),
+	}
+	b := New(&fakeRetriever{res: res}, nil, nil, Options{Now: func() time.Time { return asOf }})
+	u, ok, err := b.FollowUpdate(context.Background(), corpus.Follow{ID: 1, Scope: "g", Question: q, CreatedAt: asOf}, map[int64]int64{1: 10, 2: 10, 3: 30})
+	if err != nil || !ok {
+		t.Fatalf("FollowUpdate = %+v, %v, %v", u, ok, err)
+	}
+	if !equalIDs(u.Stories, []int64{10, 30}) || len(u.Sources) != 2 || u.Sources[0].ArticleID != 1 || u.Sources[1].ArticleID != 3 {
+		t.Errorf("update stories %v sources %+v; want stories [10 30] citing articles 1 and 3", u.Stories, u.Sources)
+	}
+	if !strings.HasPrefix(u.Text, "Russia is the only country") || !strings.Contains(u.Text, "[1] Kazakhstan said") || !strings.HasSuffix(u.Text, "[2]") {
+		t.Errorf("update text = %q; want a cited sentence of each story", u.Text)
 	}
 }
