@@ -106,6 +106,10 @@ const (
 	claimBatch = 20
 	// changesPage is how many change-log entries one read returns.
 	changesPage = 1000
+	// ungroupedWait is how long an article may wait for its story before
+	// the worker takes it as a story of its own: the grouper places an
+	// article within seconds, so this much means it cannot.
+	ungroupedWait = 5 * time.Minute
 	// maxChanges bounds the changes one update considers (a bulk ingest of
 	// a whole archive is no news): the rest wait for the next interval.
 	maxChanges = 20_000
@@ -186,8 +190,9 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	var errs []error
+	stories := make(map[int64]int64) // article -> story, looked up once for all the follows
 	for _, f := range fs {
-		n, err := w.work(ctx, f, upTo)
+		n, err := w.work(ctx, f, upTo, stories)
 		sent += n
 		if err != nil {
 			errs = append(errs, fmt.Errorf("follow %d: %w", f.ID, err))
@@ -213,7 +218,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 
 // work sends f's pending posts, then makes, records and sends its update
 // from the changes up to upTo.
-func (w *Worker) work(ctx context.Context, f corpus.Follow, upTo int64) (int, error) {
+func (w *Worker) work(ctx context.Context, f corpus.Follow, upTo int64, stories map[int64]int64) (int, error) {
 	pending, err := w.st.PendingFollowPosts(ctx, f.ID)
 	if err != nil {
 		return 0, err
@@ -228,7 +233,7 @@ func (w *Worker) work(ctx context.Context, f corpus.Follow, upTo int64) (int, er
 	if f.Cursor >= upTo {
 		return sent, nil
 	}
-	fresh, cursor, err := w.fresh(ctx, f, upTo)
+	fresh, cursor, err := w.fresh(ctx, f, upTo, stories)
 	if err != nil || cursor <= f.Cursor {
 		return sent, err
 	}
@@ -283,10 +288,13 @@ func (w *Worker) send(ctx context.Context, f corpus.Follow, p corpus.FollowPost)
 // fresh reads the changes after f's cursor up to upTo and returns the
 // articles added or updated in them with their stories, leaving out the
 // stories f has been told and articles since deleted, and the cursor to
-// record. An article not grouped into a story yet ends the batch before
-// its change (its story decides whether it is news to f, so it waits for
-// the grouper).
-func (w *Worker) fresh(ctx context.Context, f corpus.Follow, upTo int64) (map[int64]int64, int64, error) {
+// record. stories caches the stories looked up (the follows of one run
+// read the same changes). An article not grouped into a story yet ends
+// the batch before its change (its story decides whether it is news to
+// f, so it waits for the grouper), unless it has waited ungroupedWait: an
+// article the grouper cannot place is then its own story (the stores'
+// rule for an ungrouped article) rather than stall the follow.
+func (w *Worker) fresh(ctx context.Context, f corpus.Follow, upTo int64, stories map[int64]int64) (map[int64]int64, int64, error) {
 	fresh := make(map[int64]int64)
 	cursor := f.Cursor
 	read := 0
@@ -308,9 +316,12 @@ func (w *Worker) fresh(ctx context.Context, f corpus.Follow, upTo int64) (map[in
 				cursor = c.Seq
 				continue
 			}
-			story, ok, err := w.st.StoryOf(ctx, c.ArticleID)
-			if err != nil {
-				return nil, 0, err
+			story, ok := stories[c.ArticleID]
+			if !ok {
+				story, ok, err = w.st.StoryOf(ctx, c.ArticleID)
+				if err != nil {
+					return nil, 0, err
+				}
 			}
 			if !ok {
 				_, err := w.st.Get(ctx, c.ArticleID)
@@ -320,9 +331,12 @@ func (w *Worker) fresh(ctx context.Context, f corpus.Follow, upTo int64) (map[in
 					continue
 				case err != nil:
 					return nil, 0, err
+				case w.opt.Now().Sub(c.At) < ungroupedWait:
+					return w.untold(ctx, f, fresh, cursor) // not grouped yet
 				}
-				return w.untold(ctx, f, fresh, cursor) // not grouped yet
+				story = c.ArticleID
 			}
+			stories[c.ArticleID] = story
 			fresh[c.ArticleID] = story
 			cursor = c.Seq
 		}

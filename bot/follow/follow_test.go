@@ -199,6 +199,15 @@ func TestWorker(t *testing.T) {
 	if p, err := st.PendingFollowPosts(ctx, f.ID); err != nil || len(p) != 0 {
 		t.Errorf("pending after an undeliverable post = %+v, %v; want none", p, err)
 	}
+
+	// An article the grouper never places stops holding up the follow
+	// after ungroupedWait: it is a story of its own.
+	ch.gone = false
+	orphan := addArticle(t, st, "orphan", -1)
+	clk.mu.Lock()
+	clk.t = time.Now().Add(ungroupedWait + interval) // the log's times are the store's clock
+	clk.mu.Unlock()
+	step(w, [][]int64{{a}, {late}, {c1}, {b1, b2}, {orphan}})
 }
 
 // TestWorkersShareOneStore: two workers (two processes) over one
