@@ -230,7 +230,10 @@ func (w *Worker) work(ctx context.Context, f corpus.Follow, upTo int64, stories 
 		}
 		sent++
 	}
-	if f.Cursor >= upTo {
+	// A follow claimed for its pending posts may have had its last update
+	// within the interval: the new articles wait for the next one.
+	recent := !f.LastUpdateAt.IsZero() && f.LastUpdateAt.After(w.opt.Now().Add(-w.opt.Interval))
+	if f.Cursor >= upTo || recent {
 		return sent, nil
 	}
 	fresh, cursor, err := w.fresh(ctx, f, upTo, stories)

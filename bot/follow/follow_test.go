@@ -248,3 +248,39 @@ func TestWorkersShareOneStore(t *testing.T) {
 		t.Errorf("posts = %v; want one per follow (%d)", got, len(fs))
 	}
 }
+
+// TestWorkerPendingWithinInterval: a follow claimed to send an update
+// left pending does not post another within the interval; the articles
+// that arrived meanwhile are told after it.
+func TestWorkerPendingWithinInterval(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
+	if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
+	ch := &channel{fail: 1}
+	const interval, lease = time.Hour, 10 * time.Second
+	w := New(st, &everything{}, ch, logSeq{st}, Options{Frontend: "console", Owner: "a", Interval: interval, Lease: lease, Now: clk.now})
+	run := func(want [][]int64) {
+		t.Helper()
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Logf("RunOnce: %v", err)
+		}
+		if got := ch.stories(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("posts = %v; want %v", got, want)
+		}
+	}
+	a := addArticle(t, st, "a", 0)
+	run(nil) // recorded, the send failed
+	clk.add(lease)
+	b := addArticle(t, st, "b", 0)
+	run([][]int64{{a}}) // the pending update only
+	clk.add(interval)
+	run([][]int64{{a}, {b}})
+}
