@@ -56,7 +56,8 @@ func BenchmarkFollowTick(b *testing.B) {
 	if _, err := ingest.Paths(ctx, db, []string{subset}, ingest.Options{AddedBy: "bench"}); err != nil {
 		b.Fatal(err)
 	}
-	e := &env{log: slog.New(slog.DiscardHandler)}
+	// No snapshot: the test's index lives in memory only.
+	e := &env{log: slog.New(slog.DiscardHandler), cfg: config{IndexSnapshot: "off"}}
 	// The index without serveIndex's grouper, which would group the
 	// 5,000 articles in the background while the ticks are timed.
 	idx := newCorpusIndex(e, db)

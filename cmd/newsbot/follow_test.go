@@ -31,12 +31,36 @@ import (
 // outlet's copy of the same story posts nothing; the bot restarts over
 // the same database and posts nothing again, nor for a third copy; the
 // per-user and per-server limits refuse follows with a reason; a member
-// cannot remove someone else's follow and a moderator can.
+// cannot remove someone else's follow and a moderator can. On SQLite and
+// on PostgreSQL (skipped without NEWSBOT_TEST_POSTGRES).
 func TestFollowAcceptance(t *testing.T) {
 	t.Parallel()
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			var db string
+			var st store
+			var err error
+			if backend == "postgres" {
+				db = pgtest.DSN(t)
+				st, err = postgres.Open(context.Background(), db)
+			} else {
+				db = filepath.Join(t.TempDir(), "x.db")
+				st, err = sqlite.Open(context.Background(), db)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			followAcceptance(t, db, st)
+		})
+	}
+}
+
+func followAcceptance(t *testing.T, db string, st store) {
 	srv := newsSite(t)
-	db := filepath.Join(t.TempDir(), "x.db")
-	cli := map[string]string{"NEWSBOT_FETCH_ALLOW": "127.0.0.1", "NEWSBOT_DB": db}
+	cache := t.TempDir() // a PostgreSQL database's index snapshot goes here
+	cli := map[string]string{"NEWSBOT_FETCH_ALLOW": "127.0.0.1", "NEWSBOT_DB": db, "XDG_CACHE_HOME": cache}
 	mustRun(t, cli, "ingest", srv.URL+"/bbc/election")
 
 	const (
@@ -48,7 +72,7 @@ func TestFollowAcceptance(t *testing.T) {
 	)
 	fake := discordtest.New(t, discordtest.WithGuild(guild, "Alpha"))
 	env := map[string]string{
-		"DISCORD_TOKEN": discordtest.BotToken, "DISCORD_API_URL": fake.URL(), "NEWSBOT_DB": db,
+		"DISCORD_TOKEN": discordtest.BotToken, "DISCORD_API_URL": fake.URL(), "NEWSBOT_DB": db, "XDG_CACHE_HOME": cache,
 		"NEWSBOT_FOLLOW_INTERVAL": "50ms", "NEWSBOT_FOLLOWS_PER_USER": "2", "NEWSBOT_FOLLOWS_PER_SERVER": "3",
 	}
 	serve := func() (stop func()) {
@@ -94,11 +118,6 @@ func TestFollowAcceptance(t *testing.T) {
 		}
 		return out
 	}
-	st, err := sqlite.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	// settled waits until the follow has considered every change so far
 	// (its cursor reached the end of the log): what it would post, it has.
 	settled := func(id int64) {
@@ -222,11 +241,12 @@ func TestFollowTwoProcesses(t *testing.T) {
 	t.Parallel()
 	dsn := pgtest.DSN(t)
 	srv := newsSite(t)
-	cli := map[string]string{"NEWSBOT_FETCH_ALLOW": "127.0.0.1", "NEWSBOT_DB": dsn}
+	cli := map[string]string{"NEWSBOT_FETCH_ALLOW": "127.0.0.1", "NEWSBOT_DB": dsn, "XDG_CACHE_HOME": t.TempDir()}
 	mustRun(t, cli, "ingest", srv.URL+"/bbc/election")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	e := &env{log: slog.New(slog.DiscardHandler)}
+	// No snapshot: the test's index lives in memory only.
+	e := &env{log: slog.New(slog.DiscardHandler), cfg: config{IndexSnapshot: "off"}}
 	post := &recorder{}
 	type process struct {
 		db  store
