@@ -79,6 +79,8 @@ type Updater interface {
 	FollowUpdate(ctx context.Context, f corpus.Follow, fresh map[int64]int64) (bot.FollowUpdate, bool, error)
 }
 
+var _ Updater = (*bot.Bot)(nil)
+
 // Poster sends an update to the follow's channel. A frontend implements
 // it; an error leaves the post pending, to be sent again, unless it wraps
 // bot.ErrUndeliverable (the worker then drops it).

@@ -13,6 +13,7 @@ import (
 
 	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/bot/console"
+	"github.com/newsbot/newsbot/bot/discord"
 	"github.com/newsbot/newsbot/bot/follow"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/feeds"
@@ -66,6 +67,9 @@ type vectorStore interface {
 var (
 	_ store = (*sqlite.DB)(nil)
 	_ store = (*postgres.DB)(nil)
+	// The frontends post follow updates.
+	_ follow.Poster = (*discord.Frontend)(nil)
+	_ follow.Poster = (*console.Console)(nil)
 )
 
 // openStore opens the database named by the configuration: a PostgreSQL
