@@ -87,11 +87,14 @@ type Bot struct {
 	store     Store
 	fetcher   Fetcher
 	feeds     FeedManager // nil: no feeds
-	minConf   float64
-	maxInput  int64
-	now       func() time.Time
-	log       *slog.Logger
-	metrics   Metrics
+	// follows keeps the questions channels follow; nil: no /follow.
+	follows      FollowStore
+	followLimits corpus.FollowLimits
+	minConf      float64
+	maxInput     int64
+	now          func() time.Time
+	log          *slog.Logger
+	metrics      Metrics
 }
 
 // New returns a Bot. model may be nil, in which case every answer is

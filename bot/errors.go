@@ -37,12 +37,20 @@ func UserMessage(err error) (string, bool) {
 		missing *NotFoundError
 		dup     *corpus.DuplicateError
 		dupFeed *corpus.DuplicateFeedError
+		follow  *FollowError
+		limit   *corpus.FollowLimitError
 	)
 	switch {
 	case err == nil:
 		return "", false
 	case errors.Is(err, ErrEmptyQuestion):
 		return "Please ask a question with some words in it.", true
+	case errors.As(err, &follow):
+		return follow.Reason, true
+	case errors.As(err, &limit):
+		return "Not followed: " + limit.Error() + ". Remove one with /unfollow first (/following lists them).", true
+	case errors.Is(err, ErrNoFollows):
+		return "Following questions is not available here.", true
 	case errors.Is(err, ErrForbidden):
 		return "Only moderators can do that, and only with this server's own articles and feeds.", true
 	case errors.As(err, &missing):

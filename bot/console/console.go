@@ -1,5 +1,5 @@
 // Package console is newsbot's terminal frontend: the same commands as in
-// Discord (/latest, /story, /search, /add, /remove, /sources, /help), with a line of
+// Discord (/latest, /story, /search, /add, /remove, /follow, /sources, /help), with a line of
 // text being a question. It runs when no Discord token is configured, and it
 // renders answers for the one-shot CLI commands too.
 package console
@@ -14,6 +14,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/corpus"
@@ -35,6 +36,9 @@ answer in progress. Commands:
   /feeds add URL         follow an RSS, Atom or JSON feed (polls it once now)
   /feeds remove ID|URL   stop following a feed (its articles stay)
   /feeds poll            poll every feed now
+  /follow QUESTION       print short cited updates when new articles answer it
+  /following             the questions followed, with their last update
+  /unfollow ID           stop following one (ID: the #number /following shows)
   /sources               what the corpus holds
   /help                  this text
   /quit                  leave (or Ctrl-D, or Ctrl-C at the prompt)`
@@ -70,6 +74,10 @@ type Console struct {
 	// history is the last question and answer, for follow-ups: the console
 	// is one conversation.
 	history []bot.Turn
+	// out is where Run writes (through one lock, shared with follow
+	// updates), nil when Run is not running.
+	outMu sync.Mutex
+	out   io.Writer
 }
 
 // New returns a console acting as who.
@@ -90,6 +98,15 @@ func (n notice) Error() string { return string(n) }
 // Run reads lines from in until EOF, /quit, Ctrl-C at the prompt or ctx is
 // done, answering on out.
 func (c *Console) Run(ctx context.Context, in io.Reader, out io.Writer) error {
+	out = lockedWriter{mu: new(sync.Mutex), w: out}
+	c.outMu.Lock()
+	c.out = out
+	c.outMu.Unlock()
+	defer func() {
+		c.outMu.Lock()
+		c.out = nil
+		c.outMu.Unlock()
+	}()
 	lines := make(chan string)
 	readErr := make(chan error, 1)
 	go func() {
@@ -219,6 +236,8 @@ func (c *Console) handle(ctx context.Context, line string, out io.Writer) error 
 		return c.remove(ctx, arg, out)
 	case "/feeds":
 		return c.feeds(ctx, arg, out)
+	case "/follow", "/following", "/unfollow":
+		return c.follow(ctx, name, arg, out)
 	case "/sources":
 		st, err := c.bot.Sources(ctx, c.who)
 		if err != nil {

@@ -174,3 +174,22 @@ func TestRenderStoriesGolden(t *testing.T) {
 	gaz.Body = "Hurricane Orla roared ashore on Wednesday."
 	goldenJSON(t, "story.golden", renderStory(bot.MakeStory(3, []corpus.Article{ap, usa, gaz})))
 }
+
+// TestRenderFollowGolden: a follow's update reads "New since 2 Dec on
+// “question”: …" with its sources; /following lists follows with their
+// last update.
+func TestRenderFollowGolden(t *testing.T) {
+	since := time.Date(2026, 12, 2, 9, 30, 0, 0, time.UTC)
+	u := bot.FollowUpdate{FollowID: 4, Question: "Where did Hurricane Orla make landfall?", Since: since, Mode: bot.ModeExtractive,
+		Text: "Hurricane Orla made landfall near Port Carrow on Wednesday [1]. Power is out for 400,000 homes @everyone [2].",
+		Sources: []bot.Source{
+			{N: 1, ArticleID: 2, Title: "Hurricane Orla slams into Gulf Coast", Outlet: "AP", URL: "https://example.com/ap/orla", PublishedAt: day},
+			{N: 2, ArticleID: 5, Title: "Orla: the *damage*", Outlet: "BBC", URL: "https://example.com/bbc/orla", PublishedAt: day.Add(time.Hour)},
+		}, Stories: []int64{2, 5}, Score: 12}
+	goldenJSON(t, "follow_update.golden", renderFollowUpdate(u))
+	goldenJSON(t, "following.golden", renderFollowing([]corpus.Follow{
+		{ID: 4, ChannelID: "300", Question: "Where did Hurricane Orla make landfall?", CreatedAt: since, LastUpdateAt: since.Add(26 * time.Hour)},
+		{ID: 9, ChannelID: "300", Question: "Who *won* the vote?", CreatedAt: since},
+	}, "300"))
+	goldenJSON(t, "following_empty.golden", renderFollowing(nil, "300"))
+}

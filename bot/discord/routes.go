@@ -16,14 +16,17 @@ type handler func(ctx context.Context, i *discordgo.InteractionCreate) error
 // routes maps command names (and modal ids) to handlers.
 func (f *Frontend) routes() map[string]handler {
 	return map[string]handler{
-		"ask":     f.handleAsk,
-		"latest":  f.handleLatest,
-		"story":   f.handleStory,
-		"search":  f.handleSearch,
-		"sources": f.handleSources,
-		"add":     f.handleAdd,
-		"remove":  f.handleRemove,
-		"feeds":   f.handleFeeds,
+		"ask":       f.handleAsk,
+		"latest":    f.handleLatest,
+		"story":     f.handleStory,
+		"search":    f.handleSearch,
+		"sources":   f.handleSources,
+		"add":       f.handleAdd,
+		"remove":    f.handleRemove,
+		"feeds":     f.handleFeeds,
+		"follow":    f.handleFollow,
+		"following": f.handleFollowing,
+		"unfollow":  f.handleUnfollow,
 	}
 }
 
@@ -100,6 +103,22 @@ func commands() []*discordgo.ApplicationCommand {
 					Options: []*discordgo.ApplicationCommandOption{{Type: discordgo.ApplicationCommandOptionString, Name: "url", Description: "The feed's address", Required: true, MaxLength: 2000}}},
 				{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "remove", Description: "Stop following a feed (moderators)",
 					Options: []*discordgo.ApplicationCommandOption{{Type: discordgo.ApplicationCommandOptionString, Name: "feed", Description: "Start typing its name", Required: true, Autocomplete: true}}},
+			},
+		},
+		{
+			Name: "follow", Description: "Follow a question here: new articles that answer it are posted as short cited updates", Contexts: guildOnly,
+			Options: []*discordgo.ApplicationCommandOption{
+				{Type: discordgo.ApplicationCommandOptionString, Name: "question", Description: "What to follow, e.g. what is new in the rail strike?", Required: true, MaxLength: maxFollowQuestion},
+			},
+		},
+		{
+			Name: "following", Description: "The questions this channel follows, with their last update", Contexts: guildOnly,
+			Options: []*discordgo.ApplicationCommandOption{followChannelOpt()},
+		},
+		{
+			Name: "unfollow", Description: "Stop following a question (yours, or any for moderators)", Contexts: guildOnly,
+			Options: []*discordgo.ApplicationCommandOption{
+				{Type: discordgo.ApplicationCommandOptionInteger, Name: "id", Description: "The follow number /following shows", Required: true, MinValue: &minCount},
 			},
 		},
 		{

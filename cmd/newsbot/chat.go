@@ -50,6 +50,9 @@ func cmdChat(ctx context.Context, e *env, args []string) error {
 		Interrupts: e.interrupts,
 		Terminal:   isTerminal(e.stdout),
 	})
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	waitFollowing := startFollowing(followCtx, e, db, b, idx, console.FrontendName, c)
+	defer func() { stopFollowing(); waitFollowing() }()
 	return c.Run(ctx, e.stdin, e.stdout)
 }
 

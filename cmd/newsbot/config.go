@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/bot/discord"
+	"github.com/newsbot/newsbot/bot/follow"
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/feeds"
@@ -22,6 +24,14 @@ const maxInputMB = 1024
 // minFeedInterval is the shortest NEWSBOT_FEED_INTERVAL: a feed fetched
 // more often than every second would be a load test of its publisher.
 const minFeedInterval = time.Second
+
+// minFollowInterval is the shortest NEWSBOT_FOLLOW_INTERVAL: tests post
+// updates within a second; a server should keep the default.
+const minFollowInterval = 10 * time.Millisecond
+
+// maxFollowLimit bounds the follow limits: each follow costs a retrieval
+// per interval in which articles arrive.
+const maxFollowLimit = 10_000
 
 // defaultDB is the database file when neither -db nor NEWSBOT_DB is given.
 const defaultDB = "newsbot.db"
@@ -69,6 +79,11 @@ type config struct {
 	// process's if the process dies mid-poll (NEWSBOT_FEED_LEASE).
 	FeedLease time.Duration
 	Feeds     []string
+	// FollowInterval is the least time between two updates of one
+	// follow (NEWSBOT_FOLLOW_INTERVAL); FollowLimits bound the follows of
+	// a server and of a user in it (NEWSBOT_FOLLOWS_PER_SERVER, _PER_USER).
+	FollowInterval time.Duration
+	FollowLimits   corpus.FollowLimits
 	// Hybrid retrieval: on when EmbedModel is set. The endpoint and key
 	// default to the chat ones.
 	EmbedModel   string
@@ -175,6 +190,28 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.FeedLease = d
 	}
 	c.Feeds = feeds.SplitURLs(getenv("NEWSBOT_FEEDS"))
+	c.FollowInterval = follow.DefaultInterval
+	if v := getenv("NEWSBOT_FOLLOW_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		// Short intervals are for tests; a channel wants minutes.
+		if err != nil || d < minFollowInterval {
+			return c, fmt.Errorf("NEWSBOT_FOLLOW_INTERVAL=%q: want a duration of at least %v, such as 10m", v, minFollowInterval)
+		}
+		c.FollowInterval = d
+	}
+	c.FollowLimits = corpus.FollowLimits{PerScope: bot.DefaultFollowsPerServer, PerUser: bot.DefaultFollowsPerUser}
+	for _, s := range []struct {
+		name string
+		to   *int
+	}{{"NEWSBOT_FOLLOWS_PER_SERVER", &c.FollowLimits.PerScope}, {"NEWSBOT_FOLLOWS_PER_USER", &c.FollowLimits.PerUser}} {
+		if v := getenv(s.name); v != "" {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 1 || n > maxFollowLimit {
+				return c, fmt.Errorf("%s=%q: want a whole number from 1 to %d", s.name, v, maxFollowLimit)
+			}
+			*s.to = n
+		}
+	}
 	c.EmbedModel = strings.TrimSpace(getenv("NEWSBOT_EMBED_MODEL"))
 	c.EmbedBaseURL = strings.TrimSpace(getenv("NEWSBOT_EMBED_BASE_URL"))
 	if c.EmbedBaseURL == "" {

@@ -201,6 +201,7 @@ func newBot(e *env, db store, idx *corpusIndex) (*bot.Bot, *feeds.Poller) {
 	r := newRetriever(e, db, idx)
 	fetcher := newFetcher(e)
 	b := bot.New(r, model, withEmbeddings(e, db), bot.Options{MinConfidence: e.cfg.MinConfidence, Fetcher: fetcher, MaxInputBytes: e.cfg.MaxInputBytes, Logger: e.log, Metrics: e.botMetrics()})
+	b.SetFollows(db, e.cfg.FollowLimits)
 	if fetcher == nil {
 		return b, nil
 	}

@@ -68,6 +68,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	wait := startPolling(pollCtx, e, poller)
 	defer func() { stopPolling(); wait() }()
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	waitFollowing := startFollowing(followCtx, e, db, b, idx, discord.FrontendName, fe)
+	defer func() { stopFollowing(); waitFollowing() }()
 	return o.run(ctx, e, db, idx, fe)
 }
 

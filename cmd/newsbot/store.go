@@ -13,6 +13,8 @@ import (
 
 	"github.com/newsbot/newsbot/bot"
 	"github.com/newsbot/newsbot/bot/console"
+	"github.com/newsbot/newsbot/bot/discord"
+	"github.com/newsbot/newsbot/bot/follow"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/feeds"
 	"github.com/newsbot/newsbot/corpus/postgres"
@@ -40,6 +42,9 @@ type store interface {
 	Rechunk(ctx context.Context, progress func(done, total int)) (corpus.RechunkStats, error)
 	vectorStore
 	storyStore
+	// The follows of /follow: the commands' side and the worker's.
+	bot.FollowStore
+	follow.Store
 	// StoryArticles lists a story's articles in scopes, earliest first.
 	StoryArticles(ctx context.Context, storyID int64, scopes []string) ([]corpus.Article, error)
 	// LatestStories lists the newest stories in some scopes.
@@ -62,6 +67,9 @@ type vectorStore interface {
 var (
 	_ store = (*sqlite.DB)(nil)
 	_ store = (*postgres.DB)(nil)
+	// The frontends post follow updates.
+	_ follow.Poster = (*discord.Frontend)(nil)
+	_ follow.Poster = (*console.Console)(nil)
 )
 
 // openStore opens the database named by the configuration: a PostgreSQL
@@ -201,6 +209,31 @@ func serveIndex(ctx context.Context, e *env, st store) (_ *corpusIndex, stop fun
 		})
 	}
 	return idx, func() { cancel(); wg.Wait() }, nil
+}
+
+// Seq is how far the index has applied the change log (0 before it is
+// open): the follow worker considers no change retrieval has not seen.
+func (c *corpusIndex) Seq() int64 {
+	live := c.opened.Load()
+	if live == nil {
+		return 0
+	}
+	return live.Seq()
+}
+
+// startFollowing runs the follow worker of one frontend (post prints or
+// sends its updates) until ctx ends; the returned function waits for it.
+// Every serving process runs one: the store's claims make each update
+// made and sent once however many run.
+func startFollowing(ctx context.Context, e *env, db store, b *bot.Bot, idx *corpusIndex, frontend string, post follow.Poster) (wait func()) {
+	tick := min(follow.DefaultTick, e.cfg.FollowInterval)
+	w := follow.New(db, b, post, idx, follow.Options{Frontend: frontend, Interval: e.cfg.FollowInterval, Tick: tick, Logger: e.log})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(ctx)
+	}()
+	return func() { <-done }
 }
 
 // saveIfStale writes the snapshot after a one-shot command that opened

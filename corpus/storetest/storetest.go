@@ -85,6 +85,20 @@ type Stories interface {
 	LatestStories(ctx context.Context, q corpus.LatestQuery) ([]corpus.StoryHead, error)
 }
 
+// Follows keeps the questions channels follow and their updates.
+type Follows interface {
+	AddFollow(ctx context.Context, f *corpus.Follow, lim corpus.FollowLimits) error
+	Follow(ctx context.Context, id int64) (corpus.Follow, error)
+	Follows(ctx context.Context, scope, channelID string) ([]corpus.Follow, error)
+	RemoveFollow(ctx context.Context, id int64) error
+	ClaimFollows(ctx context.Context, owner, frontend string, now time.Time, upTo int64, interval, lease time.Duration, limit int) ([]corpus.Follow, error)
+	ReleaseFollow(ctx context.Context, owner string, id int64) error
+	SentStories(ctx context.Context, followID int64, stories []int64) ([]int64, error)
+	RecordFollow(ctx context.Context, owner string, followID, cursor int64, now time.Time, score float64, post *corpus.FollowPost) error
+	PendingFollowPosts(ctx context.Context, followID int64) ([]corpus.FollowPost, error)
+	MarkFollowPostSent(ctx context.Context, postID int64, at time.Time) error
+}
+
 // Store is everything the contract checks.
 type Store interface {
 	Articles
@@ -92,6 +106,7 @@ type Store interface {
 	Feeds
 	Events
 	Stories
+	Follows
 }
 
 // Run runs the contract against stores that open returns, one fresh empty
@@ -118,6 +133,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"LatestStories", testLatestStories},
 		{"LatestStoriesManyCopies", testLatestStoriesManyCopies},
 		{"StoryArticles", testStoryArticles},
+		{"Follows", testFollows},
+		{"FollowClaims", testFollowClaims},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

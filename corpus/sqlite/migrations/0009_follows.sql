@@ -1,0 +1,37 @@
+-- Questions channels follow (/follow) and the updates posted for them.
+-- Times are unix nanoseconds (an update interval may be short in tests).
+-- cursor is the change-log seq the follow has considered; a serving
+-- process claims a follow (lease_owner, lease_until) to work on it, so
+-- with several processes each update is made and sent once.
+CREATE TABLE follows (
+	id             INTEGER PRIMARY KEY,
+	scope          TEXT NOT NULL,
+	frontend       TEXT NOT NULL,
+	channel_id     TEXT NOT NULL,
+	created_by     TEXT NOT NULL,
+	question       TEXT NOT NULL,
+	created_at     INTEGER NOT NULL,
+	last_update_at INTEGER NOT NULL DEFAULT 0,
+	last_score     REAL NOT NULL DEFAULT 0,
+	cursor         INTEGER NOT NULL DEFAULT 0,
+	lease_owner    TEXT NOT NULL DEFAULT '',
+	lease_until    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX follows_scope ON follows(scope, channel_id);
+-- An update is recorded here (sent_at 0) before it is sent and marked
+-- sent after; a restart sends the ones left pending.
+CREATE TABLE follow_posts (
+	id         INTEGER PRIMARY KEY,
+	follow_id  INTEGER NOT NULL REFERENCES follows(id) ON DELETE CASCADE,
+	body       TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	sent_at    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX follow_posts_pending ON follow_posts(follow_id) WHERE sent_at = 0;
+-- At most one update per story per follow: the primary key is the claim.
+CREATE TABLE follow_sent (
+	follow_id INTEGER NOT NULL REFERENCES follows(id) ON DELETE CASCADE,
+	story_id  INTEGER NOT NULL,
+	post_id   INTEGER NOT NULL REFERENCES follow_posts(id) ON DELETE CASCADE,
+	PRIMARY KEY (follow_id, story_id)
+);
