@@ -137,7 +137,7 @@ func (a shingles) copies(b shingles) bool {
 // gives up its slots).
 type copyCollapser struct {
 	kept   []corpus.Hit
-	sets   []shingles      // shingles of kept[i]'s passage
+	sets   []shingles     // shingles of kept[i]'s passage
 	copies map[int64]bool // articles found to be copies of a kept one
 }
 
