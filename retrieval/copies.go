@@ -123,56 +123,59 @@ func (a shingles) copies(b shingles) bool {
 	return common >= need
 }
 
-// copyCollapser keeps the hits of a ranking that are not copies of a
-// better-ranked hit's article, and records the copies on the hits kept.
-// Of two copies, the article ranked first is kept: its passage is the one
-// that matches the question best, so a copy trimmed of the paragraph
-// asked about is never preferred to one that holds it; copies' texts are
-// otherwise the same, and the one ranked first also leads the answer.
+// copyCollapser keeps the hits of a ranking whose passage is not a copy
+// of a better-ranked hit's passage of another article, and lists the
+// articles of the copies dropped in the Copies of the hit they copy.
 //
-// Two articles are copies when a passage of one is a copy of a passage of
-// the other: their best passages need not be the same part of the story,
-// so each new hit is compared with every kept hit, and a later passage
-// can show that two articles already kept are copies (the later one then
-// gives up its slots).
+// The unit is the passage, not the whole article: a passage is dropped
+// only when its text is already in the top hits, so nothing is lost. The
+// other passages of a copy's article stay eligible, because an article
+// that shares one passage with another is often an update of it (the
+// next day's report reusing the first's background paragraphs) that adds
+// the news: dropping such articles whole lost the answer of two RealTime
+// QA questions the passages kept (docs/EVAL.md). A verbatim wire copy
+// loses every passage the question ranks near its original's, so its
+// copies still take no slot a second time.
+//
+// Of two copies the passage ranked first is kept: it is the one that
+// matches the question best (a copy trimmed of the words asked about
+// never outranks one that holds them), and it leads the answer.
 type copyCollapser struct {
-	kept   []corpus.Hit
-	sets   []shingles     // shingles of kept[i]'s passage
-	copies map[int64]bool // articles found to be copies of a kept one
+	kept []corpus.Hit
+	sets []shingles // shingles of kept[i]'s passage
 }
 
-// isCopy reports whether article id is already known as a copy, so its
-// other passages need not be read.
-func (c *copyCollapser) isCopy(id int64) bool { return c.copies[id] }
-
 // add offers the next hit in rank order (hydrated, with its text) and
-// reports whether it was kept. It is kept unless its article is a copy of
-// a better-ranked kept article, by its text or by the Copies either
-// already lists (a question's parts are collapsed each, then merged);
-// then its article is listed in the Copies of the kept article's hits.
+// reports whether it was kept: it is not when its passage is a copy of a
+// kept passage of another article; its article is then listed in the
+// Copies of that article's kept hits.
 func (c *copyCollapser) add(h corpus.Hit) bool {
-	if c.isCopy(h.Article.ID) {
+	s := shinglesOf(h.Passage.Text)
+	for i, k := range c.kept {
+		if k.Article.ID == h.Article.ID || !s.copies(c.sets[i]) {
+			continue
+		}
+		// The copies h carries (a question's parts are collapsed each,
+		// then merged) are copies of k's article too.
+		refs := append([]corpus.CopyRef{corpus.CopyRefOf(h.Article)}, h.Copies...)
+		for j := range c.kept {
+			if c.kept[j].Article.ID != k.Article.ID {
+				continue
+			}
+			for _, r := range refs {
+				if r.ArticleID != k.Article.ID && !listed(c.kept[j].Copies, r.ArticleID) {
+					c.kept[j].Copies = append(c.kept[j].Copies, r)
+				}
+			}
+		}
 		return false
 	}
-	s := shinglesOf(h.Passage.Text)
-	for {
-		i := c.copyOf(h, s)
-		if i < 0 {
-			break
-		}
-		other := c.kept[i].Article.ID
-		if mine := c.first(h.Article.ID); mine < 0 || c.first(other) < mine {
-			c.drop(h.Article, other, h.Copies)
-			return false
-		}
-		// h's article was kept first: the other is the later copy.
-		c.drop(c.kept[i].Article, h.Article.ID, nil)
-	}
 	for _, k := range c.kept {
+		// Another passage of an article kept: it shares its copies.
 		if k.Article.ID == h.Article.ID {
-			for _, ref := range k.Copies {
-				if !listed(h.Copies, ref.ArticleID) {
-					h.Copies = append(h.Copies, ref)
+			for _, r := range k.Copies {
+				if !listed(h.Copies, r.ArticleID) {
+					h.Copies = append(h.Copies, r)
 				}
 			}
 		}
@@ -180,56 +183,6 @@ func (c *copyCollapser) add(h corpus.Hit) bool {
 	c.kept = append(c.kept, h)
 	c.sets = append(c.sets, s)
 	return true
-}
-
-// copyOf returns the index of a kept hit of another article that h (with
-// shingles s) is a copy of, or -1.
-func (c *copyCollapser) copyOf(h corpus.Hit, s shingles) int {
-	for i, k := range c.kept {
-		if k.Article.ID == h.Article.ID {
-			continue
-		}
-		if listed(k.Copies, h.Article.ID) || listed(h.Copies, k.Article.ID) || s.copies(c.sets[i]) {
-			return i
-		}
-	}
-	return -1
-}
-
-// first returns the index of the first kept hit of article id, or -1.
-func (c *copyCollapser) first(id int64) int {
-	return slices.IndexFunc(c.kept, func(k corpus.Hit) bool { return k.Article.ID == id })
-}
-
-// drop records article loser as a copy of the kept article winner: its
-// hits leave the kept ones, and it and the copies it carried (extra, and
-// those listed on its kept hits) join the Copies of winner's kept hits.
-func (c *copyCollapser) drop(loser corpus.Article, winner int64, extra []corpus.CopyRef) {
-	if c.copies == nil {
-		c.copies = make(map[int64]bool)
-	}
-	c.copies[loser.ID] = true
-	refs := append([]corpus.CopyRef{corpus.CopyRefOf(loser)}, extra...)
-	kept, sets := c.kept[:0], c.sets[:0]
-	for i, k := range c.kept {
-		if k.Article.ID != loser.ID {
-			kept, sets = append(kept, k), append(sets, c.sets[i])
-			continue
-		}
-		refs = append(refs, k.Copies...)
-	}
-	clear(c.kept[len(kept):len(c.kept)])
-	c.kept, c.sets = kept, sets
-	for i := range c.kept {
-		if c.kept[i].Article.ID != winner {
-			continue
-		}
-		for _, r := range refs {
-			if r.ArticleID != winner && !listed(c.kept[i].Copies, r.ArticleID) {
-				c.kept[i].Copies = append(c.kept[i].Copies, r)
-			}
-		}
-	}
 }
 
 // listed reports whether refs names article id.

@@ -64,9 +64,10 @@ func TestShinglesCopies(t *testing.T) {
 	}
 }
 
-// TestRetrieveCollapsesCopies: five outlets' copies of one wire story take
-// one slot of the top hits, the freed slots go to other sources, and the
-// hit kept lists the four others as its copies.
+// TestRetrieveCollapsesCopies: five outlets' copies of one two-passage
+// wire story take one slot per passage of the top hits, the freed slots go
+// to other sources, and each hit kept lists the four other outlets as its
+// copies.
 func TestRetrieveCollapsesCopies(t *testing.T) {
 	t.Parallel()
 	s := mustOpenMem(t)
@@ -99,38 +100,38 @@ func TestRetrieveCollapsesCopies(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := articleIDs(res.Hits)
-	var kept []int64
-	for _, id := range got {
-		if slices.Contains(wire, id) && !slices.Contains(kept, id) {
-			kept = append(kept, id)
-		}
-	}
-	if len(kept) != 1 {
-		t.Fatalf("Retrieve(Elbe flood) articles = %v; want one of the wire copies %v, got %v", got, wire, kept)
-	}
 	for _, id := range others {
 		if !slices.Contains(got, id) {
 			t.Errorf("Retrieve(Elbe flood) articles = %v; want the other source %d in the freed slots", got, id)
 		}
 	}
+	seqs := make(map[int]int) // wire passage -> hits holding it
 	for _, h := range res.Hits {
-		if h.Article.ID != kept[0] {
+		if !slices.Contains(wire, h.Article.ID) {
 			if len(h.Copies) > 0 {
 				t.Errorf("hit of article %d has copies %v; want none", h.Article.ID, h.Copies)
 			}
 			continue
 		}
-		var copies []int64
+		seqs[h.Passage.Seq]++
+		ids := []int64{h.Article.ID}
 		for _, c := range h.Copies {
-			copies = append(copies, c.ArticleID)
+			ids = append(ids, c.ArticleID)
 			if c.Source == "" || c.URL == "" || c.Title == "" {
 				t.Errorf("copy ref %+v; want its source, URL and title", c)
 			}
 		}
-		slices.Sort(copies)
-		want := slices.DeleteFunc(slices.Clone(wire), func(id int64) bool { return id == kept[0] })
-		if !slices.Equal(copies, want) {
-			t.Errorf("copies of the kept hit (article %d) = %v; want %v", kept[0], copies, want)
+		slices.Sort(ids)
+		if !slices.Equal(ids, wire) {
+			t.Errorf("wire hit of article %d (passage %d) with its copies = %v; want all five outlets %v", h.Article.ID, h.Passage.Seq, ids, wire)
 		}
+	}
+	for seq, n := range seqs {
+		if n > 1 {
+			t.Errorf("wire passage %d is in %d hits; want one (articles %v)", seq, n, got)
+		}
+	}
+	if len(seqs) == 0 {
+		t.Errorf("Retrieve(Elbe flood) articles = %v; want the wire story", got)
 	}
 }

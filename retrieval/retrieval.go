@@ -487,9 +487,10 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 // outside pub: what a question shows always comes from the store as it is
 // now. The next hits take the dropped ones' places.
 //
-// A hit whose article is a near-duplicate copy of a better hit's article
-// (copies.go) is dropped too, before the cut to k, so the slot goes to
-// another source; the copy is listed in the kept hit's Copies.
+// A hit whose passage is a copy of a better hit's passage of another
+// article (the same wire story in another outlet; copies.go) is dropped
+// too, before the cut to k, so the slot goes to another source; its
+// article is listed in the kept hit's Copies.
 func (r *Retriever) hydrate(ctx context.Context, hits []corpus.Hit, k int, scopes []string, pub corpus.Published) ([]corpus.Hit, error) {
 	var col copyCollapser
 	per := make(map[int64]int)
@@ -499,7 +500,7 @@ func (r *Retriever) hydrate(ctx context.Context, hits []corpus.Hit, k int, scope
 		for len(hits) > 0 && len(col.kept)+len(batch) < k {
 			h := hits[0]
 			hits = hits[1:]
-			if per[h.Article.ID] >= r.opt.MaxPerArticle || col.isCopy(h.Article.ID) {
+			if per[h.Article.ID] >= r.opt.MaxPerArticle {
 				continue
 			}
 			per[h.Article.ID]++
