@@ -239,7 +239,9 @@ func TestAskReportedBy(t *testing.T) {
 			opts := Options{Now: func() time.Time { return asOf }}
 			var model Model
 			if tt.reply != "" {
-				srv := llmtest.New(t, func(int, openai.ChatCompletionRequest) llmtest.Reply { return llmtest.Reply{Chunks: []string{tt.reply}} })
+				srv := llmtest.New(t, func(int, openai.ChatCompletionRequest) llmtest.Reply {
+					return llmtest.Reply{Chunks: []string{tt.reply}}
+				})
 				model = llm.New(llm.Config{BaseURL: srv.BaseURL(), Model: "fake", Timeout: 5 * time.Second})
 			}
 			b := New(&fakeRetriever{res: res}, model, nil, opts)
