@@ -135,3 +135,37 @@ func TestRetrieveCollapsesCopies(t *testing.T) {
 		t.Errorf("Retrieve(Elbe flood) articles = %v; want the wire story", got)
 	}
 }
+
+// TestMergePartsCollapsesCopies: the parts of a question are collapsed
+// each; a part's hit that copies another part's hit is dropped when they
+// are merged, and the copies both carried end on the hit kept.
+func TestMergePartsCollapsesCopies(t *testing.T) {
+	t.Parallel()
+	mk := func(id int64, source, text string, copies ...corpus.CopyRef) corpus.Hit {
+		return corpus.Hit{Passage: corpus.Passage{ID: id*10 + 1, ArticleID: id, Text: text},
+			Article: corpus.Article{ID: id, Source: source, Title: source + " story"}, Copies: copies}
+	}
+	r := New(mustOpenMem(t), mustOpenMem(t), Options{})
+	first := Result{Confidence: 0.9, Hits: []corpus.Hit{
+		mk(1, "Wire Daily", wireStory[0], corpus.CopyRef{ArticleID: 3, Source: "Saxony Courier"}),
+		mk(4, "Rail News", wireStory[1]),
+	}}
+	second := Result{Confidence: 0.8, Hits: []corpus.Hit{
+		mk(2, "Elbe Post", "ELBE POST - "+wireStory[0]),
+		mk(5, "City Herald", "Residents of Dresden spent the night on the embankment watching the Elbe rise while volunteers brought food to the evacuation centres in schools and sports halls across the city."),
+	}}
+	got := r.mergeParts([]Result{first, second}, 6)
+	if ids := articleIDs(got.Hits); !slices.Equal(ids, []int64{1, 4, 5}) {
+		t.Fatalf("mergeParts articles = %v; want [1 4 5] (2 copies 1)", ids)
+	}
+	var copies []int64
+	for _, c := range got.Hits[0].Copies {
+		copies = append(copies, c.ArticleID)
+	}
+	if !slices.Equal(copies, []int64{3, 2}) {
+		t.Errorf("copies of the kept hit = %v; want [3 2]", copies)
+	}
+	if got.Confidence != 0.8 {
+		t.Errorf("mergeParts confidence = %v; want the lower part's 0.8", got.Confidence)
+	}
+}
