@@ -38,8 +38,8 @@ const other = "The harbour ferry service will add evening sailings from next mon
 // Rescoring the recorded outcomes gives the same figures.
 func TestCopiesShare(t *testing.T) {
 	arts := mapArticles{
-		"https://a.example/elbe": {Title: "Elbe barriers hold", Body: "DRESDEN (Wire) - " + wire},
-		"https://b.example/elbe": {Title: "Barriers on the Elbe hold in Dresden", Body: wire + "\n\nCopyright Elbe Post."},
+		"https://a.example/elbe":  {Title: "Elbe barriers hold", Body: "DRESDEN (Wire) - " + wire},
+		"https://b.example/elbe":  {Title: "Barriers on the Elbe hold in Dresden", Body: wire + "\n\nCopyright Elbe Post."},
 		"https://c.example/ferry": {Title: "Ferry adds sailings", Body: other},
 	}
 	qs := []Question{
