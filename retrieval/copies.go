@@ -9,8 +9,9 @@ import (
 )
 
 // Copies of one wire story (the same agency text in five outlets) are
-// collapsed to one hit: the five would otherwise take five of the top
-// slots with one report, and crowd out every other source.
+// collapsed to one hit per passage of text: the five would otherwise take
+// five of the top slots with one report, and crowd out every other
+// source.
 //
 // The test is on the candidates' passage text, not on the story grouping
 // (corpus/stories): it holds for an article grouping has not reached yet
@@ -159,14 +160,14 @@ func (a shingles) copies(b shingles) bool {
 // articles of the copies dropped in the Copies of the hit they copy.
 //
 // The unit is the passage, not the whole article: a passage is dropped
-// only when its text is already in the top hits, so nothing is lost. The
-// other passages of a copy's article stay eligible, because an article
-// that shares one passage with another is often an update of it (the
-// next day's report reusing the first's background paragraphs) that adds
-// the news: dropping such articles whole lost the answer of two RealTime
-// QA questions the passages kept (docs/EVAL.md). A verbatim wire copy
-// loses every passage the question ranks near its original's, so its
-// copies still take no slot a second time.
+// only when most of its text is already in the top hits. The other
+// passages of a copy's article stay eligible, because an article that
+// shares one passage with another is often an update of it (the next
+// day's report reusing the first's background paragraphs) that adds the
+// news: dropping such articles whole cost two RealTime QA questions their
+// answer in the top 10 (docs/EVAL.md). A verbatim wire copy loses every
+// passage the question ranks near its original's, so its text still
+// takes no slot a second time.
 //
 // Of two copies the passage ranked first is kept: it is the one that
 // matches the question best (a copy trimmed of the words asked about
@@ -181,6 +182,8 @@ type copyCollapser struct {
 // kept passage of another article; its article is then listed in the
 // Copies of that article's kept hits.
 func (c *copyCollapser) add(h corpus.Hit) bool {
+	// Appending to h's copies must not write into the caller's array.
+	h.Copies = slices.Clip(h.Copies)
 	s := shinglesOf(h.Passage.Text)
 	for i, k := range c.kept {
 		if k.Article.ID == h.Article.ID || !s.copies(c.sets[i]) {
