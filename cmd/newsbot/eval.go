@@ -146,7 +146,7 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 	}
 
 	// copies_share@10 judges copies as the story grouping does.
-	judge := &eval.FingerprintJudge{Articles: db}
+	judge := &fingerprintJudge{Articles: db}
 	if *rescore != "" {
 		rep, outs, err := rescoreOutcomes(ctx, *rescore, format, qs, eval.Runner{Floor: e.cfg.MinConfidence, Cutoffs: ks, Copies: judge})
 		if err != nil {
