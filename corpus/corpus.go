@@ -52,12 +52,12 @@ type Hit struct {
 	// Score is higher for better matches. For the lexical search it is the
 	// BM25 score (positive and unbounded).
 	Score float64
-	// Copies are the other articles among the candidates that are
-	// near-duplicate copies of this hit's article (the same wire story in
-	// another outlet). Retrieval keeps one passage for all of them, so the
-	// copies do not crowd other sources out of the top hits, and records
-	// them here so an answer can say who else reported it. Empty when the
-	// article has no copy among the candidates.
+	// Copies are the other articles among the search's candidates whose
+	// passage was a near-duplicate copy of a passage of this hit's article
+	// (the same wire story in another outlet). Retrieval keeps one passage
+	// of each text, so copies do not crowd other sources out of the top
+	// hits, and records them here so an answer can say who else reported
+	// it. Empty when the article has no copy among the candidates.
 	Copies []CopyRef
 }
 

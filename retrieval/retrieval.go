@@ -186,7 +186,9 @@ type Request struct {
 // Result is the passages for a question.
 type Result struct {
 	// Hits are ranked best first, at most K and at most MaxPerArticle per
-	// article; Score is the final (re-ranked) score.
+	// article, and no passage is a copy of a better hit's passage of
+	// another article (copies.go; the copies' articles are in the kept
+	// hit's Copies); Score is the final (re-ranked) score.
 	Hits []corpus.Hit
 	// Confidence in [0, 1] estimates whether the hits answer the question;
 	// compare it with DefaultMinConfidence.
