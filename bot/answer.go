@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +65,52 @@ type Source struct {
 	Outlet      string    `json:"source"`
 	URL         string    `json:"url"`
 	PublishedAt time.Time `json:"published_at"`
+	// Copies are other articles carrying the same text (the wire story in
+	// other outlets), which retrieval collapsed into this source's
+	// passages so they did not take the places of other sources.
+	Copies []corpus.CopyRef `json:"copies,omitempty"`
+}
+
+// Outlets are the outlets that carried the source's text: its own, then
+// its copies', each once (compared without case), leaving out unknown
+// ones. More than one means other outlets reported it too.
+func (s Source) Outlets() []string {
+	var out []string
+	add := func(o string) {
+		o = strings.Join(strings.Fields(o), " ")
+		if o == "" || slices.ContainsFunc(out, func(x string) bool { return strings.EqualFold(x, o) }) {
+			return
+		}
+		out = append(out, o)
+	}
+	add(s.Outlet)
+	for _, c := range s.Copies {
+		add(c.Source)
+	}
+	return out
+}
+
+// ReportedBy is "reported by Reuters, AP and BBC" when more than one
+// outlet carried the source's text (see Outlets), else empty. Frontends
+// print it with the source, so the answer says who reported it whatever
+// the model wrote.
+func (s Source) ReportedBy() string {
+	o := s.Outlets()
+	if len(o) < 2 {
+		return ""
+	}
+	return "reported by " + strings.Join(o[:len(o)-1], ", ") + " and " + o[len(o)-1]
+}
+
+// addCopies adds the copies of a hit of the source's article that it
+// does not list yet (two passages of one article may carry different
+// copies).
+func (s *Source) addCopies(refs []corpus.CopyRef) {
+	for _, r := range refs {
+		if r.ArticleID != s.ArticleID && !slices.ContainsFunc(s.Copies, func(c corpus.CopyRef) bool { return c.ArticleID == r.ArticleID }) {
+			s.Copies = append(s.Copies, r)
+		}
+	}
 }
 
 // Answer is the bot's reply to a question.
@@ -328,6 +375,27 @@ func nearestArticles(hits []corpus.Hit, n int) []Source {
 
 func sourceOf(n int, a corpus.Article) Source {
 	return Source{N: n, ArticleID: a.ID, Title: a.Title, Outlet: a.Source, URL: a.URL, PublishedAt: a.PublishedAt}
+}
+
+// citeHit returns the number of the source citing hits[i]'s article,
+// adding it to sources (numbered by article id in byArticle) when it is
+// not cited yet, with the copies of every hit of that article: the copies
+// are the article's, whichever of its passages the answer quotes.
+func citeHit(sources []Source, byArticle map[int64]int, hits []corpus.Hit, i int) ([]Source, int) {
+	a := hits[i].Article
+	n, ok := byArticle[a.ID]
+	if !ok {
+		n = len(sources) + 1
+		byArticle[a.ID] = n
+		src := sourceOf(n, a)
+		for _, h := range hits {
+			if h.Article.ID == a.ID {
+				src.addCopies(h.Copies)
+			}
+		}
+		sources = append(sources, src)
+	}
+	return sources, n
 }
 
 // describe is "Outlet, 2 Jan 2006" with whichever parts are known.

@@ -36,13 +36,8 @@ func checkCitations(raw string, hits []corpus.Hit) (string, []Source) {
 			if err != nil || p < 1 || p > len(hits) {
 				continue // invented citation: drop it
 			}
-			a := hits[p-1].Article
-			n, ok := byArticle[a.ID]
-			if !ok {
-				n = len(sources) + 1
-				byArticle[a.ID] = n
-				sources = append(sources, sourceOf(n, a))
-			}
+			var n int
+			sources, n = citeHit(sources, byArticle, hits, p-1)
 			if !seen[n] {
 				seen[n] = true
 				b.WriteString("[" + strconv.Itoa(n) + "]")

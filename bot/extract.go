@@ -95,13 +95,8 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 	byArticle := make(map[int64]int)
 	var b strings.Builder
 	for i, c := range chosen {
-		a := res.Hits[c.hit].Article
-		n, ok := byArticle[a.ID]
-		if !ok {
-			n = len(sources) + 1
-			byArticle[a.ID] = n
-			sources = append(sources, sourceOf(n, a))
-		}
+		var n int
+		sources, n = citeHit(sources, byArticle, res.Hits, c.hit)
 		if i > 0 {
 			b.WriteString(" ")
 		}

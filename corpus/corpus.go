@@ -52,6 +52,28 @@ type Hit struct {
 	// Score is higher for better matches. For the lexical search it is the
 	// BM25 score (positive and unbounded).
 	Score float64
+	// Copies are the other articles among the search's candidates whose
+	// passage was a near-duplicate copy of a passage of this hit's article
+	// (the same wire story in another outlet). Retrieval keeps one passage
+	// of each text, so copies do not crowd other sources out of the top
+	// hits, and records them here so an answer can say who else reported
+	// it. Empty when the article has no copy among the candidates.
+	Copies []CopyRef
+}
+
+// CopyRef names an article that is a copy of a hit's article: enough to
+// say "reported by" with a link, without its text.
+type CopyRef struct {
+	ArticleID   int64
+	Source      string // outlet; may be empty for pasted text
+	URL         string
+	Title       string
+	PublishedAt time.Time
+}
+
+// CopyRefOf is the CopyRef of a.
+func CopyRefOf(a Article) CopyRef {
+	return CopyRef{ArticleID: a.ID, Source: a.Source, URL: a.URL, Title: a.Title, PublishedAt: a.PublishedAt}
 }
 
 // SearchQuery asks the index for passages.

@@ -186,7 +186,9 @@ type Request struct {
 // Result is the passages for a question.
 type Result struct {
 	// Hits are ranked best first, at most K and at most MaxPerArticle per
-	// article; Score is the final (re-ranked) score.
+	// article, and no passage is a copy of a better hit's passage of
+	// another article (copies.go; the copies' articles are in the kept
+	// hit's Copies); Score is the final (re-ranked) score.
 	Hits []corpus.Hit
 	// Confidence in [0, 1] estimates whether the hits answer the question;
 	// compare it with DefaultMinConfidence.
@@ -274,10 +276,13 @@ func (r *Retriever) mergeParts(results []Result, k int) Result {
 	out.Terms = nil
 	seen := make(map[int64]bool)
 	per := make(map[int64]int)
-	for i := 0; len(out.Hits) < k; i++ {
+	// Each part's hits are collapsed already; one part's hit may still
+	// be a copy of another's.
+	var col copyCollapser
+	for i := 0; len(col.kept) < k; i++ {
 		more := false
 		for _, res := range results {
-			if i >= len(res.Hits) || len(out.Hits) == k {
+			if i >= len(res.Hits) || len(col.kept) == k {
 				continue
 			}
 			more = true
@@ -286,13 +291,15 @@ func (r *Retriever) mergeParts(results []Result, k int) Result {
 				continue
 			}
 			seen[h.Passage.ID] = true
-			per[h.Article.ID]++
-			out.Hits = append(out.Hits, h)
+			if col.add(h) {
+				per[h.Article.ID]++
+			}
 		}
 		if !more {
 			break
 		}
 	}
+	out.Hits = col.kept
 	for _, res := range results {
 		if res.Confidence < out.Confidence {
 			out.Confidence, out.Signals = res.Confidence, res.Signals
@@ -481,13 +488,18 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 // dropped, and so is one whose stored article is not visible in scopes or
 // outside pub: what a question shows always comes from the store as it is
 // now. The next hits take the dropped ones' places.
+//
+// A hit whose passage is a copy of a better hit's passage of another
+// article (the same wire story in another outlet; copies.go) is dropped
+// too, before the cut to k, so the slot goes to another source; its
+// article is listed in the kept hit's Copies.
 func (r *Retriever) hydrate(ctx context.Context, hits []corpus.Hit, k int, scopes []string, pub corpus.Published) ([]corpus.Hit, error) {
-	var out []corpus.Hit
+	var col copyCollapser
 	per := make(map[int64]int)
-	for len(hits) > 0 && len(out) < k {
+	for len(hits) > 0 && len(col.kept) < k {
 		// The common case takes one round: nothing is dropped.
 		var batch []corpus.Hit
-		for len(hits) > 0 && len(out)+len(batch) < k {
+		for len(hits) > 0 && len(col.kept)+len(batch) < k {
 			h := hits[0]
 			hits = hits[1:]
 			if per[h.Article.ID] >= r.opt.MaxPerArticle {
@@ -502,11 +514,11 @@ func (r *Retriever) hydrate(ctx context.Context, hits []corpus.Hit, k int, scope
 		}
 		for _, h := range got {
 			if visible(h.Article, scopes, pub) {
-				out = append(out, h)
+				col.add(h)
 			}
 		}
 	}
-	return out, nil
+	return col.kept, nil
 }
 
 // visible reports whether a stored article may be shown to a question in

@@ -36,6 +36,20 @@ type SourceOut struct {
 	Source      string  `json:"source"`
 	URL         string  `json:"url"`
 	PublishedAt *string `json:"published_at"` // RFC 3339, null when unknown
+	// ReportedBy are the outlets that carried the source's text, its own
+	// first, when there are several (bot.Source.Outlets); Copies are the
+	// other outlets' articles.
+	ReportedBy []string  `json:"reported_by,omitempty"`
+	Copies     []CopyOut `json:"copies,omitempty"`
+}
+
+// CopyOut is another outlet's copy of a cited article.
+type CopyOut struct {
+	ArticleID   int64   `json:"article_id"`
+	Title       string  `json:"title"`
+	Source      string  `json:"source"`
+	URL         string  `json:"url"`
+	PublishedAt *string `json:"published_at"`
 }
 
 // AnswerJSON converts an answer for JSON output.
@@ -55,7 +69,14 @@ func AnswerJSON(a bot.Answer) AnswerOut {
 }
 
 func sourceOut(s bot.Source) SourceOut {
-	return SourceOut{N: s.N, ArticleID: s.ArticleID, Title: s.Title, Source: s.Outlet, URL: s.URL, PublishedAt: timeOrNil(s.PublishedAt)}
+	out := SourceOut{N: s.N, ArticleID: s.ArticleID, Title: s.Title, Source: s.Outlet, URL: s.URL, PublishedAt: timeOrNil(s.PublishedAt)}
+	if o := s.Outlets(); len(o) > 1 {
+		out.ReportedBy = o
+	}
+	for _, c := range s.Copies {
+		out.Copies = append(out.Copies, CopyOut{ArticleID: c.ArticleID, Title: c.Title, Source: c.Source, URL: c.URL, PublishedAt: timeOrNil(c.PublishedAt)})
+	}
+	return out
 }
 
 // ArticleJSON is the JSON form of an article in listings.

@@ -29,6 +29,9 @@ func writeSource(w io.Writer, s bot.Source) {
 	if s.URL != "" {
 		fmt.Fprintf(w, "    %s\n", s.URL)
 	}
+	if r := s.ReportedBy(); r != "" {
+		fmt.Fprintf(w, "    %s\n", r)
+	}
 }
 
 // writeEntry prints one listed article: "label Title (Outlet, date) #id".

@@ -75,7 +75,7 @@ func renderAnswer(a bot.Answer) []message {
 		}
 	}
 	for _, s := range srcs {
-		lines = append(lines, fmt.Sprintf("**[%d]** %s", s.N, sourceLine(s.Title, s.URL, s.Outlet, s.PublishedAt)))
+		lines = append(lines, fmt.Sprintf("**[%d]** %s", s.N, sourceLine(s.Title, s.URL, s.Outlet, s.PublishedAt))+reportedBy(s))
 	}
 	if len(lines) > 0 {
 		embeds := listEmbeds(title, colour, lines)
@@ -268,6 +268,20 @@ const dateLayout = "2 Jan 2006"
 // sourceLine is "[Title](url) — Outlet, 2 Jan 2026". The title is escaped
 // so it cannot close the link early or fake another one, and only http(s)
 // URLs become links.
+// reportedBy is " · reported by A, B and C" for a source whose text other
+// outlets carried too (bot.Source.ReportedBy), the names escaped; empty
+// otherwise.
+func reportedBy(s bot.Source) string {
+	o := s.Outlets()
+	if len(o) < 2 {
+		return ""
+	}
+	for i := range o {
+		o[i] = escapeMarkdown(oneLine(o[i]))
+	}
+	return " · reported by " + strings.Join(o[:len(o)-1], ", ") + " and " + o[len(o)-1]
+}
+
 func sourceLine(title, url, outlet string, published time.Time) string {
 	t := escapeMarkdown(oneLine(title))
 	if t == "" {

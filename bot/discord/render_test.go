@@ -32,7 +32,8 @@ func TestRenderAnswerGolden(t *testing.T) {
 		{"answer.golden", bot.Answer{
 			Text: "Russia is the only country known to have recently recognised the Taliban administration [1]. Pakistan called reports of its own recognition speculation [1][2].",
 			Sources: []bot.Source{
-				{N: 1, ArticleID: 1, Title: "Pakistan Dismisses Recognition Of Taliban As ‘Speculation’", Outlet: "Kabul Now", URL: "https://example.com/pakistan", PublishedAt: day},
+				{N: 1, ArticleID: 1, Title: "Pakistan Dismisses Recognition Of Taliban As ‘Speculation’", Outlet: "Kabul Now", URL: "https://example.com/pakistan", PublishedAt: day,
+					Copies: []corpus.CopyRef{{ArticleID: 4, Source: "Reuters"}, {ArticleID: 5, Source: "AP"}}},
 				{N: 2, ArticleID: 7, Title: "Border talks", Outlet: "Dawn"},
 			},
 			Grounded: true, Mode: bot.ModeLLM,
@@ -40,7 +41,8 @@ func TestRenderAnswerGolden(t *testing.T) {
 		{"hostile.golden", bot.Answer{
 			Text: "@everyone look [1]. Click [here](https://evil.example/steal) or <@&123> \u202eevil\u202c [1].",
 			Sources: []bot.Source{
-				{N: 1, ArticleID: 3, Title: "Fake](https://evil.example) [Real title", Outlet: "**Bold** @here", URL: "javascript:alert(1)"},
+				{N: 1, ArticleID: 3, Title: "Fake](https://evil.example) [Real title", Outlet: "**Bold** @here", URL: "javascript:alert(1)",
+					Copies: []corpus.CopyRef{{ArticleID: 4, Source: "[Wire](https://evil.example) @everyone"}}},
 			},
 			Grounded: true, Mode: bot.ModeExtractive, Note: "The model did not answer in time.",
 		}},

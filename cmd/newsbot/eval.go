@@ -19,7 +19,7 @@ import (
 	"github.com/newsbot/newsbot/retrieval/eval"
 )
 
-const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] [--split NAME] [--parallel N] [--outcomes FILE] [--calibrate FILE.go] SET
+const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] [--split NAME] [--parallel N] [--outcomes FILE] [--calibrate FILE.go] [--rescore OUTCOMES] SET
   SET is one of
     --questions FILE.jsonl --corpus PATH...   newsbot's generic question format
     --realtimeqa QUESTIONS.jsonl --gcs GCS.jsonl.gz
@@ -28,7 +28,9 @@ const evalSynopsis = `eval [--json] [-k 1,5,10] [--limit N] [--split NAME] [--pa
   Besides the metrics it reports the ingest rate and each question's Retrieve time
   (p50, p90, p99, max, mean); --corpus BIG.jsonl.gz adds distractors to any set.
   --calibrate fits the confidence model on the questions evaluated and writes it
-  as Go source (retrieval/model_fit.go); rebuild newsbot to use it.`
+  as Go source (retrieval/model_fit.go); rebuild newsbot to use it.
+  --rescore scores the hits of an --outcomes file (of any newsbot binary, on the
+  same SET) instead of retrieving: today's metrics for an older binary's run.`
 
 // newRetriever is the bot's retrieval configuration: lexical search, hybrid
 // retrieval when NEWSBOT_EMBED_MODEL is set (embed.go) and the refusal
@@ -56,6 +58,7 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 	outcomes := fs.String("outcomes", "", "also write every question's passages to FILE (JSONL), for error analysis")
 	parallel := fs.Int("parallel", 1, "questions retrieved at once; 1 keeps each question's time its own")
 	calibrate := fs.String("calibrate", "", "fit the confidence model on the questions evaluated (a generic set, usually --split fit) and write it as Go source to FILE (retrieval/model_fit.go)")
+	rescore := fs.String("rescore", "", "score the hits recorded in this --outcomes FILE instead of retrieving")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -142,6 +145,28 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 		e.log.Debug("eval: article not added", "source", fl.Source, "err", fl.Err)
 	}
 
+	// copies_share@10 judges copies as the story grouping does.
+	judge := &fingerprintJudge{Articles: db}
+	if *rescore != "" {
+		rep, outs, err := rescoreOutcomes(ctx, *rescore, format, qs, eval.Runner{Floor: e.cfg.MinConfidence, Cutoffs: ks, Copies: judge})
+		if err != nil {
+			return err
+		}
+		if *outcomes != "" {
+			// The records again, with the copies marked.
+			if err := writeOutcomes(*outcomes, outs); err != nil {
+				return fmt.Errorf("eval: --outcomes: %w", err)
+			}
+		}
+		rep.Articles, rep.Duplicates, rep.Failed = ing.Added, ing.Duplicates, ing.Failed
+		rep.Ingest = ing.Speed()
+		rep.Seconds = time.Since(start).Seconds()
+		if *asJSON {
+			return writeJSON(e, rep)
+		}
+		return rep.WriteTable(e.stdout)
+	}
+
 	// The index is opened before the first question so that its build is
 	// reported apart, not counted as that question's time.
 	idx := newCorpusIndex(e, db)
@@ -158,6 +183,7 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 		Cutoffs:   ks,
 		AsOf:      ing.Newest,
 		Workers:   *parallel,
+		Copies:    judge,
 	}
 	runner.Progress = func(done, total int) { status.Printf("questions: %d/%d", done, total) }
 	rep, outs, err := runner.Evaluate(ctx, format, qs)
@@ -186,6 +212,25 @@ func cmdEval(ctx context.Context, e *env, args []string) (err error) {
 		return writeJSON(e, rep)
 	}
 	return rep.WriteTable(e.stdout)
+}
+
+// rescoreOutcomes scores the outcomes recorded in path for the questions
+// qs (see eval.Runner.Rescore).
+func rescoreOutcomes(ctx context.Context, path string, format eval.Format, qs []eval.Question, runner eval.Runner) (eval.Report, []eval.Outcome, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return eval.Report{}, nil, fmt.Errorf("eval: --rescore: %w", err)
+	}
+	defer f.Close()
+	recs, err := eval.ReadRecords(f)
+	if err != nil {
+		return eval.Report{}, nil, fmt.Errorf("eval: --rescore %s: %w", path, err)
+	}
+	rep, outs, err := runner.Rescore(ctx, format, qs, recs)
+	if err != nil {
+		return eval.Report{}, nil, fmt.Errorf("eval: --rescore %s: %w", path, err)
+	}
+	return rep, outs, nil
 }
 
 // evalStore opens the database given with -db or else a fresh one in a

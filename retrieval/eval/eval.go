@@ -48,6 +48,9 @@ type Runner struct {
 	// Progress, if not nil, is called after each question with the number
 	// done; calls are serialised.
 	Progress func(done, total int)
+	// Copies, if not nil, judges which top hits are copies of a better
+	// hit's article, for the copies_share@10 metric (MarkCopies).
+	Copies CopyJudge
 }
 
 // Hit is what the metrics need of one retrieved passage.
@@ -55,6 +58,10 @@ type Hit struct {
 	URL   string `json:"url"`   // the article's canonical URL
 	Title string `json:"title"` // the article's title
 	Text  string `json:"text"`  // the passage
+	// Copy marks a hit among the top 10 whose article is a near-duplicate
+	// copy of a higher-ranked hit's article (see MarkCopies); set only
+	// when the Runner has a CopyJudge.
+	Copy bool `json:"copy,omitempty"`
 }
 
 // text is what answer matching reads: the article title and the passage.
@@ -318,6 +325,11 @@ func (r Runner) score(f Format, outs []Outcome) []Metric {
 			return ap
 		})
 		mean("refused", nil, func(o Outcome) float64 { return b2f(o.Refused) })
+	}
+	if r.Copies != nil {
+		if v, n, ok := copiesShare(outs); ok {
+			ms = append(ms, Metric{Name: fmt.Sprintf("copies_share@%d", copiesCutoff), Value: v, Of: n})
+		}
 	}
 	return ms
 }

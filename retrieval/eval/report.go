@@ -141,6 +141,11 @@ func (r Runner) Evaluate(ctx context.Context, f Format, qs []Question) (Report, 
 		return Report{}, nil, err
 	}
 	retrieving := time.Since(start)
+	if r.Copies != nil {
+		if err := MarkCopies(ctx, outs, r.Copies); err != nil {
+			return Report{}, nil, fmt.Errorf("evaluate: %w", err)
+		}
+	}
 	rep := Report{
 		Format: f, Questions: len(qs), Floor: r.Floor, Metrics: r.Score(f, outs),
 		Retrieve: LatencyOf(outs), Parallel: r.workers(),

@@ -1,0 +1,239 @@
+package retrieval
+
+import (
+	"math/bits"
+	"slices"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/newsbot/newsbot/corpus"
+)
+
+// Copies of one wire story (the same agency text in five outlets) are
+// collapsed to one hit per passage of text: the five would otherwise take
+// five of the top slots with one report, and crowd out every other
+// source.
+//
+// The test is on the candidates' passage text, not on the story grouping
+// (corpus/stories): it holds for an article grouping has not reached yet
+// (a feed item a second ago, an eval corpus that is never grouped), it
+// needs nothing more from the store than the text hydrate reads anyway,
+// and it is cheap: ~300-word passages, a dozen or two per question.
+
+// copyShingle is the number of consecutive words of a shingle, as in
+// corpus/stories: specific enough that two texts written apart share few
+// of them, short enough that an edited word changes only three.
+const copyShingle = 3
+
+// copyContainment is the least share of the smaller passage's shingles
+// the other must hold for the two passages to be copies. corpus/stories
+// asks 0.7 of whole articles; passages need less, because two copies are
+// chunked apart wherever one outlet added or cut a paragraph, so their
+// passages are offset by up to a paragraph (~50 of ~300 words) on top
+// of the edits. Reports of one event written apart share a quote or two:
+// under 0.2 of a passage.
+const copyContainment = 0.6
+
+// minCopyShingles is the fewest distinct shingles a passage needs to be
+// compared: a few lines share most of their shingles with any other few
+// lines on the subject ("Reuters" footers, a one-sentence brief).
+const minCopyShingles = 25
+
+// copySample keeps one shingle in 1<<copySample: the shingles whose hash
+// has that many leading zero bits. Two texts keep the same sample of the
+// shingles they share, so containment is estimated on the sample (Broder's
+// "mod m" sketch): a ~300-word passage keeps ~75 shingles, which puts the
+// estimate within about ±0.06 of the exact share, four times less to sort
+// and compare (measured: shingling was a sixth of Retrieve's time exactly).
+const copySample = 2
+
+// shingles is a passage's sampled shingle hashes, sorted and distinct,
+// with the number of shingles sampled from.
+type shingles struct {
+	hashes []uint64
+	total  int
+}
+
+// asciiFold maps an ASCII byte to itself lower-cased when it is a letter
+// or a digit, and to 0 when it separates words. It is read only.
+var asciiFold = func() (t [utf8.RuneSelf]byte) {
+	for c := range utf8.RuneSelf {
+		switch {
+		case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+			t[c] = byte(c)
+		case 'A' <= c && c <= 'Z':
+			t[c] = byte(c) + 'a' - 'A'
+		}
+	}
+	return t
+}()
+
+// shinglesOf hashes the text's runs of copyShingle words, words being
+// runs of letters and digits, lower-cased, and keeps a sample (see
+// copySample). No stemming or stop words: copies share the words
+// themselves, and this is a fraction of the cost of the analyser. A word's
+// bytes are hashed by rotate-and-xor, one cycle a byte (ASCII, most news
+// text, through a table), and mixed once at the word's end: FNV's
+// multiply a byte made this four times slower.
+func shinglesOf(text string) shingles {
+	var out shingles
+	out.hashes = make([]uint64, 0, len(text)>>(5+copySample)+4)
+	var w1, w2 uint64 // the two words before the current one
+	n := 0            // words so far
+	var h uint64
+	in := false
+	end := func() {
+		w := mix64(h)
+		// A word ends: shingle it with the two before it. The
+		// multiplier makes the order count.
+		if n++; n >= copyShingle {
+			out.total++
+			if s := mix64((w1*0x9e3779b97f4a7c15+w2)*0x9e3779b97f4a7c15 + w); s>>(64-copySample) == 0 {
+				out.hashes = append(out.hashes, s)
+			}
+		}
+		w1, w2 = w2, w
+		h, in = 0, false
+	}
+	for i := 0; i < len(text); {
+		if b := text[i]; b < utf8.RuneSelf {
+			i++
+			if f := asciiFold[b]; f != 0 {
+				h = bits.RotateLeft64(h, 7) ^ uint64(f)
+				in = true
+			} else if in {
+				end()
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			h = bits.RotateLeft64(h, 7) ^ uint64(unicode.ToLower(r))
+			in = true
+		} else if in {
+			end()
+		}
+	}
+	if in {
+		end()
+	}
+	slices.Sort(out.hashes)
+	out.hashes = slices.Compact(out.hashes)
+	return out
+}
+
+// mix64 is SplitMix64's finaliser, spreading the combined word hashes.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+// copies reports whether two passages' shingles are of copies of one
+// text: both long enough, and the smaller mostly in the larger (as far as
+// the samples tell).
+func (a shingles) copies(b shingles) bool {
+	if a.total < minCopyShingles || b.total < minCopyShingles {
+		return false
+	}
+	x, y := a.hashes, b.hashes
+	small := min(len(x), len(y))
+	if small == 0 {
+		return false
+	}
+	need := int(copyContainment*float64(small) + 0.999999)
+	common := 0
+	for i, j := 0, 0; i < len(x) && j < len(y); {
+		switch {
+		case x[i] < y[j]:
+			i++
+		case x[i] > y[j]:
+			j++
+		default:
+			common++
+			i++
+			j++
+		}
+		// Stop as soon as the answer is known either way.
+		if common >= need {
+			return true
+		}
+		if common+min(len(x)-i, len(y)-j) < need {
+			return false
+		}
+	}
+	return common >= need
+}
+
+// copyCollapser keeps the hits of a ranking whose passage is not a copy
+// of a better-ranked hit's passage of another article, and lists the
+// articles of the copies dropped in the Copies of the hit they copy.
+//
+// The unit is the passage, not the whole article: a passage is dropped
+// only when most of its text is already in the top hits. The other
+// passages of a copy's article stay eligible, because an article that
+// shares one passage with another is often an update of it (the next
+// day's report reusing the first's background paragraphs) that adds the
+// news: dropping such articles whole cost two RealTime QA questions their
+// answer in the top 10 (docs/EVAL.md). A verbatim wire copy loses every
+// passage the question ranks near its original's, so its text still
+// takes no slot a second time.
+//
+// Of two copies the passage ranked first is kept: it is the one that
+// matches the question best (a copy trimmed of the words asked about
+// never outranks one that holds them), and it leads the answer.
+type copyCollapser struct {
+	kept []corpus.Hit
+	sets []shingles // shingles of kept[i]'s passage
+}
+
+// add offers the next hit in rank order (hydrated, with its text) and
+// reports whether it was kept: it is not when its passage is a copy of a
+// kept passage of another article; its article is then listed in the
+// Copies of that article's kept hits.
+func (c *copyCollapser) add(h corpus.Hit) bool {
+	// Appending to h's copies must not write into the caller's array.
+	h.Copies = slices.Clip(h.Copies)
+	s := shinglesOf(h.Passage.Text)
+	for i, k := range c.kept {
+		if k.Article.ID == h.Article.ID || !s.copies(c.sets[i]) {
+			continue
+		}
+		// The copies h carries (a question's parts are collapsed each,
+		// then merged) are copies of k's article too.
+		refs := append([]corpus.CopyRef{corpus.CopyRefOf(h.Article)}, h.Copies...)
+		for j := range c.kept {
+			if c.kept[j].Article.ID != k.Article.ID {
+				continue
+			}
+			for _, r := range refs {
+				if r.ArticleID != k.Article.ID && !listed(c.kept[j].Copies, r.ArticleID) {
+					c.kept[j].Copies = append(c.kept[j].Copies, r)
+				}
+			}
+		}
+		return false
+	}
+	for _, k := range c.kept {
+		// Another passage of an article kept: it shares its copies.
+		if k.Article.ID == h.Article.ID {
+			for _, r := range k.Copies {
+				if !listed(h.Copies, r.ArticleID) {
+					h.Copies = append(h.Copies, r)
+				}
+			}
+		}
+	}
+	c.kept = append(c.kept, h)
+	c.sets = append(c.sets, s)
+	return true
+}
+
+// listed reports whether refs names article id.
+func listed(refs []corpus.CopyRef, id int64) bool {
+	return slices.ContainsFunc(refs, func(r corpus.CopyRef) bool { return r.ArticleID == id })
+}
