@@ -3,6 +3,7 @@ package retrieval
 import (
 	"math/bits"
 	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -186,9 +187,27 @@ func (a shingles) copies(b shingles) bool {
 // Of two copies the passage ranked first is kept: it is the one that
 // matches the question best (a copy trimmed of the words asked about
 // never outranks one that holds them), and it leads the answer.
+//
+// A lower-ranked copy is kept all the same when it adds a sentence on what
+// was asked (see addsAsked): an outlet's later version of its own article
+// shares most of its text with the first and differs in the news ("had
+// not publicly commented" became the comment), and the question may be
+// about the sentence that changed.
 type copyCollapser struct {
 	kept []corpus.Hit
 	sets []shingles // shingles of kept[i]'s passage
+	// asked are the terms the question asks about (analysed as
+	// corpus.Terms); nil keeps no copy for what it adds.
+	asked map[string]bool
+}
+
+// newCopyCollapser returns a collapser for a question asking about terms.
+func newCopyCollapser(terms []string) copyCollapser {
+	asked := make(map[string]bool, len(terms))
+	for _, t := range terms {
+		asked[t] = true
+	}
+	return copyCollapser{asked: asked}
 }
 
 // add offers the next hit in rank order (hydrated, with its text) and
@@ -200,7 +219,7 @@ func (c *copyCollapser) add(h corpus.Hit) bool {
 	h.Copies = slices.Clip(h.Copies)
 	s := shinglesOf(h.Passage.Text)
 	for i, k := range c.kept {
-		if k.Article.ID == h.Article.ID || !s.copies(c.sets[i]) {
+		if k.Article.ID == h.Article.ID || !s.copies(c.sets[i]) || c.addsAsked(h.Passage.Text, k.Passage.Text) {
 			continue
 		}
 		// The copies h carries (a question's parts are collapsed each,
@@ -236,4 +255,76 @@ func (c *copyCollapser) add(h corpus.Hit) bool {
 // listed reports whether refs names article id.
 func listed(refs []corpus.CopyRef, id int64) bool {
 	return slices.ContainsFunc(refs, func(r corpus.CopyRef) bool { return r.ArticleID == id })
+}
+
+// addsAsked reports whether text has a sentence that of lacks and that
+// holds a term asked about: what a copy adds to the passage it copies,
+// if it is on the question. A sentence is of's when most of its
+// copyShingle-word shingles are in of (lower-cased words, as shinglesOf
+// reads them), so a dateline or an edited word does not make it new. It
+// runs only for passages found to be copies, a few per question.
+func (c *copyCollapser) addsAsked(text, of string) bool {
+	if len(c.asked) == 0 {
+		return false
+	}
+	have := make(map[string]bool)
+	for _, sh := range wordShingles(words(of)) {
+		have[sh] = true
+	}
+	for _, sentence := range corpus.Sentences(text) {
+		shs := wordShingles(words(sentence))
+		in := 0
+		for _, sh := range shs {
+			if have[sh] {
+				in++
+			}
+		}
+		if float64(in) >= sentenceKnown*float64(len(shs)) {
+			continue
+		}
+		held := make(map[string]bool)
+		for _, t := range corpus.Terms(sentence) {
+			if c.asked[t] {
+				held[t] = true
+			}
+		}
+		if len(held) > 0 && float64(len(held)) >= askedShare*float64(len(c.asked)) {
+			return true
+		}
+	}
+	return false
+}
+
+// askedShare is the least share of the asked terms a copy's own sentence
+// must hold to keep the copy: one common word of the question ("said")
+// in a footer or a local paragraph is not what was asked.
+const askedShare = 0.5
+
+// sentenceKnown is the share of a sentence's shingles a passage must
+// hold for the sentence to be the passage's: a copy's sentence with
+// another dateline or a word changed keeps most of them, a sentence
+// rewritten with news keeps a few of its words' order at most.
+const sentenceKnown = 0.5
+
+// words is text's words (runs of letters and digits), lower-cased.
+func words(text string) []string {
+	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+}
+
+// wordShingles is the runs of copyShingle words of ws, each joined by
+// spaces; a shorter run of words is one shingle.
+func wordShingles(ws []string) []string {
+	if len(ws) < copyShingle {
+		if len(ws) == 0 {
+			return nil
+		}
+		return []string{strings.Join(ws, " ")}
+	}
+	out := make([]string, 0, len(ws)-copyShingle+1)
+	for i := 0; i+copyShingle <= len(ws); i++ {
+		out = append(out, strings.Join(ws[i:i+copyShingle], " "))
+	}
+	return out
 }

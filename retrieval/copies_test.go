@@ -169,3 +169,53 @@ func TestMergePartsCollapsesCopies(t *testing.T) {
 		t.Errorf("mergeParts confidence = %v; want the lower part's 0.8", got.Confidence)
 	}
 }
+
+// TestRetrieveKeepsUpdateOfAskedSentence: an outlet's two versions of one
+// article share most of a passage, and the later rewrote the sentence the
+// question is about. Whichever ranks second is a copy by its shingles,
+// but its rewritten sentence holds most of the words asked about and the
+// other's lacks it, so it keeps its own slot; asked about the text they
+// share, one is collapsed into the other.
+func TestRetrieveKeepsUpdateOfAskedSentence(t *testing.T) {
+	t.Parallel()
+	body := "Former Vice President Dick Cheney died on Monday at the age of 84, his family said in a statement, " +
+		"after complications of pneumonia and cardiac and vascular disease. Cheney served two terms under George W. Bush " +
+		"and was one of the most powerful vice presidents in the history of the country, shaping the response to the " +
+		"attacks of September 11 and the wars in Afghanistan and Iraq that followed. Flags at the Capitol were lowered " +
+		"to half-staff on Tuesday morning, and former colleagues from both parties paid tribute to his decades of service."
+	first := body + " The White House had not publicly commented on his death by Tuesday afternoon."
+	later := body + " The White House commented on his death on Tuesday evening, its press secretary offering condolences to the family."
+	tests := []struct {
+		name     string
+		question string
+		want     int // articles of the two versions in the hits
+	}{
+		{"asks about the rewritten sentence", "Has the White House commented on Cheney's death?", 2},
+		{"asks about the shared text", "At what age did Dick Cheney die?", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := mustOpenMem(t)
+			a := s.add(t, corpus.Article{Title: "Dick Cheney dies at 84", Source: "Daily Wire Service", URL: "https://a.example/cheney",
+				PublishedAt: day(2026, 11, 24)}, first)
+			b := s.add(t, corpus.Article{Title: "Dick Cheney dies at 84", Source: "Daily Wire Service", URL: "https://a.example/cheney-update",
+				PublishedAt: day(2026, 11, 25)}, later)
+			r := New(s, s, Options{Now: func() time.Time { return testAsOf }})
+			res, err := r.Retrieve(context.Background(), Request{Question: tt.question, AsOf: testAsOf, K: 6})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := articleIDs(res.Hits)
+			n := 0
+			for _, id := range got {
+				if id == a || id == b {
+					n++
+				}
+			}
+			if n != tt.want {
+				t.Errorf("Retrieve(%q) articles = %v; want %d of the two versions %d, %d", tt.question, got, tt.want, a, b)
+			}
+		})
+	}
+}

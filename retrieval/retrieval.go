@@ -278,7 +278,11 @@ func (r *Retriever) mergeParts(results []Result, k int) Result {
 	per := make(map[int64]int)
 	// Each part's hits are collapsed already; one part's hit may still
 	// be a copy of another's.
-	var col copyCollapser
+	var asked []string
+	for _, res := range results {
+		asked = append(asked, res.Terms...)
+	}
+	col := newCopyCollapser(asked)
 	for i := 0; len(col.kept) < k; i++ {
 		more := false
 		for _, res := range results {
@@ -454,7 +458,7 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 		res.Status = true
 		newestFirst(hits, scored, best*statusShare)
 	}
-	if res.Hits, err = r.hydrate(ctx, hits, k, req.Scopes, pub); err != nil {
+	if res.Hits, err = r.hydrate(ctx, hits, k, req.Scopes, pub, terms); err != nil {
 		return res, err
 	}
 
@@ -492,9 +496,10 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 // A hit whose passage is a copy of a better hit's passage of another
 // article (the same wire story in another outlet; copies.go) is dropped
 // too, before the cut to k, so the slot goes to another source; its
-// article is listed in the kept hit's Copies.
-func (r *Retriever) hydrate(ctx context.Context, hits []corpus.Hit, k int, scopes []string, pub corpus.Published) ([]corpus.Hit, error) {
-	var col copyCollapser
+// article is listed in the kept hit's Copies. A copy that adds a sentence
+// holding a term asked about is kept (see copyCollapser).
+func (r *Retriever) hydrate(ctx context.Context, hits []corpus.Hit, k int, scopes []string, pub corpus.Published, asked []string) ([]corpus.Hit, error) {
+	col := newCopyCollapser(asked)
 	per := make(map[int64]int)
 	for len(hits) > 0 && len(col.kept) < k {
 		// The common case takes one round: nothing is dropped.
