@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -186,7 +187,10 @@ func (a shingles) copies(b shingles) bool {
 //
 // Of two copies the passage ranked first is kept: it is the one that
 // matches the question best (a copy trimmed of the words asked about
-// never outranks one that holds them), and it leads the answer.
+// never outranks one that holds them), and it leads the answer. A copy
+// ranked lower that holds all of its text and more takes its place (see
+// fuller), unless it is an earlier version (see olderVersion): the answer
+// cites the most complete copy.
 //
 // A lower-ranked copy is kept all the same when it adds a sentence on what
 // was asked (see addsAsked): an outlet's later version of its own article
@@ -222,6 +226,10 @@ func (c *copyCollapser) add(h corpus.Hit) bool {
 		if k.Article.ID == h.Article.ID || !s.copies(c.sets[i]) || c.addsAsked(h.Passage.Text, k.Passage.Text) {
 			continue
 		}
+		if s.fuller(c.sets[i]) && !olderVersion(h.Article, k.Article) && !c.addsAsked(k.Passage.Text, h.Passage.Text) {
+			c.replace(i, h, s)
+			return false
+		}
 		// The copies h carries (a question's parts are collapsed each,
 		// then merged) are copies of k's article too.
 		refs := append([]corpus.CopyRef{corpus.CopyRefOf(h.Article)}, h.Copies...)
@@ -250,6 +258,84 @@ func (c *copyCollapser) add(h corpus.Hit) bool {
 	c.kept = append(c.kept, h)
 	c.sets = append(c.sets, s)
 	return true
+}
+
+// fullerContainment is the least share of a kept passage's shingles a
+// copy must hold to replace it as the more complete text (see fuller):
+// all of it but an edited word or two and a dateline.
+const fullerContainment = 0.9
+
+// fullerLength is how much longer than a kept passage a copy must be to
+// be the fuller text: a sentence or more (a tenth of a ~300-word
+// passage), not another dateline or byline.
+const fullerLength = 1.1
+
+// fuller reports whether a is a fuller text of b: longer, and holding
+// nearly all of b (as far as the samples tell). The wire's full story is
+// then cited rather than an outlet's trimmed copy, which ranks first only
+// because BM25 favours the shorter of two passages with the same words.
+func (a shingles) fuller(b shingles) bool {
+	if float64(a.total) < fullerLength*float64(b.total) || b.total < minCopyShingles || len(b.hashes) == 0 {
+		return false
+	}
+	common := 0
+	for i, j := 0, 0; i < len(a.hashes) && j < len(b.hashes); {
+		switch {
+		case a.hashes[i] < b.hashes[j]:
+			i++
+		case a.hashes[i] > b.hashes[j]:
+			j++
+		default:
+			common++
+			i++
+			j++
+		}
+	}
+	return float64(common) >= fullerContainment*float64(len(b.hashes))
+}
+
+// copyHours is how long copies of one wire story take to appear in its
+// outlets: a fuller text published earlier than that before the kept one
+// is an earlier version (the next day's report trimmed the background to
+// make room for the news), and the newer is kept and cited.
+const copyHours = 12 * time.Hour
+
+// olderVersion reports whether a was published more than copyHours
+// before b (both known).
+func olderVersion(a, b corpus.Article) bool {
+	return !a.PublishedAt.IsZero() && !b.PublishedAt.IsZero() && b.PublishedAt.Sub(a.PublishedAt) > copyHours
+}
+
+// replace puts h, a fuller copy of kept hit i (shingles s), in its place:
+// the same rank and score, so the ranking is unchanged, but the answer
+// cites the most complete copy and lists the replaced one among its
+// copies. Other kept passages of either article list the other as a copy.
+func (c *copyCollapser) replace(i int, h corpus.Hit, s shingles) {
+	old := c.kept[i]
+	h.Score = old.Score
+	for _, r := range append([]corpus.CopyRef{corpus.CopyRefOf(old.Article)}, old.Copies...) {
+		if r.ArticleID != h.Article.ID && !listed(h.Copies, r.ArticleID) {
+			h.Copies = append(h.Copies, r)
+		}
+	}
+	c.kept[i], c.sets[i] = h, s
+	for j := range c.kept {
+		var other corpus.Article
+		switch c.kept[j].Article.ID {
+		case old.Article.ID:
+			other = h.Article
+		case h.Article.ID:
+			if j == i {
+				continue
+			}
+			other = old.Article
+		default:
+			continue
+		}
+		if !listed(c.kept[j].Copies, other.ID) {
+			c.kept[j].Copies = append(c.kept[j].Copies, corpus.CopyRefOf(other))
+		}
+	}
 }
 
 // listed reports whether refs names article id.

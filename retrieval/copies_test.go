@@ -219,3 +219,53 @@ func TestRetrieveKeepsUpdateOfAskedSentence(t *testing.T) {
 		})
 	}
 }
+
+// TestCollapserCitesFullerCopy: of two copies, the one ranked first is
+// kept unless a lower one holds all of its text and more; that one then
+// takes its place and score, and lists the trimmed copy. A copy that
+// differs only by a dateline is no fuller, and an earlier version (a day
+// before) does not replace the newer.
+func TestCollapserCitesFullerCopy(t *testing.T) {
+	t.Parallel()
+	full := wireStory[0] + " " + wireStory[1]
+	trimmed := wireStory[0] + " " + wireStory[1][:strings.Index(wireStory[1], ".")+1]
+	hit := func(id int64, source, text string, score float64) corpus.Hit {
+		return corpus.Hit{Passage: corpus.Passage{ID: id * 10, ArticleID: id, Text: text}, Score: score,
+			Article: corpus.Article{ID: id, Source: source, Title: source + " story", URL: "https://" + source + ".example/elbe"}}
+	}
+	dated := func(h corpus.Hit, at time.Time) corpus.Hit {
+		h.Article.PublishedAt = at
+		return h
+	}
+	tests := []struct {
+		name        string
+		first, then corpus.Hit
+		wantID      int64 // the article kept
+		wantCopy    int64 // the one listed as its copy
+	}{
+		{"fuller copy ranked second replaces the first", hit(1, "short", trimmed, 9), hit(2, "wire", full, 8), 2, 1},
+		{"shorter copy ranked second is dropped", hit(1, "wire", full, 9), hit(2, "short", trimmed, 8), 1, 2},
+		{"a dateline makes no fuller copy", hit(1, "wire", full, 9), hit(2, "post", "ELBE POST - "+full, 8), 1, 2},
+		{"an earlier version is no fuller copy", dated(hit(1, "short", trimmed, 9), day(2026, 11, 25)), dated(hit(2, "wire", full, 8), day(2026, 11, 24)), 1, 2},
+		{"a copy of the same morning is", dated(hit(1, "short", trimmed, 9), day(2026, 11, 24).Add(6*time.Hour)), dated(hit(2, "wire", full, 8), day(2026, 11, 24)), 2, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			col := newCopyCollapser([]string{"elb", "flood"})
+			col.add(tt.first)
+			if col.add(tt.then) {
+				t.Fatalf("second copy kept beside the first; want one hit")
+			}
+			if len(col.kept) != 1 {
+				t.Fatalf("kept %d hits; want 1", len(col.kept))
+			}
+			k := col.kept[0]
+			if k.Article.ID != tt.wantID || k.Score != tt.first.Score {
+				t.Errorf("kept article %d score %v; want article %d with the first's score %v", k.Article.ID, k.Score, tt.wantID, tt.first.Score)
+			}
+			if len(k.Copies) != 1 || k.Copies[0].ArticleID != tt.wantCopy {
+				t.Errorf("copies of the kept hit = %+v; want article %d", k.Copies, tt.wantCopy)
+			}
+		})
+	}
+}
