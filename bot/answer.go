@@ -69,6 +69,11 @@ type Source struct {
 	// other outlets), which retrieval collapsed into this source's
 	// passages so they did not take the places of other sources.
 	Copies []corpus.CopyRef `json:"copies,omitempty"`
+	// StoryID and StoryOutlets are set when the source heads a story of a
+	// listing (a question about a period lists stories, not articles):
+	// the story's id and how many outlets reported it.
+	StoryID      int64 `json:"story_id,omitempty"`
+	StoryOutlets int   `json:"story_outlets,omitempty"`
 }
 
 // Outlets are the outlets that carried the source's text: its own, then
@@ -325,27 +330,31 @@ func (b *Bot) period(ctx context.Context, scopes []string, res retrieval.Result)
 	if d := periodOf(res.Range.Label); d != "" {
 		when += " (" + d + ")"
 	}
-	arts, err := b.store.Latest(ctx, corpus.LatestQuery{N: periodShown, Scopes: scopes,
+	// Stories, not articles: five outlets' copies of one event are one
+	// line that says how many outlets reported it.
+	heads, err := b.store.LatestStories(ctx, corpus.LatestQuery{N: periodShown, Scopes: scopes,
 		Published: corpus.Published{From: res.Range.From, To: res.Range.To}})
 	if err != nil {
 		return Answer{}, fmt.Errorf("ask: list the stories of %s: %w", res.Range.Label, err)
 	}
 	var text strings.Builder
-	inPeriod := len(arts) > 0
+	inPeriod := len(heads) > 0
 	if inPeriod {
 		text.WriteString("Stories published " + when + ", newest first: ")
 	} else {
 		text.WriteString("Nothing in the news corpus was published " + when + ".")
-		if arts, err = b.store.Latest(ctx, corpus.LatestQuery{N: periodShown, Scopes: scopes}); err != nil {
+		if heads, err = b.store.LatestStories(ctx, corpus.LatestQuery{N: periodShown, Scopes: scopes}); err != nil {
 			return Answer{}, fmt.Errorf("ask: list the newest stories: %w", err)
 		}
-		if len(arts) > 0 {
+		if len(heads) > 0 {
 			text.WriteString(" The newest stories are: ")
 		}
 	}
 	var listed []Source
-	for i, a := range arts {
-		listed = append(listed, sourceOf(i+1, a))
+	for i, h := range heads {
+		src := sourceOf(i+1, h.Headline)
+		src.StoryID, src.StoryOutlets = h.ID, h.Outlets
+		listed = append(listed, src)
 	}
 	if len(listed) > 0 {
 		writeArticles(&text, listed)
@@ -406,6 +415,9 @@ func describe(s Source) string {
 	}
 	if !s.PublishedAt.IsZero() {
 		parts = append(parts, s.PublishedAt.Format("2 Jan 2006"))
+	}
+	if s.StoryOutlets > 1 {
+		parts = append(parts, fmt.Sprintf("%d outlets", s.StoryOutlets))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -41,6 +41,10 @@ type SourceOut struct {
 	// other outlets' articles.
 	ReportedBy []string  `json:"reported_by,omitempty"`
 	Copies     []CopyOut `json:"copies,omitempty"`
+	// StoryID and StoryOutlets: a period question's listing names the
+	// story each source heads and how many outlets reported it.
+	StoryID      int64 `json:"story_id,omitempty"`
+	StoryOutlets int   `json:"story_outlets,omitempty"`
 }
 
 // CopyOut is another outlet's copy of a cited article.
@@ -69,7 +73,8 @@ func AnswerJSON(a bot.Answer) AnswerOut {
 }
 
 func sourceOut(s bot.Source) SourceOut {
-	out := SourceOut{N: s.N, ArticleID: s.ArticleID, Title: s.Title, Source: s.Outlet, URL: s.URL, PublishedAt: timeOrNil(s.PublishedAt)}
+	out := SourceOut{N: s.N, ArticleID: s.ArticleID, Title: s.Title, Source: s.Outlet, URL: s.URL, PublishedAt: timeOrNil(s.PublishedAt),
+		StoryID: s.StoryID, StoryOutlets: s.StoryOutlets}
 	if o := s.Outlets(); len(o) > 1 {
 		out.ReportedBy = o
 	}

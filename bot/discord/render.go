@@ -75,7 +75,11 @@ func renderAnswer(a bot.Answer) []message {
 		}
 	}
 	for _, s := range srcs {
-		lines = append(lines, fmt.Sprintf("**[%d]** %s", s.N, sourceLine(s.Title, s.URL, s.Outlet, s.PublishedAt))+reportedBy(s))
+		line := fmt.Sprintf("**[%d]** %s", s.N, sourceLine(s.Title, s.URL, s.Outlet, s.PublishedAt)) + reportedBy(s)
+		if s.StoryOutlets > 1 {
+			line += fmt.Sprintf(" · **%d outlets** (`/story %d`)", s.StoryOutlets, s.StoryID)
+		}
+		lines = append(lines, line)
 	}
 	if len(lines) > 0 {
 		embeds := listEmbeds(title, colour, lines)

@@ -54,9 +54,10 @@ func TestRenderAnswerGolden(t *testing.T) {
 			Mode: bot.ModeNone,
 		}},
 		{"period.golden", bot.Answer{
-			Text: "Stories published in the period asked about (16 – 22 Nov 2026), newest first: “Ferry strike ends” (Harbour News, 20 Nov 2026). Ask about one of them for the details.",
+			Text: "Stories published in the period asked about (16 – 22 Nov 2026), newest first: “Ferry strike ends” (Harbour News, 20 Nov 2026, 3 outlets); “Council approves budget” (City Times, 19 Nov 2026). Ask about one of them for the details.",
 			Nearest: []bot.Source{
-				{N: 1, ArticleID: 9, Title: "Ferry strike ends", Outlet: "Harbour News", URL: "https://example.com/ferry", PublishedAt: day},
+				{N: 1, ArticleID: 9, Title: "Ferry strike ends", Outlet: "Harbour News", URL: "https://example.com/ferry", PublishedAt: day, StoryID: 7, StoryOutlets: 3},
+				{N: 2, ArticleID: 12, Title: "Council approves budget", Outlet: "City Times", URL: "https://example.com/budget", PublishedAt: day.AddDate(0, 0, -1), StoryID: 12, StoryOutlets: 1},
 			},
 			Mode: bot.ModePeriod,
 		}},

@@ -150,6 +150,21 @@ func storiesAcceptance(t *testing.T, env map[string]string) {
 		t.Errorf("story --json = %+v; want 3 articles from 3 outlets, the first adding its sentences", sj)
 	}
 
+	// A question about a period lists its stories, not each copy: the
+	// three outlets' reports are one line that says so.
+	week := mustRun(t, env, "ask", "--as-of", "2026-10-11", "What happened this week?")
+	if !strings.Contains(week, "Stories published") || strings.Count(week, "Orla") != 1 || !strings.Contains(week, "3 outlets") || !strings.Contains(week, "Norway") {
+		t.Errorf("ask \"What happened this week?\" =\n%s\nwant two stories, Orla once with \"3 outlets\"", week)
+	}
+
+	var weekJSON console.AnswerOut
+	if err := json.Unmarshal([]byte(mustRun(t, env, "ask", "--json", "--as-of", "2026-10-11", "What happened this week?")), &weekJSON); err != nil {
+		t.Fatal(err)
+	}
+	if len(weekJSON.Nearest) != 2 || weekJSON.Nearest[1].StoryOutlets != 3 || weekJSON.Nearest[1].StoryID != orla.StoryID {
+		t.Errorf("ask --json \"What happened this week?\" nearest = %+v; want 2 stories, the second story %d of 3 outlets", weekJSON.Nearest, orla.StoryID)
+	}
+
 	// The console shows the same.
 	out, err := runCmd(t, env, "/latest\n/story "+m[2]+"\n/story 999\n/quit\n", "chat")
 	if err != nil {
