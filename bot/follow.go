@@ -81,11 +81,24 @@ func (b *Bot) Follow(ctx context.Context, who Actor, ch Channel, question string
 		return corpus.Follow{}, ErrNoFollows
 	}
 	q := strings.Join(strings.Fields(question), " ")
+	// Length first: a long pasted run of characters has no word the
+	// analyser keeps, and its length is what the person can act on.
+	if n := utf8.RuneCountInString(q); n > maxFollowRunes {
+		return corpus.Follow{}, &FollowError{Reason: fmt.Sprintf("That question is %d characters long; a followed question can have at most %d. Ask it shorter, as you would search for it.", n, maxFollowRunes)}
+	}
 	if len(corpus.Terms(q)) == 0 {
 		return corpus.Follow{}, ErrEmptyQuestion
 	}
-	if n := utf8.RuneCountInString(q); n > maxFollowRunes {
-		return corpus.Follow{}, &FollowError{Reason: fmt.Sprintf("That question is %d characters long; a followed question can have at most %d. Ask it shorter, as you would search for it.", n, maxFollowRunes)}
+	// The same question twice in one channel would post every update
+	// there twice (each follow is told each story once).
+	here, err := b.follows.Follows(ctx, who.scope(), ch.ID)
+	if err != nil {
+		return corpus.Follow{}, fmt.Errorf("follow: %w", err)
+	}
+	for _, g := range here {
+		if g.Frontend == ch.Frontend && strings.EqualFold(g.Question, q) {
+			return corpus.Follow{}, &FollowError{Reason: fmt.Sprintf("This channel already follows that question (follow #%d).", g.ID)}
+		}
 	}
 	f := corpus.Follow{Scope: who.scope(), Frontend: ch.Frontend, ChannelID: ch.ID, CreatedBy: who.addedBy(), Question: q}
 	if err := b.follows.AddFollow(ctx, &f, b.followLimits); err != nil {
