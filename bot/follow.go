@@ -47,6 +47,13 @@ var ErrNoFollows = errors.New("following questions is not available")
 // retrying it for ever.
 var ErrUndeliverable = errors.New("the update cannot be delivered")
 
+// ErrChannelGone marks a frontend's error in posting a follow's update
+// when the channel is gone for good (deleted, or the bot is no longer in
+// its server or may not see it): the follow worker then removes the
+// follow, which would otherwise cost a retrieval (and a model call) for
+// every update it can never post. It is an ErrUndeliverable too.
+var ErrChannelGone = fmt.Errorf("the channel is gone: %w", ErrUndeliverable)
+
 // FollowError is a refused /follow or /unfollow, with the reason in words
 // the person can act on.
 type FollowError struct{ Reason string }

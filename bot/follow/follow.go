@@ -44,6 +44,9 @@ type Claims interface {
 	ClaimFollows(ctx context.Context, owner, frontend string, now time.Time, upTo int64, interval, lease time.Duration, limit int) ([]corpus.Follow, error)
 	// ReleaseFollow ends owner's lease.
 	ReleaseFollow(ctx context.Context, owner string, id int64) error
+	// RemoveFollow removes a follow whose channel is gone;
+	// corpus.ErrNotFound when it was removed already.
+	RemoveFollow(ctx context.Context, id int64) error
 	// RecordFollow advances the cursor and stores post pending, claiming
 	// its stories; corpus.ErrLeaseLost when owner no longer holds it.
 	RecordFollow(ctx context.Context, owner string, followID, cursor int64, now time.Time, score float64, post *corpus.FollowPost) error
@@ -227,7 +230,9 @@ func (w *Worker) work(ctx context.Context, f corpus.Follow, upTo int64, stories 
 	}
 	sent := 0
 	for _, p := range pending {
-		if err := w.send(ctx, f, p); err != nil {
+		if err := w.send(ctx, f, p); errors.Is(err, errFollowGone) {
+			return sent, nil
+		} else if err != nil {
 			return sent, err
 		}
 		sent++
@@ -247,25 +252,37 @@ func (w *Worker) work(ctx context.Context, f corpus.Follow, upTo int64, stories 
 		return sent, err
 	}
 	now := w.opt.Now()
-	if !ok {
-		return sent, w.st.RecordFollow(ctx, w.opt.Owner, f.ID, cursor, now, 0, nil)
+	var p *corpus.FollowPost
+	score := 0.0
+	if ok {
+		body, err := json.Marshal(u)
+		if err != nil {
+			return sent, fmt.Errorf("encode update: %w", err)
+		}
+		p, score = &corpus.FollowPost{Stories: u.Stories, Body: string(body)}, u.Score
 	}
-	body, err := json.Marshal(u)
-	if err != nil {
+	if err := w.st.RecordFollow(ctx, w.opt.Owner, f.ID, cursor, now, score, p); errors.Is(err, corpus.ErrNotFound) {
+		// Unfollowed while the update was made: nothing to record, send
+		// or retry.
+		w.log.DebugContext(ctx, "follow removed while its update was made", "follow_id", f.ID)
+		return sent, nil
+	} else if err != nil {
 		return sent, err
 	}
-	p := corpus.FollowPost{Stories: u.Stories, Body: string(body)}
-	if err := w.st.RecordFollow(ctx, w.opt.Owner, f.ID, cursor, now, u.Score, &p); err != nil {
-		return sent, err
+	if p == nil || p.ID == 0 {
+		return sent, nil // no update, or every story told already (by a holder before us)
 	}
-	if p.ID == 0 {
-		return sent, nil // every story told already (by a holder before us)
-	}
-	if err := w.send(ctx, f, p); err != nil {
+	if err := w.send(ctx, f, *p); errors.Is(err, errFollowGone) {
+		return sent, nil
+	} else if err != nil {
 		return sent, err
 	}
 	return sent + 1, nil
 }
+
+// errFollowGone: send removed the follow (its channel is gone); its work
+// ends there.
+var errFollowGone = errors.New("the follow was removed: its channel is gone")
 
 // send posts a recorded update and marks it sent.
 func (w *Worker) send(ctx context.Context, f corpus.Follow, p corpus.FollowPost) error {
@@ -276,6 +293,14 @@ func (w *Worker) send(ctx context.Context, f corpus.Follow, p corpus.FollowPost)
 	if err := w.post.PostFollowUpdate(ctx, f, u); err != nil {
 		if !errors.Is(err, bot.ErrUndeliverable) {
 			return &sendError{fmt.Errorf("send post %d: %w", p.ID, err)}
+		}
+		if errors.Is(err, bot.ErrChannelGone) {
+			// Its posts go with it.
+			w.log.WarnContext(ctx, "follow removed: its channel is gone", "follow_id", f.ID, "post_id", p.ID, "server_id", f.Scope, "channel_id", f.ChannelID, "err", err)
+			if err := w.st.RemoveFollow(ctx, f.ID); err != nil && !errors.Is(err, corpus.ErrNotFound) {
+				return fmt.Errorf("remove follow of a gone channel: %w", err)
+			}
+			return errFollowGone
 		}
 		w.log.WarnContext(ctx, "follow update dropped: it cannot be delivered", "follow_id", f.ID, "post_id", p.ID, "channel_id", f.ChannelID, "err", err)
 		if err := w.st.MarkFollowPostSent(ctx, p.ID, w.opt.Now()); err != nil {

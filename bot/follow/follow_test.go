@@ -23,6 +23,8 @@ type testStore interface {
 	Add(ctx context.Context, a *corpus.Article) error
 	SetStory(ctx context.Context, articleID, storyID int64) (int64, error)
 	AddFollow(ctx context.Context, f *corpus.Follow, lim corpus.FollowLimits) error
+	Follow(ctx context.Context, id int64) (corpus.Follow, error)
+	RemoveFollow(ctx context.Context, id int64) error
 	LastSeq(ctx context.Context) (int64, error)
 }
 
@@ -53,14 +55,14 @@ type channel struct {
 	mu    sync.Mutex
 	posts []bot.FollowUpdate
 	fail  int
-	gone  bool // the channel was deleted: every post is undeliverable
+	gone  bool // the bot may not post there: every post is undeliverable
 }
 
 func (c *channel) PostFollowUpdate(_ context.Context, _ corpus.Follow, u bot.FollowUpdate) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gone {
-		return fmt.Errorf("404 Unknown Channel: %w", bot.ErrUndeliverable)
+		return fmt.Errorf("403 Missing Permissions: %w", bot.ErrUndeliverable)
 	}
 	if c.fail > 0 {
 		c.fail--
@@ -191,7 +193,8 @@ func TestWorker(t *testing.T) {
 	clk.add(interval)
 	step(w, [][]int64{{a}, {late}, {c1}, {b1, b2}})
 
-	// A channel that is gone: the update is dropped, not retried.
+	// A channel the bot may not post in: the update is dropped, not
+	// retried.
 	ch.gone = true
 	clk.add(interval)
 	addArticle(t, st, "lost", 0)
@@ -283,4 +286,91 @@ func TestWorkerPendingWithinInterval(t *testing.T) {
 	run([][]int64{{a}}) // the pending update only
 	clk.add(interval)
 	run([][]int64{{a}, {b}})
+}
+
+// unfollowing is an Updater during whose work the follow is removed (an
+// /unfollow while the batch is made).
+type unfollowing struct {
+	everything
+	st testStore
+}
+
+func (u *unfollowing) FollowUpdate(ctx context.Context, f corpus.Follow, fresh map[int64]int64) (bot.FollowUpdate, bool, error) {
+	if err := u.st.RemoveFollow(ctx, f.ID); err != nil {
+		return bot.FollowUpdate{}, false, err
+	}
+	return u.everything.FollowUpdate(ctx, f, fresh)
+}
+
+// TestWorkerFollowRemovedInFlight: a follow removed while its update is
+// made posts nothing, and the worker reports no failure (nothing is to be
+// retried).
+func TestWorkerFollowRemovedInFlight(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
+	if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
+		t.Fatal(err)
+	}
+	ch := &channel{}
+	w := New(st, &unfollowing{st: st}, ch, logSeq{st}, Options{Frontend: "console", Owner: "a", Interval: time.Minute})
+	addArticle(t, st, "a", 0)
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Errorf("RunOnce = %v; want no failure for a follow removed meanwhile", err)
+	}
+	if got := ch.stories(); len(got) != 0 {
+		t.Errorf("posts = %v; want none", got)
+	}
+}
+
+// TestWorkerChannelGone: when the frontend says the channel is gone for
+// good (deleted, or the bot left its server), the update is dropped and
+// the follow removed, so no retrieval (or model call) is spent on it
+// again; an update refused for another lasting reason (the bot may not
+// post there) is dropped and the follow kept, for a moderator to fix.
+func TestWorkerChannelGone(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		err      error
+		wantKept bool
+	}{
+		{"gone", fmt.Errorf("404 Unknown Channel: %w", bot.ErrChannelGone), false},
+		{"no permission", fmt.Errorf("403 Missing Permissions: %w", bot.ErrUndeliverable), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			f := &corpus.Follow{Scope: "g", Frontend: "discord", ChannelID: "c", CreatedBy: "u", Question: "q"}
+			if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
+				t.Fatal(err)
+			}
+			w := New(st, &everything{}, refusing{tc.err}, logSeq{st}, Options{Frontend: "discord", Owner: "a", Interval: time.Minute})
+			addArticle(t, st, "a", 0)
+			if _, err := w.RunOnce(ctx); err != nil {
+				t.Errorf("RunOnce = %v", err)
+			}
+			_, err = st.Follow(ctx, f.ID)
+			if kept := err == nil; kept != tc.wantKept || err != nil && !errors.Is(err, corpus.ErrNotFound) {
+				t.Errorf("follow after the refusal: %v; want kept %v", err, tc.wantKept)
+			}
+			if p, err := st.PendingFollowPosts(ctx, f.ID); err != nil || len(p) != 0 {
+				t.Errorf("pending = %+v, %v; want none", p, err)
+			}
+		})
+	}
+}
+
+// refusing is a frontend that refuses every post with err.
+type refusing struct{ err error }
+
+func (r refusing) PostFollowUpdate(context.Context, corpus.Follow, bot.FollowUpdate) error {
+	return r.err
 }
