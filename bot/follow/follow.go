@@ -193,10 +193,20 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("claim follows: %w", err)
 	}
+	claimed := w.opt.Now()
 	sent := 0
 	var errs []error
 	stories := make(map[int64]int64) // article -> story, looked up once for all the follows
-	for _, f := range fs {
+	for i, f := range fs {
+		if w.opt.Now().Sub(claimed) > w.opt.Lease/2 {
+			// The follows before took half the lease (slow model answers):
+			// the rest are released for the next tick, by this process or
+			// another, with a whole lease. Worked now, one could record its
+			// update after the lease ended (lost work) or, near its end, be
+			// claimed by another process while it sends (posted twice).
+			w.release(ctx, fs[i:], &errs)
+			break
+		}
 		n, err := w.work(ctx, f, upTo, stories)
 		sent += n
 		if err != nil {
@@ -209,16 +219,23 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			// whichever process claims it, rather than at every tick.
 			continue
 		}
-		// Released otherwise, even after another error (with a fresh
-		// context when ctx has ended): the next tick, or another process,
-		// tries again at once.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		if err := w.st.ReleaseFollow(rctx, w.opt.Owner, f.ID); err != nil {
-			errs = append(errs, err)
-		}
-		cancel()
+		// Released otherwise, even after another error: the next tick, or
+		// another process, tries again at once.
+		w.release(ctx, fs[i:i+1], &errs)
 	}
 	return sent, errors.Join(errs...)
+}
+
+// release ends this worker's leases of fs (with a fresh context when ctx
+// has ended), adding failures to errs.
+func (w *Worker) release(ctx context.Context, fs []corpus.Follow, errs *[]error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	for _, f := range fs {
+		if err := w.st.ReleaseFollow(rctx, w.opt.Owner, f.ID); err != nil {
+			*errs = append(*errs, err)
+		}
+	}
 }
 
 // work sends f's pending posts, then makes, records and sends its update

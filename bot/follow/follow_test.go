@@ -374,3 +374,48 @@ type refusing struct{ err error }
 func (r refusing) PostFollowUpdate(context.Context, corpus.Follow, bot.FollowUpdate) error {
 	return r.err
 }
+
+// slow is an Updater whose every update takes step of the clock (a slow
+// model).
+type slow struct {
+	everything
+	clk  *clock
+	step time.Duration
+}
+
+func (s *slow) FollowUpdate(ctx context.Context, f corpus.Follow, fresh map[int64]int64) (bot.FollowUpdate, bool, error) {
+	s.clk.add(s.step)
+	return s.everything.FollowUpdate(ctx, f, fresh)
+}
+
+// TestWorkerSlowUpdatesKeepTheLease: when a run's updates are slow, a
+// follow is not started once half the lease since the claim has gone: it
+// is released and done by the next run, so no update is made and then
+// refused for a lease that ended, and each follow is posted once.
+func TestWorkerSlowUpdatesKeepTheLease(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for i := range 3 {
+		f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: fmt.Sprint("c", i), CreatedBy: "u", Question: "q"}
+		if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk := &clock{t: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
+	const lease = time.Minute
+	ch := &channel{}
+	w := New(st, &slow{clk: clk, step: 40 * time.Second}, ch, logSeq{st}, Options{Frontend: "console", Owner: "a", Interval: time.Minute, Lease: lease, Now: clk.now})
+	addArticle(t, st, "a", 0)
+	for run, want := range []int{1, 2, 3} {
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Errorf("run %d: %v", run, err)
+		}
+		if got := len(ch.stories()); got != want {
+			t.Errorf("after run %d: %d posts; want %d", run, got, want)
+		}
+	}
+}
