@@ -247,6 +247,9 @@ func (w *Worker) work(ctx context.Context, f corpus.Follow, upTo int64, stories 
 	}
 	sent := 0
 	for _, p := range pending {
+		if err := ctx.Err(); err != nil {
+			return sent, err // stopping: the rest wait for the next start
+		}
 		if err := w.send(ctx, f, p); errors.Is(err, errFollowGone) {
 			return sent, nil
 		} else if err != nil {
@@ -301,12 +304,21 @@ func (w *Worker) work(ctx context.Context, f corpus.Follow, upTo int64, stories 
 // ends there.
 var errFollowGone = errors.New("the follow was removed: its channel is gone")
 
-// send posts a recorded update and marks it sent.
+// sendTimeout bounds sending one update and marking it sent once the
+// worker is told to stop (see send).
+const sendTimeout = 10 * time.Second
+
+// send posts a recorded update and marks it sent. Both run to their end
+// (within sendTimeout) when ctx ends meanwhile: a post cut off after the
+// frontend took it, or taken and not marked, would be posted again by the
+// next start.
 func (w *Worker) send(ctx context.Context, f corpus.Follow, p corpus.FollowPost) error {
 	var u bot.FollowUpdate
 	if err := json.Unmarshal([]byte(p.Body), &u); err != nil {
 		return fmt.Errorf("read post %d: %w", p.ID, err)
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	defer cancel()
 	if err := w.post.PostFollowUpdate(ctx, f, u); err != nil {
 		if !errors.Is(err, bot.ErrUndeliverable) {
 			return &sendError{fmt.Errorf("send post %d: %w", p.ID, err)}

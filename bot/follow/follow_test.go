@@ -419,3 +419,44 @@ func TestWorkerSlowUpdatesKeepTheLease(t *testing.T) {
 		}
 	}
 }
+
+// shutdown is a frontend whose post is accepted as the process is told to
+// stop (ctx cancelled while Discord answers).
+type shutdown struct {
+	channel
+	cancel context.CancelFunc
+}
+
+func (s *shutdown) PostFollowUpdate(ctx context.Context, f corpus.Follow, u bot.FollowUpdate) error {
+	s.cancel()
+	return s.channel.PostFollowUpdate(ctx, f, u)
+}
+
+// TestWorkerStopWhileSending: an update the frontend took as the worker
+// was stopped is marked sent all the same, so the next start does not
+// post it again.
+func TestWorkerStopWhileSending(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
+	if err := st.AddFollow(context.Background(), f, corpus.FollowLimits{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	post := &shutdown{cancel: cancel}
+	w := New(st, &everything{}, post, logSeq{st}, Options{Frontend: "console", Owner: "a", Interval: time.Minute})
+	addArticle(t, st, "a", 0)
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Logf("RunOnce: %v", err)
+	}
+	if got := post.stories(); len(got) != 1 {
+		t.Fatalf("posts = %v; want one", got)
+	}
+	if p, err := st.PendingFollowPosts(context.Background(), f.ID); err != nil || len(p) != 0 {
+		t.Errorf("pending after a post taken at shutdown = %+v, %v; want none (it would be posted again)", p, err)
+	}
+}
