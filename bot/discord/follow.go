@@ -97,20 +97,23 @@ func (f *Frontend) PostFollowUpdate(ctx context.Context, fl corpus.Follow, u bot
 // sending again may cure it. A 404 (Unknown Channel: deleted) or a 403
 // Missing Access (the bot left the server, or may not see the channel)
 // is bot.ErrChannelGone: the follow worker removes the follow. Any other
-// 403 (Missing Permissions: it may see but not post) is
+// refusal of the request itself, a 4xx but 408 and 429 (403 Missing
+// Permissions: it may see but not post; 400: an archived thread it may not reopen), is
 // bot.ErrUndeliverable: the update is dropped and the follow kept, as a
-// moderator may give the permission back. Other errors pass (an outage,
+// moderator may set it right, rather than the same refusal blocking the
+// follow's updates for ever. Other errors pass (an outage, a rate limit:
 // tried again).
 func refusal(err error) error {
 	var re *discordgo.RESTError
 	if !errors.As(err, &re) || re.Response == nil {
 		return err
 	}
+	status := re.Response.StatusCode
 	switch {
-	case re.Response.StatusCode == http.StatusNotFound,
-		re.Response.StatusCode == http.StatusForbidden && re.Message != nil && re.Message.Code == discordgo.ErrCodeMissingAccess:
+	case status == http.StatusNotFound,
+		status == http.StatusForbidden && re.Message != nil && re.Message.Code == discordgo.ErrCodeMissingAccess:
 		return fmt.Errorf("%w: %w", bot.ErrChannelGone, err)
-	case re.Response.StatusCode == http.StatusForbidden:
+	case status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests:
 		return fmt.Errorf("%w: %w", bot.ErrUndeliverable, err)
 	}
 	return err

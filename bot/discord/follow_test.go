@@ -31,6 +31,8 @@ func TestRefusal(t *testing.T) {
 		{"left the server", rest(http.StatusForbidden, discordgo.ErrCodeMissingAccess), true, true},
 		{"may not post", rest(http.StatusForbidden, discordgo.ErrCodeMissingPermissions), false, true},
 		{"forbidden without a code", rest(http.StatusForbidden, 0), false, true},
+		{"archived, locked thread", rest(http.StatusBadRequest, discordgo.ErrCodePerformedOperationOnArchivedThread), false, true},
+		{"rate limited", rest(http.StatusTooManyRequests, 0), false, false},
 		{"server error", rest(http.StatusBadGateway, 0), false, false},
 		{"network", errors.New("dial tcp: connection refused"), false, false},
 	} {
