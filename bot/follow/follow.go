@@ -332,12 +332,13 @@ func (w *Worker) send(ctx context.Context, f corpus.Follow, p corpus.FollowPost)
 			return errFollowGone
 		}
 		w.log.WarnContext(ctx, "follow update dropped: it cannot be delivered", "follow_id", f.ID, "post_id", p.ID, "channel_id", f.ChannelID, "err", err)
-		if err := w.st.MarkFollowPostSent(ctx, p.ID, w.opt.Now()); err != nil {
+		if err := w.st.MarkFollowPostSent(ctx, p.ID, w.opt.Now()); err != nil && !errors.Is(err, corpus.ErrNotFound) {
 			return fmt.Errorf("mark post %d dropped: %w", p.ID, err)
 		}
 		return nil
 	}
-	if err := w.st.MarkFollowPostSent(ctx, p.ID, w.opt.Now()); err != nil {
+	// Not found: unfollowed while it was posted, its record gone with it.
+	if err := w.st.MarkFollowPostSent(ctx, p.ID, w.opt.Now()); err != nil && !errors.Is(err, corpus.ErrNotFound) {
 		return fmt.Errorf("mark post %d sent: %w", p.ID, err)
 	}
 	w.log.InfoContext(ctx, "follow update posted", "follow_id", f.ID, "post_id", p.ID, "channel_id", f.ChannelID, "stories", len(u.Stories))

@@ -460,3 +460,38 @@ func TestWorkerStopWhileSending(t *testing.T) {
 		t.Errorf("pending after a post taken at shutdown = %+v, %v; want none (it would be posted again)", p, err)
 	}
 }
+
+// unfollowedWhilePosting is a frontend during whose post the follow is
+// removed.
+type unfollowedWhilePosting struct {
+	channel
+	st testStore
+}
+
+func (u *unfollowedWhilePosting) PostFollowUpdate(ctx context.Context, f corpus.Follow, up bot.FollowUpdate) error {
+	if err := u.st.RemoveFollow(ctx, f.ID); err != nil {
+		return err
+	}
+	return u.channel.PostFollowUpdate(ctx, f, up)
+}
+
+// TestWorkerFollowRemovedWhilePosting: a follow removed while its update
+// is posted (its record gone with it) is no failure either.
+func TestWorkerFollowRemovedWhilePosting(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
+	if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
+		t.Fatal(err)
+	}
+	post := &unfollowedWhilePosting{st: st}
+	w := New(st, &everything{}, post, logSeq{st}, Options{Frontend: "console", Owner: "a", Interval: time.Minute})
+	addArticle(t, st, "a", 0)
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Errorf("RunOnce = %v; want no failure for a follow removed meanwhile", err)
+	}
+}
