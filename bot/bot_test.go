@@ -262,3 +262,32 @@ func TestAskReportedBy(t *testing.T) {
 		})
 	}
 }
+
+// TestAlsoReportedBy: the prompt's also_reported_by lists the copies'
+// outlets other than the passage's own, each once, whatever the case or
+// spacing of the names, and never drops a copy's outlet in the own
+// one's place when the own one is blank.
+func TestAlsoReportedBy(t *testing.T) {
+	hit := func(own string, copies ...string) corpus.Hit {
+		h := corpus.Hit{Article: corpus.Article{ID: 1, Source: own}}
+		for i, c := range copies {
+			h.Copies = append(h.Copies, corpus.CopyRef{ArticleID: int64(i + 2), Source: c})
+		}
+		return h
+	}
+	for _, tc := range []struct {
+		name string
+		h    corpus.Hit
+		want string
+	}{
+		{"none", hit("AP"), ""},
+		{"own outlet's copy", hit("AP", "ap", "AP "), ""},
+		{"others", hit("AP", "ap", "BBC", "Reuters", "bbc"), "BBC, Reuters"},
+		{"unknown own", hit("", "AP", "BBC"), "AP, BBC"},
+		{"blank own", hit("  ", "AP", "BBC"), "AP, BBC"},
+	} {
+		if got := alsoReportedBy(tc.h); got != tc.want {
+			t.Errorf("%s: alsoReportedBy = %q; want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -47,6 +47,13 @@ var ErrNoFollows = errors.New("following questions is not available")
 // retrying it for ever.
 var ErrUndeliverable = errors.New("the update cannot be delivered")
 
+// ErrChannelGone marks a frontend's error in posting a follow's update
+// when the channel is gone for good (deleted, or the bot is no longer in
+// its server or may not see it): the follow worker then removes the
+// follow, which would otherwise cost a retrieval (and a model call) for
+// every update it can never post. It is an ErrUndeliverable too.
+var ErrChannelGone = fmt.Errorf("the channel is gone: %w", ErrUndeliverable)
+
 // FollowError is a refused /follow or /unfollow, with the reason in words
 // the person can act on.
 type FollowError struct{ Reason string }
@@ -81,11 +88,24 @@ func (b *Bot) Follow(ctx context.Context, who Actor, ch Channel, question string
 		return corpus.Follow{}, ErrNoFollows
 	}
 	q := strings.Join(strings.Fields(question), " ")
+	// Length first: a long pasted run of characters has no word the
+	// analyser keeps, and its length is what the person can act on.
+	if n := utf8.RuneCountInString(q); n > maxFollowRunes {
+		return corpus.Follow{}, &FollowError{Reason: fmt.Sprintf("That question is %d characters long; a followed question can have at most %d. Ask it shorter, as you would search for it.", n, maxFollowRunes)}
+	}
 	if len(corpus.Terms(q)) == 0 {
 		return corpus.Follow{}, ErrEmptyQuestion
 	}
-	if n := utf8.RuneCountInString(q); n > maxFollowRunes {
-		return corpus.Follow{}, &FollowError{Reason: fmt.Sprintf("That question is %d characters long; a followed question can have at most %d. Ask it shorter, as you would search for it.", n, maxFollowRunes)}
+	// The same question twice in one channel would post every update
+	// there twice (each follow is told each story once).
+	here, err := b.follows.Follows(ctx, who.scope(), ch.ID)
+	if err != nil {
+		return corpus.Follow{}, fmt.Errorf("follow: %w", err)
+	}
+	for _, g := range here {
+		if g.Frontend == ch.Frontend && strings.EqualFold(g.Question, q) {
+			return corpus.Follow{}, &FollowError{Reason: fmt.Sprintf("This channel already follows that question (follow #%d).", g.ID)}
+		}
 	}
 	f := corpus.Follow{Scope: who.scope(), Frontend: ch.Frontend, ChannelID: ch.ID, CreatedBy: who.addedBy(), Question: q}
 	if err := b.follows.AddFollow(ctx, &f, b.followLimits); err != nil {

@@ -91,6 +91,9 @@ func TestFollowCommands(t *testing.T) {
 		{"empty", "  ", "Please ask a question"},
 		{"punctuation", "?!", "Please ask a question"},
 		{"long", strings.Repeat("strike ", 60), "at most 300"},
+		// One pasted run of characters has no word the analyser keeps, but
+		// its length is what the person can act on.
+		{"long one word", strings.Repeat("x", 400), "at most 300"},
 	}
 	for _, tc := range bad {
 		_, err := b.Follow(ctx, alice, here, tc.q)
@@ -101,6 +104,13 @@ func TestFollowCommands(t *testing.T) {
 	f1, err := b.Follow(ctx, alice, here, "  what is the  rail strike about? ")
 	if err != nil || f1.Question != "what is the rail strike about?" || f1.CreatedBy != "discord:1" || f1.Scope != "g" {
 		t.Fatalf("Follow = %+v, %v", f1, err)
+	}
+	// The same question again in the channel would post every update
+	// twice there: refused, naming the follow it repeats. Another channel
+	// may follow it.
+	_, err = b.Follow(ctx, bob, here, "What is the rail STRIKE   about?")
+	if msg, _ := UserMessage(err); !strings.Contains(msg, "already follows") || !strings.Contains(msg, "#1") {
+		t.Errorf("the same question again in the channel: %v (%q); want a refusal naming #1", err, msg)
 	}
 	if _, err := b.Follow(ctx, alice, Channel{"discord", "c2"}, "floods"); err != nil {
 		t.Fatal(err)

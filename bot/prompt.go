@@ -70,7 +70,9 @@ func alsoReportedBy(h corpus.Hit) string {
 	src := sourceOf(0, h.Article)
 	src.addCopies(h.Copies)
 	o := src.Outlets()
-	if h.Article.Source != "" && len(o) > 0 {
+	// Outlets lists the own outlet first when it has a name (spaces
+	// folded as there): only then is o[0] not a copy's.
+	if strings.Join(strings.Fields(h.Article.Source), " ") != "" && len(o) > 0 {
 		o = o[1:]
 	}
 	return strings.Join(o, ", ")

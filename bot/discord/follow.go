@@ -87,20 +87,36 @@ func (f *Frontend) PostFollowUpdate(ctx context.Context, fl corpus.Follow, u bot
 	for _, m := range renderFollowUpdate(u) {
 		send := &discordgo.MessageSend{Content: m.Content, Embeds: m.Embeds, AllowedMentions: noMentions()}
 		if _, err := f.s.ChannelMessageSendComplex(fl.ChannelID, send, discordgo.WithContext(ctx)); err != nil {
-			if undeliverable(err) {
-				err = fmt.Errorf("%w: %w", bot.ErrUndeliverable, err)
-			}
-			return fmt.Errorf("post follow %d update in channel %s: %w", fl.ID, fl.ChannelID, err)
+			return fmt.Errorf("post follow %d update in channel %s: %w", fl.ID, fl.ChannelID, refusal(err))
 		}
 	}
 	return nil
 }
 
-// undeliverable reports whether Discord refused a message for good: the
-// channel is gone or the bot may not see or post in it (403, 404).
-func undeliverable(err error) bool {
+// refusal marks an error of Discord's in sending a message by whether
+// sending again may cure it. A 404 (Unknown Channel: deleted) or a 403
+// Missing Access (the bot left the server, or may not see the channel)
+// is bot.ErrChannelGone: the follow worker removes the follow. Any other
+// refusal of the request itself, a 4xx but 408 and 429 (403 Missing
+// Permissions: it may see but not post; 400: an archived thread it may not reopen), is
+// bot.ErrUndeliverable: the update is dropped and the follow kept, as a
+// moderator may set it right, rather than the same refusal blocking the
+// follow's updates for ever. Other errors pass (an outage, a rate limit:
+// tried again).
+func refusal(err error) error {
 	var re *discordgo.RESTError
-	return errors.As(err, &re) && re.Response != nil && (re.Response.StatusCode == http.StatusForbidden || re.Response.StatusCode == http.StatusNotFound)
+	if !errors.As(err, &re) || re.Response == nil {
+		return err
+	}
+	status := re.Response.StatusCode
+	switch {
+	case status == http.StatusNotFound,
+		status == http.StatusForbidden && re.Message != nil && re.Message.Code == discordgo.ErrCodeMissingAccess:
+		return fmt.Errorf("%w: %w", bot.ErrChannelGone, err)
+	case status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests:
+		return fmt.Errorf("%w: %w", bot.ErrUndeliverable, err)
+	}
+	return err
 }
 
 // followChannelOpt is /following's channel option: moderators may name

@@ -269,9 +269,6 @@ func embedsLen(es []*discordgo.MessageEmbed) int {
 
 const dateLayout = "2 Jan 2006"
 
-// sourceLine is "[Title](url) — Outlet, 2 Jan 2026". The title is escaped
-// so it cannot close the link early or fake another one, and only http(s)
-// URLs become links.
 // reportedBy is " · reported by A, B and C" for a source whose text other
 // outlets carried too (bot.Source.ReportedBy), the names escaped; empty
 // otherwise.
@@ -286,6 +283,9 @@ func reportedBy(s bot.Source) string {
 	return " · reported by " + strings.Join(o[:len(o)-1], ", ") + " and " + o[len(o)-1]
 }
 
+// sourceLine is "[Title](url) — Outlet, 2 Jan 2026". The title is escaped
+// so it cannot close the link early or fake another one, and only http(s)
+// URLs become links.
 func sourceLine(title, url, outlet string, published time.Time) string {
 	t := escapeMarkdown(oneLine(title))
 	if t == "" {

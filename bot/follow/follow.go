@@ -44,6 +44,9 @@ type Claims interface {
 	ClaimFollows(ctx context.Context, owner, frontend string, now time.Time, upTo int64, interval, lease time.Duration, limit int) ([]corpus.Follow, error)
 	// ReleaseFollow ends owner's lease.
 	ReleaseFollow(ctx context.Context, owner string, id int64) error
+	// RemoveFollow removes a follow whose channel is gone;
+	// corpus.ErrNotFound when it was removed already.
+	RemoveFollow(ctx context.Context, id int64) error
 	// RecordFollow advances the cursor and stores post pending, claiming
 	// its stories; corpus.ErrLeaseLost when owner no longer holds it.
 	RecordFollow(ctx context.Context, owner string, followID, cursor int64, now time.Time, score float64, post *corpus.FollowPost) error
@@ -190,10 +193,20 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("claim follows: %w", err)
 	}
+	claimed := w.opt.Now()
 	sent := 0
 	var errs []error
 	stories := make(map[int64]int64) // article -> story, looked up once for all the follows
-	for _, f := range fs {
+	for i, f := range fs {
+		if w.opt.Now().Sub(claimed) > w.opt.Lease/2 {
+			// The follows before took half the lease (slow model answers):
+			// the rest are released for the next tick, by this process or
+			// another, with a whole lease. Worked now, one could record its
+			// update after the lease ended (lost work) or, near its end, be
+			// claimed by another process while it sends (posted twice).
+			w.release(ctx, fs[i:], &errs)
+			break
+		}
 		n, err := w.work(ctx, f, upTo, stories)
 		sent += n
 		if err != nil {
@@ -206,16 +219,23 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			// whichever process claims it, rather than at every tick.
 			continue
 		}
-		// Released otherwise, even after another error (with a fresh
-		// context when ctx has ended): the next tick, or another process,
-		// tries again at once.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		if err := w.st.ReleaseFollow(rctx, w.opt.Owner, f.ID); err != nil {
-			errs = append(errs, err)
-		}
-		cancel()
+		// Released otherwise, even after another error: the next tick, or
+		// another process, tries again at once.
+		w.release(ctx, fs[i:i+1], &errs)
 	}
 	return sent, errors.Join(errs...)
+}
+
+// release ends this worker's leases of fs (with a fresh context when ctx
+// has ended), adding failures to errs.
+func (w *Worker) release(ctx context.Context, fs []corpus.Follow, errs *[]error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	for _, f := range fs {
+		if err := w.st.ReleaseFollow(rctx, w.opt.Owner, f.ID); err != nil {
+			*errs = append(*errs, err)
+		}
+	}
 }
 
 // work sends f's pending posts, then makes, records and sends its update
@@ -227,7 +247,12 @@ func (w *Worker) work(ctx context.Context, f corpus.Follow, upTo int64, stories 
 	}
 	sent := 0
 	for _, p := range pending {
-		if err := w.send(ctx, f, p); err != nil {
+		if err := ctx.Err(); err != nil {
+			return sent, err // stopping: the rest wait for the next start
+		}
+		if err := w.send(ctx, f, p); errors.Is(err, errFollowGone) {
+			return sent, nil
+		} else if err != nil {
 			return sent, err
 		}
 		sent++
@@ -247,43 +272,73 @@ func (w *Worker) work(ctx context.Context, f corpus.Follow, upTo int64, stories 
 		return sent, err
 	}
 	now := w.opt.Now()
-	if !ok {
-		return sent, w.st.RecordFollow(ctx, w.opt.Owner, f.ID, cursor, now, 0, nil)
+	var p *corpus.FollowPost
+	score := 0.0
+	if ok {
+		body, err := json.Marshal(u)
+		if err != nil {
+			return sent, fmt.Errorf("encode update: %w", err)
+		}
+		p, score = &corpus.FollowPost{Stories: u.Stories, Body: string(body)}, u.Score
 	}
-	body, err := json.Marshal(u)
-	if err != nil {
+	if err := w.st.RecordFollow(ctx, w.opt.Owner, f.ID, cursor, now, score, p); errors.Is(err, corpus.ErrNotFound) {
+		// Unfollowed while the update was made: nothing to record, send
+		// or retry.
+		w.log.DebugContext(ctx, "follow removed while its update was made", "follow_id", f.ID)
+		return sent, nil
+	} else if err != nil {
 		return sent, err
 	}
-	p := corpus.FollowPost{Stories: u.Stories, Body: string(body)}
-	if err := w.st.RecordFollow(ctx, w.opt.Owner, f.ID, cursor, now, u.Score, &p); err != nil {
-		return sent, err
+	if p == nil || p.ID == 0 {
+		return sent, nil // no update, or every story told already (by a holder before us)
 	}
-	if p.ID == 0 {
-		return sent, nil // every story told already (by a holder before us)
-	}
-	if err := w.send(ctx, f, p); err != nil {
+	if err := w.send(ctx, f, *p); errors.Is(err, errFollowGone) {
+		return sent, nil
+	} else if err != nil {
 		return sent, err
 	}
 	return sent + 1, nil
 }
 
-// send posts a recorded update and marks it sent.
+// errFollowGone: send removed the follow (its channel is gone); its work
+// ends there.
+var errFollowGone = errors.New("the follow was removed: its channel is gone")
+
+// sendTimeout bounds sending one update and marking it sent once the
+// worker is told to stop (see send).
+const sendTimeout = 10 * time.Second
+
+// send posts a recorded update and marks it sent. Both run to their end
+// (within sendTimeout) when ctx ends meanwhile: a post cut off after the
+// frontend took it, or taken and not marked, would be posted again by the
+// next start.
 func (w *Worker) send(ctx context.Context, f corpus.Follow, p corpus.FollowPost) error {
 	var u bot.FollowUpdate
 	if err := json.Unmarshal([]byte(p.Body), &u); err != nil {
 		return fmt.Errorf("read post %d: %w", p.ID, err)
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	defer cancel()
 	if err := w.post.PostFollowUpdate(ctx, f, u); err != nil {
 		if !errors.Is(err, bot.ErrUndeliverable) {
 			return &sendError{fmt.Errorf("send post %d: %w", p.ID, err)}
 		}
+		if errors.Is(err, bot.ErrChannelGone) {
+			// Its posts go with it.
+			w.log.WarnContext(ctx, "follow removed: its channel is gone", "follow_id", f.ID, "post_id", p.ID, "server_id", f.Scope, "channel_id", f.ChannelID, "err", err)
+			if err := w.st.RemoveFollow(ctx, f.ID); err != nil && !errors.Is(err, corpus.ErrNotFound) {
+				return fmt.Errorf("remove follow of a gone channel: %w", err)
+			}
+			return errFollowGone
+		}
 		w.log.WarnContext(ctx, "follow update dropped: it cannot be delivered", "follow_id", f.ID, "post_id", p.ID, "channel_id", f.ChannelID, "err", err)
-		if err := w.st.MarkFollowPostSent(ctx, p.ID, w.opt.Now()); err != nil {
+		if err := w.st.MarkFollowPostSent(ctx, p.ID, w.opt.Now()); err != nil && !errors.Is(err, corpus.ErrNotFound) {
 			return fmt.Errorf("mark post %d dropped: %w", p.ID, err)
 		}
 		return nil
 	}
-	if err := w.st.MarkFollowPostSent(ctx, p.ID, w.opt.Now()); err != nil {
+	// Not found: unfollowed while it was posted, its record gone with it.
+	if err := w.st.MarkFollowPostSent(ctx, p.ID, w.opt.Now()); err != nil && !errors.Is(err, corpus.ErrNotFound) {
 		return fmt.Errorf("mark post %d sent: %w", p.ID, err)
 	}
 	w.log.InfoContext(ctx, "follow update posted", "follow_id", f.ID, "post_id", p.ID, "channel_id", f.ChannelID, "stories", len(u.Stories))

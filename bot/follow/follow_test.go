@@ -23,6 +23,8 @@ type testStore interface {
 	Add(ctx context.Context, a *corpus.Article) error
 	SetStory(ctx context.Context, articleID, storyID int64) (int64, error)
 	AddFollow(ctx context.Context, f *corpus.Follow, lim corpus.FollowLimits) error
+	Follow(ctx context.Context, id int64) (corpus.Follow, error)
+	RemoveFollow(ctx context.Context, id int64) error
 	LastSeq(ctx context.Context) (int64, error)
 }
 
@@ -53,14 +55,14 @@ type channel struct {
 	mu    sync.Mutex
 	posts []bot.FollowUpdate
 	fail  int
-	gone  bool // the channel was deleted: every post is undeliverable
+	gone  bool // the bot may not post there: every post is undeliverable
 }
 
 func (c *channel) PostFollowUpdate(_ context.Context, _ corpus.Follow, u bot.FollowUpdate) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gone {
-		return fmt.Errorf("404 Unknown Channel: %w", bot.ErrUndeliverable)
+		return fmt.Errorf("403 Missing Permissions: %w", bot.ErrUndeliverable)
 	}
 	if c.fail > 0 {
 		c.fail--
@@ -191,7 +193,8 @@ func TestWorker(t *testing.T) {
 	clk.add(interval)
 	step(w, [][]int64{{a}, {late}, {c1}, {b1, b2}})
 
-	// A channel that is gone: the update is dropped, not retried.
+	// A channel the bot may not post in: the update is dropped, not
+	// retried.
 	ch.gone = true
 	clk.add(interval)
 	addArticle(t, st, "lost", 0)
@@ -283,4 +286,212 @@ func TestWorkerPendingWithinInterval(t *testing.T) {
 	run([][]int64{{a}}) // the pending update only
 	clk.add(interval)
 	run([][]int64{{a}, {b}})
+}
+
+// unfollowing is an Updater during whose work the follow is removed (an
+// /unfollow while the batch is made).
+type unfollowing struct {
+	everything
+	st testStore
+}
+
+func (u *unfollowing) FollowUpdate(ctx context.Context, f corpus.Follow, fresh map[int64]int64) (bot.FollowUpdate, bool, error) {
+	if err := u.st.RemoveFollow(ctx, f.ID); err != nil {
+		return bot.FollowUpdate{}, false, err
+	}
+	return u.everything.FollowUpdate(ctx, f, fresh)
+}
+
+// TestWorkerFollowRemovedInFlight: a follow removed while its update is
+// made posts nothing, and the worker reports no failure (nothing is to be
+// retried).
+func TestWorkerFollowRemovedInFlight(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
+	if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
+		t.Fatal(err)
+	}
+	ch := &channel{}
+	w := New(st, &unfollowing{st: st}, ch, logSeq{st}, Options{Frontend: "console", Owner: "a", Interval: time.Minute})
+	addArticle(t, st, "a", 0)
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Errorf("RunOnce = %v; want no failure for a follow removed meanwhile", err)
+	}
+	if got := ch.stories(); len(got) != 0 {
+		t.Errorf("posts = %v; want none", got)
+	}
+}
+
+// TestWorkerChannelGone: when the frontend says the channel is gone for
+// good (deleted, or the bot left its server), the update is dropped and
+// the follow removed, so no retrieval (or model call) is spent on it
+// again; an update refused for another lasting reason (the bot may not
+// post there) is dropped and the follow kept, for a moderator to fix.
+func TestWorkerChannelGone(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		err      error
+		wantKept bool
+	}{
+		{"gone", fmt.Errorf("404 Unknown Channel: %w", bot.ErrChannelGone), false},
+		{"no permission", fmt.Errorf("403 Missing Permissions: %w", bot.ErrUndeliverable), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			f := &corpus.Follow{Scope: "g", Frontend: "discord", ChannelID: "c", CreatedBy: "u", Question: "q"}
+			if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
+				t.Fatal(err)
+			}
+			w := New(st, &everything{}, refusing{tc.err}, logSeq{st}, Options{Frontend: "discord", Owner: "a", Interval: time.Minute})
+			addArticle(t, st, "a", 0)
+			if _, err := w.RunOnce(ctx); err != nil {
+				t.Errorf("RunOnce = %v", err)
+			}
+			_, err = st.Follow(ctx, f.ID)
+			if kept := err == nil; kept != tc.wantKept || err != nil && !errors.Is(err, corpus.ErrNotFound) {
+				t.Errorf("follow after the refusal: %v; want kept %v", err, tc.wantKept)
+			}
+			if p, err := st.PendingFollowPosts(ctx, f.ID); err != nil || len(p) != 0 {
+				t.Errorf("pending = %+v, %v; want none", p, err)
+			}
+		})
+	}
+}
+
+// refusing is a frontend that refuses every post with err.
+type refusing struct{ err error }
+
+func (r refusing) PostFollowUpdate(context.Context, corpus.Follow, bot.FollowUpdate) error {
+	return r.err
+}
+
+// slow is an Updater whose every update takes step of the clock (a slow
+// model).
+type slow struct {
+	everything
+	clk  *clock
+	step time.Duration
+}
+
+func (s *slow) FollowUpdate(ctx context.Context, f corpus.Follow, fresh map[int64]int64) (bot.FollowUpdate, bool, error) {
+	s.clk.add(s.step)
+	return s.everything.FollowUpdate(ctx, f, fresh)
+}
+
+// TestWorkerSlowUpdatesKeepTheLease: when a run's updates are slow, a
+// follow is not started once half the lease since the claim has gone: it
+// is released and done by the next run, so no update is made and then
+// refused for a lease that ended, and each follow is posted once.
+func TestWorkerSlowUpdatesKeepTheLease(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for i := range 3 {
+		f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: fmt.Sprint("c", i), CreatedBy: "u", Question: "q"}
+		if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk := &clock{t: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
+	const lease = time.Minute
+	ch := &channel{}
+	w := New(st, &slow{clk: clk, step: 40 * time.Second}, ch, logSeq{st}, Options{Frontend: "console", Owner: "a", Interval: time.Minute, Lease: lease, Now: clk.now})
+	addArticle(t, st, "a", 0)
+	for run, want := range []int{1, 2, 3} {
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Errorf("run %d: %v", run, err)
+		}
+		if got := len(ch.stories()); got != want {
+			t.Errorf("after run %d: %d posts; want %d", run, got, want)
+		}
+	}
+}
+
+// shutdown is a frontend whose post is accepted as the process is told to
+// stop (ctx cancelled while Discord answers).
+type shutdown struct {
+	channel
+	cancel context.CancelFunc
+}
+
+func (s *shutdown) PostFollowUpdate(ctx context.Context, f corpus.Follow, u bot.FollowUpdate) error {
+	s.cancel()
+	return s.channel.PostFollowUpdate(ctx, f, u)
+}
+
+// TestWorkerStopWhileSending: an update the frontend took as the worker
+// was stopped is marked sent all the same, so the next start does not
+// post it again.
+func TestWorkerStopWhileSending(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
+	if err := st.AddFollow(context.Background(), f, corpus.FollowLimits{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	post := &shutdown{cancel: cancel}
+	w := New(st, &everything{}, post, logSeq{st}, Options{Frontend: "console", Owner: "a", Interval: time.Minute})
+	addArticle(t, st, "a", 0)
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Logf("RunOnce: %v", err)
+	}
+	if got := post.stories(); len(got) != 1 {
+		t.Fatalf("posts = %v; want one", got)
+	}
+	if p, err := st.PendingFollowPosts(context.Background(), f.ID); err != nil || len(p) != 0 {
+		t.Errorf("pending after a post taken at shutdown = %+v, %v; want none (it would be posted again)", p, err)
+	}
+}
+
+// unfollowedWhilePosting is a frontend during whose post the follow is
+// removed.
+type unfollowedWhilePosting struct {
+	channel
+	st testStore
+}
+
+func (u *unfollowedWhilePosting) PostFollowUpdate(ctx context.Context, f corpus.Follow, up bot.FollowUpdate) error {
+	if err := u.st.RemoveFollow(ctx, f.ID); err != nil {
+		return err
+	}
+	return u.channel.PostFollowUpdate(ctx, f, up)
+}
+
+// TestWorkerFollowRemovedWhilePosting: a follow removed while its update
+// is posted (its record gone with it) is no failure either.
+func TestWorkerFollowRemovedWhilePosting(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
+	if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
+		t.Fatal(err)
+	}
+	post := &unfollowedWhilePosting{st: st}
+	w := New(st, &everything{}, post, logSeq{st}, Options{Frontend: "console", Owner: "a", Interval: time.Minute})
+	addArticle(t, st, "a", 0)
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Errorf("RunOnce = %v; want no failure for a follow removed meanwhile", err)
+	}
 }
