@@ -181,6 +181,12 @@ type FollowUpdate struct {
 	// Score is the retrieval score of the best passage cited, which the
 	// next update must come close to (see followShare).
 	Score float64 `json:"score"`
+	// Deferred are new articles of stories that answer the question as
+	// well as those told but were left out of this update (it tells at
+	// most followStories, each with a sentence): the follow worker reads
+	// them again for the next update instead of passing them by. Not
+	// stored: it is for the worker, not the post.
+	Deferred []int64 `json:"-"`
 }
 
 // Tuning of follow updates.
@@ -231,6 +237,7 @@ func (b *Bot) FollowUpdate(ctx context.Context, f corpus.Follow, fresh map[int64
 	chosen := make(map[int64]int64) // story -> article
 	var order []int64               // the chosen stories, best first
 	var hits []corpus.Hit
+	var deferred []int64 // articles of stories past followStories
 	for _, h := range res.Hits {
 		story, isNew := fresh[h.Article.ID]
 		if !isNew || h.Score < floor {
@@ -240,6 +247,9 @@ func (b *Bot) FollowUpdate(ctx context.Context, f corpus.Follow, fresh map[int64
 			continue // another outlet's copy of a story already chosen
 		}
 		if _, seen := chosen[story]; !seen && len(chosen) == followStories {
+			if !slices.Contains(deferred, h.Article.ID) {
+				deferred = append(deferred, h.Article.ID)
+			}
 			continue
 		}
 		if _, seen := chosen[story]; !seen {
@@ -296,6 +306,14 @@ func (b *Bot) FollowUpdate(ctx context.Context, f corpus.Follow, fresh map[int64
 		}
 	}
 	slices.Sort(u.Stories)
+	// A chosen story none of the sentences kept cites is left for the
+	// next update too, with those past the limit.
+	for _, story := range order {
+		if !slices.Contains(u.Stories, story) {
+			deferred = append(deferred, chosen[story])
+		}
+	}
+	u.Deferred = deferred
 	return u, true, nil
 }
 

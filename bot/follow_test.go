@@ -287,4 +287,19 @@ func TestFollowUpdateTwoStories(t *testing.T) {
 	if !strings.HasPrefix(u.Text, "Russia is the only country") || !strings.Contains(u.Text, "[1] Kazakhstan said") || !strings.HasSuffix(u.Text, "[2]") {
 		t.Errorf("update text = %q; want a cited sentence of each story", u.Text)
 	}
+	if len(u.Deferred) != 0 {
+		t.Errorf("update deferred %v; want none (two stories, both told)", u.Deferred)
+	}
+
+	// A third story as good as these: no room in this update, so it is
+	// deferred to the next rather than passed by.
+	res.Hits = append(res.Hits, hit(4, "Uzbekistan weighs recognition", "Gazette", "Uzbekistan said it could recognise the Taliban government soon, its foreign ministry said."))
+	b = New(&fakeRetriever{res: res}, nil, nil, Options{Now: func() time.Time { return asOf }})
+	u, ok, err = b.FollowUpdate(context.Background(), corpus.Follow{ID: 1, Scope: "g", Question: q, CreatedAt: asOf}, map[int64]int64{1: 10, 2: 10, 3: 30, 4: 40})
+	if err != nil || !ok {
+		t.Fatalf("FollowUpdate = %+v, %v, %v", u, ok, err)
+	}
+	if !equalIDs(u.Stories, []int64{10, 30}) || !equalIDs(u.Deferred, []int64{4}) {
+		t.Errorf("update stories %v deferred %v; want stories [10 30] told and article 4 deferred", u.Stories, u.Deferred)
+	}
 }

@@ -263,13 +263,24 @@ func (w *Worker) work(ctx context.Context, f corpus.Follow, upTo int64, stories 
 	if f.Cursor >= upTo || recent {
 		return sent, nil
 	}
-	fresh, cursor, err := w.fresh(ctx, f, upTo, stories)
+	seqs := make(map[int64]int64)
+	fresh, cursor, err := w.fresh(ctx, f, upTo, stories, seqs)
 	if err != nil || cursor <= f.Cursor {
 		return sent, err
 	}
 	u, ok, err := w.up.FollowUpdate(ctx, f, fresh)
 	if err != nil {
 		return sent, err
+	}
+	if ok {
+		// Stories the update had no room for are read again next time:
+		// the cursor stops before the first of their changes. The stories
+		// told are recorded as sent, so the next update skips them.
+		for _, a := range u.Deferred {
+			if seq, found := seqs[a]; found && seq-1 < cursor {
+				cursor = max(seq-1, f.Cursor)
+			}
+		}
 	}
 	now := w.opt.Now()
 	var p *corpus.FollowPost
@@ -349,12 +360,12 @@ func (w *Worker) send(ctx context.Context, f corpus.Follow, p corpus.FollowPost)
 // articles added or updated in them with their stories, leaving out the
 // stories f has been told and articles since deleted, and the cursor to
 // record. stories caches the stories looked up (the follows of one run
-// read the same changes). An article not grouped into a story yet ends
+// read the same changes); seqs is given each fresh article's last change. An article not grouped into a story yet ends
 // the batch before its change (its story decides whether it is news to
 // f, so it waits for the grouper), unless it has waited ungroupedWait: an
 // article the grouper cannot place is then its own story (the stores'
 // rule for an ungrouped article) rather than stall the follow.
-func (w *Worker) fresh(ctx context.Context, f corpus.Follow, upTo int64, stories map[int64]int64) (map[int64]int64, int64, error) {
+func (w *Worker) fresh(ctx context.Context, f corpus.Follow, upTo int64, stories, seqs map[int64]int64) (map[int64]int64, int64, error) {
 	fresh := make(map[int64]int64)
 	cursor := f.Cursor
 	read := 0
@@ -398,6 +409,7 @@ func (w *Worker) fresh(ctx context.Context, f corpus.Follow, upTo int64, stories
 			}
 			stories[c.ArticleID] = story
 			fresh[c.ArticleID] = story
+			seqs[c.ArticleID] = c.Seq
 			cursor = c.Seq
 		}
 	}

@@ -495,3 +495,65 @@ func TestWorkerFollowRemovedWhilePosting(t *testing.T) {
 		t.Errorf("RunOnce = %v; want no failure for a follow removed meanwhile", err)
 	}
 }
+
+// twoAtATime is an Updater that tells at most two fresh stories per
+// update, the smallest first, and defers the others' articles, as the
+// bot's FollowUpdate does past followStories.
+type twoAtATime struct{}
+
+func (twoAtATime) FollowUpdate(_ context.Context, f corpus.Follow, fresh map[int64]int64) (bot.FollowUpdate, bool, error) {
+	var stories []int64
+	for _, s := range fresh {
+		if !slices.Contains(stories, s) {
+			stories = append(stories, s)
+		}
+	}
+	slices.Sort(stories)
+	u := bot.FollowUpdate{FollowID: f.ID, Question: f.Question, Text: "news [1]", Score: 1}
+	for a, s := range fresh {
+		if i := slices.Index(stories, s); i < 2 {
+			u.Sources = append(u.Sources, bot.Source{N: len(u.Sources) + 1, ArticleID: a})
+		} else {
+			u.Deferred = append(u.Deferred, a)
+		}
+	}
+	u.Stories = stories[:min(2, len(stories))]
+	return u, len(u.Stories) > 0, nil
+}
+
+// TestWorkerDefersStoriesPastTheLimit: four new stories arrive in one
+// interval and an update tells two; the other two are told by the next
+// update, an interval later, and nothing is told twice.
+func TestWorkerDefersStoriesPastTheLimit(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
+	if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
+	ch := &channel{}
+	const interval = time.Minute
+	w := New(st, twoAtATime{}, ch, logSeq{st}, Options{Frontend: "console", Owner: "a", Interval: interval, Lease: time.Hour, Now: clk.now})
+	var ids []int64
+	for _, title := range []string{"s1", "s2", "s3", "s4"} {
+		ids = append(ids, addArticle(t, st, title, 0))
+	}
+	for i, want := range [][][]int64{
+		{{ids[0], ids[1]}},
+		{{ids[0], ids[1]}, {ids[2], ids[3]}},
+		{{ids[0], ids[1]}, {ids[2], ids[3]}},
+	} {
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := ch.stories(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("run %d: posts = %v; want %v", i, got, want)
+		}
+		clk.add(interval)
+	}
+}
