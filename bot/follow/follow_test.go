@@ -131,15 +131,7 @@ func addArticle(t *testing.T, st testStore, title string, story int64) int64 {
 // that arrived meanwhile.
 func TestWorker(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
-	if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
-		t.Fatal(err)
-	}
+	st, f := openFollowing(t)
 	clk := &clock{t: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
 	ch := &channel{}
 	up := &everything{}
@@ -257,15 +249,7 @@ func TestWorkersShareOneStore(t *testing.T) {
 // that arrived meanwhile are told after it.
 func TestWorkerPendingWithinInterval(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
-	if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openFollowing(t)
 	clk := &clock{t: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
 	ch := &channel{fail: 1}
 	const interval, lease = time.Hour, 10 * time.Second
@@ -307,15 +291,7 @@ func (u *unfollowing) FollowUpdate(ctx context.Context, f corpus.Follow, fresh m
 // retried).
 func TestWorkerFollowRemovedInFlight(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
-	if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openFollowing(t)
 	ch := &channel{}
 	w := New(st, &unfollowing{st: st}, ch, logSeq{st}, Options{Frontend: "console", Owner: "a", Interval: time.Minute})
 	addArticle(t, st, "a", 0)
@@ -479,15 +455,7 @@ func (u *unfollowedWhilePosting) PostFollowUpdate(ctx context.Context, f corpus.
 // is posted (its record gone with it) is no failure either.
 func TestWorkerFollowRemovedWhilePosting(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
-	if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openFollowing(t)
 	post := &unfollowedWhilePosting{st: st}
 	w := New(st, &everything{}, post, logSeq{st}, Options{Frontend: "console", Owner: "a", Interval: time.Minute})
 	addArticle(t, st, "a", 0)
@@ -526,15 +494,7 @@ func (twoAtATime) FollowUpdate(_ context.Context, f corpus.Follow, fresh map[int
 // update, an interval later, and nothing is told twice.
 func TestWorkerDefersStoriesPastTheLimit(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
-	if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := openFollowing(t)
 	clk := &clock{t: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
 	ch := &channel{}
 	const interval = time.Minute
@@ -556,4 +516,21 @@ func TestWorkerDefersStoriesPastTheLimit(t *testing.T) {
 		}
 		clk.add(interval)
 	}
+}
+
+// openFollowing opens a SQLite store (closed when the test ends) with one
+// follow of the console's, returned with it.
+func openFollowing(t *testing.T) (*sqlite.DB, *corpus.Follow) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &corpus.Follow{Scope: corpus.GlobalScope, Frontend: "console", ChannelID: "console", CreatedBy: "console", Question: "q"}
+	if err := st.AddFollow(ctx, f, corpus.FollowLimits{}); err != nil {
+		t.Fatal(err)
+	}
+	return st, f
 }
