@@ -8,8 +8,6 @@ import (
 	"io"
 	"slices"
 	"time"
-
-	"github.com/newsbot/newsbot/retrieval"
 )
 
 // CopyJudge decides whether the articles at two URLs are near-duplicate
@@ -119,26 +117,9 @@ func (r Runner) Rescore(ctx context.Context, f Format, qs []Question, recs []Rec
 			Elapsed: time.Duration(rec.RetrieveMS * float64(time.Millisecond)),
 		}
 	}
-	if r.Copies != nil {
-		if err := MarkCopies(ctx, outs, r.Copies); err != nil {
-			return Report{}, nil, fmt.Errorf("rescore: %w", err)
-		}
-	}
-	rep := Report{
-		Format: f, Questions: len(qs), Floor: r.Floor, Metrics: r.Score(f, outs),
-		Retrieve: LatencyOf(outs), Parallel: r.workers(),
-	}
-	if rep.Floor <= 0 {
-		rep.Floor = retrieval.DefaultMinConfidence
-	}
-	if f == Generic {
-		for _, q := range qs {
-			if q.Answerable() {
-				rep.Answerable++
-			} else {
-				rep.Unanswerable++
-			}
-		}
+	rep, err := r.report(ctx, f, qs, outs)
+	if err != nil {
+		return Report{}, nil, fmt.Errorf("rescore: %w", err)
 	}
 	return rep, outs, nil
 }

@@ -141,17 +141,29 @@ func (r Runner) Evaluate(ctx context.Context, f Format, qs []Question) (Report, 
 		return Report{}, nil, err
 	}
 	retrieving := time.Since(start)
+	rep, err := r.report(ctx, f, qs, outs)
+	if err != nil {
+		return Report{}, nil, fmt.Errorf("evaluate: %w", err)
+	}
+	if retrieving > 0 {
+		rep.QuestionsPerS = float64(len(qs)) / retrieving.Seconds()
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	return rep, outs, nil
+}
+
+// report scores the outcomes of questions qs (marking copies among their
+// hits first, when the Runner can judge them): what Evaluate and Rescore
+// report alike.
+func (r Runner) report(ctx context.Context, f Format, qs []Question, outs []Outcome) (Report, error) {
 	if r.Copies != nil {
 		if err := MarkCopies(ctx, outs, r.Copies); err != nil {
-			return Report{}, nil, fmt.Errorf("evaluate: %w", err)
+			return Report{}, err
 		}
 	}
 	rep := Report{
 		Format: f, Questions: len(qs), Floor: r.Floor, Metrics: r.Score(f, outs),
 		Retrieve: LatencyOf(outs), Parallel: r.workers(),
-	}
-	if retrieving > 0 {
-		rep.QuestionsPerS = float64(len(qs)) / retrieving.Seconds()
 	}
 	if rep.Floor <= 0 {
 		rep.Floor = retrieval.DefaultMinConfidence
@@ -165,8 +177,7 @@ func (r Runner) Evaluate(ctx context.Context, f Format, qs []Question) (Report, 
 			}
 		}
 	}
-	rep.Seconds = time.Since(start).Seconds()
-	return rep, outs, nil
+	return rep, nil
 }
 
 // Metric returns the value of the named metric and whether it is there.
