@@ -64,6 +64,20 @@ const (
 // sees the corpus as it stood then.
 const publishedSlack = 14 * time.Hour
 
+// datedAfter reports whether published is a date without a time of day
+// (midnight UTC, as a date-only value is stored) later than asOf's date.
+// The slack is for times read in the wrong zone; a date has no time to
+// misread, and an article its outlet dated the day after the question
+// was asked came out after it (the slack let next-day articles answer
+// "is it still ...?" questions asked the day before: docs/EVAL.md).
+func datedAfter(published, asOf time.Time) bool {
+	if published.IsZero() || !published.Equal(published.Truncate(24*time.Hour)) {
+		return false
+	}
+	a := asOf.UTC()
+	return published.After(time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC))
+}
+
 // contextWeight scales the BM25 score of the terms of a follow-up's previous
 // exchange: they disambiguate ("what did he say?") but must not outrank the
 // question's own words.
@@ -390,7 +404,8 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 		rng = TimeRange{}
 	}
 	pub := corpus.Published{From: rng.From, To: rng.To}
-	if asOf.Before(r.opt.Now().Add(-publishedSlack)) {
+	replay := asOf.Before(r.opt.Now().Add(-publishedSlack))
+	if replay {
 		// The corpus as it stood at asOf: a question asked as of a past
 		// date (eval replays them, ask --as-of) must not be answered from
 		// later stories. A live question is not limited, so a story with
@@ -430,6 +445,9 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	found, err := r.s.Search(ctx, q)
 	if err != nil {
 		return res, fmt.Errorf("search passages: %w", err)
+	}
+	if replay {
+		found = slices.DeleteFunc(found, func(h corpus.Hit) bool { return datedAfter(h.Article.PublishedAt, asOf) })
 	}
 	scored := make(map[int64]*corpus.Hit, len(found))
 	order := make([]int64, 0, len(found)) // first-seen order keeps ties deterministic

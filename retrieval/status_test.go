@@ -2,7 +2,11 @@ package retrieval
 
 import (
 	"context"
+	"slices"
 	"testing"
+	"time"
+
+	"github.com/newsbot/newsbot/corpus"
 )
 
 func TestAsksStatus(t *testing.T) {
@@ -46,5 +50,49 @@ func TestRetrieveStatusInPeriod(t *testing.T) {
 	}
 	if len(res.Hits) == 0 || res.Hits[0].Article.ID != f.newFerry {
 		t.Errorf("articles = %v; want the newer ferry story (%d) first", articleIDs(res.Hits), f.newFerry)
+	}
+}
+
+func TestDatedAfter(t *testing.T) {
+	asOf := time.Date(2025, 10, 21, 23, 59, 59, 0, time.UTC)
+	tests := []struct {
+		name      string
+		published time.Time
+		want      bool
+	}{
+		{"date of the next day", time.Date(2025, 10, 22, 0, 0, 0, 0, time.UTC), true},
+		{"date of the day asked", time.Date(2025, 10, 21, 0, 0, 0, 0, time.UTC), false},
+		{"earlier date", time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC), false},
+		{"time of the next morning (within the slack)", time.Date(2025, 10, 22, 5, 30, 0, 0, time.UTC), false},
+		{"unknown", time.Time{}, false},
+	}
+	for _, tt := range tests {
+		if got := datedAfter(tt.published, asOf); got != tt.want {
+			t.Errorf("%s: datedAfter(%v, %v) = %v; want %v", tt.name, tt.published, asOf, got, tt.want)
+		}
+	}
+}
+
+// TestReplayLeavesOutNextDayDates: a question asked as of a past day
+// is not answered from an article its outlet dated the day after (a
+// date has no time zone to misread), while an article timed early the
+// next morning UTC is still within the slack for times.
+func TestReplayLeavesOutNextDayDates(t *testing.T) {
+	s := mustOpenMem(t)
+	asked := time.Date(2026, 11, 20, 23, 59, 59, 0, time.UTC)
+	today := s.add(t, corpus.Article{Title: "Harbour strike continues", Source: "A", PublishedAt: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)},
+		"The harbour strike continues for a third week as talks stall.")
+	nextDate := s.add(t, corpus.Article{Title: "Harbour strike ends", Source: "B", PublishedAt: time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)},
+		"The harbour strike ends after a deal on pay; work resumes on Monday.")
+	nextTime := s.add(t, corpus.Article{Title: "Harbour strike talks resume", Source: "C", PublishedAt: time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)},
+		"Harbour strike talks resume overnight as both sides return to the table.")
+	r := New(s, s, Options{Now: func() time.Time { return asked.AddDate(0, 1, 0) }})
+	res, err := r.Retrieve(context.Background(), Request{Question: "Is the harbour strike still on?", AsOf: asked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := articleIDs(res.Hits)
+	if !slices.Contains(got, today) || !slices.Contains(got, nextTime) || slices.Contains(got, nextDate) {
+		t.Errorf("Retrieve as of %v = articles %v; want %d and %d (within the slack), not %d (dated the next day)", asked, got, today, nextTime, nextDate)
 	}
 }
