@@ -222,6 +222,16 @@ func TestMigratePassageOffsets(t *testing.T) {
 	if ranged != 6 || texts != 1 || vectors != 7 {
 		t.Errorf("after migrating: %d passages as ranges, %d as text, %d vectors; want 6, 1, 7", ranged, texts, vectors)
 	}
+	// The file keeps the page size it was made with (only a new file
+	// gets pageSize) and is in WAL mode.
+	var size int
+	var mode string
+	if err := db.read.QueryRow(`SELECT page_size, journal_mode FROM pragma_page_size, pragma_journal_mode`).Scan(&size, &mode); err != nil {
+		t.Fatal(err)
+	}
+	if size != 4096 || mode != "wal" {
+		t.Errorf("old database: page_size %d, journal_mode %q; want 4096, wal", size, mode)
+	}
 	if _, err := db.write.Exec(`DELETE FROM passage_vectors`); err != nil {
 		t.Fatal(err)
 	}
