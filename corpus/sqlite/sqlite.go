@@ -58,7 +58,7 @@ const (
 	// pages (to the WAL at each commit, then back to the database at each
 	// checkpoint) one system call per page: 16 KiB pages instead of
 	// SQLite's default 4 KiB cut the commit time of a 50,000-article
-	// ingest from 2.9 to 1.7 CPU-s (docs/BENCHMARKS.md). Rows of 1-3 KiB
+	// ingest from 2.9 to about 1.8 CPU-s (docs/BENCHMARKS.md). Rows of 1-3 KiB
 	// (a body, a passage's terms) also fill bigger pages better. Larger
 	// pages measured a little faster still, but every small transaction
 	// (a feed item, a moderator's add) writes each page it touches whole.
