@@ -28,10 +28,15 @@ const (
 	// crashKills is how many times the ingest is killed.
 	crashKills = 5
 	// killWindow bounds the random delay between the ingest's first new
-	// article and the kill: bulk ingest commits batches of 500 articles at
-	// a few thousand articles a second, so each kill lands within the next
-	// ~2,000 articles and five kills never reach the end of the 18,678.
-	killWindow = 600 * time.Millisecond
+	// article and the kill: bulk ingest commits batches of 500 articles,
+	// of Reuters' short articles at about 12,000 a second on an idle
+	// machine since the SQLite writer got faster (16 KiB pages, passages
+	// as ranges), a commit every ~40 ms, so each kill lands within the
+	// next ~2,000 articles and five kills do not reach the end of the
+	// 18,678. (It was 600 ms when the ingest ran at a few thousand
+	// articles a second; with it the faster ingest finished before the
+	// second kill.)
+	killWindow = 150 * time.Millisecond
 )
 
 // TestCrashDuringIngest builds newsbot, ingests Reuters-21578 into one
@@ -97,7 +102,15 @@ func TestCrashDuringIngest(t *testing.T) {
 		if err != nil {
 			t.Fatalf("kill %d: %v\n%s", k, err, out.String())
 		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		if err := cmd.Process.Signal(syscall.SIGKILL); errors.Is(err, os.ErrProcessDone) {
+			// It exited between the watcher's last look and the kill:
+			// as above, nothing to kill.
+			<-exited
+			st := checkStore(t, db)
+			checkIndex(t, db, st)
+			t.Logf("kill %d: the ingest finished first (delay %v, %d articles before); no more kills", k, delay.Round(time.Millisecond), before)
+			break
+		} else if err != nil {
 			t.Fatalf("kill %d: %v", k, err)
 		}
 		if err := <-exited; err == nil || !strings.Contains(err.Error(), "killed") {
@@ -115,7 +128,15 @@ func TestCrashDuringIngest(t *testing.T) {
 			t.Errorf("kill %d: %d articles after the kill; a reader had seen %d committed", k, st.articles, seen)
 		}
 		if st.articles >= reutersDistinct {
-			t.Fatalf("kill %d: the ingest had finished (%d articles); the kill must land mid-ingest", k, st.articles)
+			// The last batch committed between the watcher's last look and
+			// the kill (which then hit the story grouping after the
+			// ingest): the store was checked all the same, but the first
+			// kill must land mid-ingest or the test tests nothing.
+			if k == 1 {
+				t.Fatalf("kill %d: the ingest had finished (%d articles); the kill must land mid-ingest", k, st.articles)
+			}
+			t.Logf("kill %d: landed after the ingest's last commit; no more kills", k)
+			break
 		}
 	}
 

@@ -63,7 +63,7 @@ func (s *addStmts) prepare(ctx context.Context, db *sql.DB) error {
 			(url, title, source, author, published_at, added_at, added_by, scope, hash, title_terms)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.body, `INSERT INTO article_bodies(article_id, body) VALUES (?, ?)`},
-		{&s.passage, `INSERT INTO passages(article_id, seq, text, terms) VALUES (?, ?, ?, ?)`},
+		{&s.passage, `INSERT INTO passages(article_id, seq, text, terms, start_byte, end_byte) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&s.change, `INSERT INTO changes(article_id, op, at) VALUES (?, ?, ?)`},
 	} {
 		var err error
@@ -230,7 +230,7 @@ func (db *DB) insertArticle(ctx context.Context, st txStmts, a *corpus.Article, 
 	if _, err := st.body.ExecContext(ctx, id, a.Body); err != nil {
 		return 0, nil, fmt.Errorf("insert body: %w", err)
 	}
-	ids, err := insertPassages(ctx, st, id, a.Passages, t.Passages)
+	ids, err := insertPassages(ctx, st, id, a.Body, a.Passages, t.Passages)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -305,15 +305,20 @@ func (db *DB) getWhere(ctx context.Context, where string, arg any) (*corpus.Arti
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, seq, text FROM passages WHERE article_id = ? ORDER BY seq`, a.ID)
+	rows, err := tx.QueryContext(ctx, `SELECT id, seq, text, start_byte, end_byte FROM passages WHERE article_id = ? ORDER BY seq`, a.ID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		p := corpus.Passage{ArticleID: a.ID}
-		if err := rows.Scan(&p.ID, &p.Seq, &p.Text); err != nil {
+		var text string
+		var start, end sql.NullInt64
+		if err := rows.Scan(&p.ID, &p.Seq, &text, &start, &end); err != nil {
 			return nil, err
+		}
+		if p.Text, err = passageText(a.Body, start, end, text); err != nil {
+			return nil, fmt.Errorf("passage %d: %w", p.ID, err)
 		}
 		a.Passages = append(a.Passages, p)
 	}
@@ -344,11 +349,14 @@ func (db *DB) Delete(ctx context.Context, id int64) (err error) {
 
 // insertPassages writes an article's passages with their analysed terms
 // in st's transaction (Add, Update and Rechunk share it) and returns the
-// new passage ids.
-func insertPassages(ctx context.Context, st txStmts, articleID int64, ps []corpus.Passage, terms []string) ([]int64, error) {
+// new passage ids. A passage is stored as its byte range of body (the
+// article's body as stored) when its text is found there, see locate.
+func insertPassages(ctx context.Context, st txStmts, articleID int64, body string, ps []corpus.Passage, terms []string) ([]int64, error) {
 	ids := make([]int64, len(ps))
+	stored := locate(body, ps)
 	for i, p := range ps {
-		res, err := st.passage.ExecContext(ctx, articleID, p.Seq, p.Text, terms[i])
+		sp := stored[i]
+		res, err := st.passage.ExecContext(ctx, articleID, p.Seq, sp.text, terms[i], sp.start, sp.end)
 		if err != nil {
 			return nil, fmt.Errorf("insert passage %d: %w", p.Seq, err)
 		}

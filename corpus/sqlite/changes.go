@@ -68,7 +68,8 @@ func (db *DB) backfillSome(ctx context.Context) (int, error) {
 			string(db.an.AppendTerms(nil, a.title)), a.id); err != nil {
 			return 0, err
 		}
-		prows, err := tx.QueryContext(ctx, `SELECT id, text FROM passages WHERE article_id = ?`, a.id)
+		prows, err := tx.QueryContext(ctx, `SELECT p.id, `+passageTextSQL+` FROM passages p
+			JOIN article_bodies b ON b.article_id = p.article_id WHERE p.article_id = ?`, a.id)
 		if err != nil {
 			return 0, err
 		}
@@ -268,8 +269,9 @@ func (db *DB) Hydrate(ctx context.Context, hits []corpus.Hit) (_ []corpus.Hit, e
 		args[i] = h.Passage.ID
 	}
 	in := strings.TrimSuffix(strings.Repeat("?, ", len(hits)), ", ")
-	rows, err := db.read.QueryContext(ctx, `SELECT `+articleColumns+`, p.id, p.seq, p.text
-		FROM passages p CROSS JOIN articles a ON a.id = p.article_id WHERE p.id IN (`+in+`)`, args...)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+articleColumns+`, p.id, p.seq, `+passageTextSQL+`
+		FROM passages p CROSS JOIN articles a ON a.id = p.article_id
+		CROSS JOIN article_bodies b ON b.article_id = p.article_id WHERE p.id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -292,8 +294,9 @@ func (db *DB) Hydrate(ctx context.Context, hits []corpus.Hit) (_ []corpus.Hit, e
 
 // Check verifies the database's integrity and newsbot's invariants:
 // SQLite's integrity_check, every article with its body and passages
-// numbered 0..n-1, every passage with its analysed terms and its article,
-// every article in the change log, nothing stored twice in a scope. It
+// numbered 0..n-1, every passage with its analysed terms, its article and
+// a byte range inside its body (or its own text), every article in the
+// change log, nothing stored twice in a scope. It
 // returns an error listing every problem found (nil when all hold); the
 // crash tests call it after killing a writer.
 func (db *DB) Check(ctx context.Context) (err error) {
@@ -321,6 +324,8 @@ func (db *DB) Check(ctx context.Context) (err error) {
 		{"articles without a body", `SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM article_bodies b WHERE b.article_id = a.id)`},
 		{"articles whose passages are not numbered 0..n-1", `SELECT count(*) FROM (SELECT article_id FROM passages GROUP BY article_id HAVING min(seq) != 0 OR max(seq) != count(*) - 1)`},
 		{"passages without analysed terms", `SELECT count(*) FROM passages WHERE terms IS NULL`},
+		{"passages whose byte range is outside their body", `SELECT count(*) FROM passages p JOIN article_bodies b ON b.article_id = p.article_id
+			WHERE p.start_byte IS NOT NULL AND (p.end_byte IS NULL OR p.start_byte < 0 OR p.end_byte < p.start_byte OR p.end_byte > length(CAST(b.body AS BLOB)))`},
 		{"passages of no article", `SELECT count(*) FROM passages p WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = p.article_id)`},
 		{"articles missing from the change log", `SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.article_id = a.id AND c.op = 'add')`},
 		{"articles stored twice (same text in a scope)", `SELECT count(*) FROM (SELECT 1 FROM articles GROUP BY hash, scope HAVING count(*) > 1)`},

@@ -120,7 +120,7 @@ func (db *DB) rechunkSome(ctx context.Context, after int64) (st corpus.RechunkSt
 	first, last := arts[0].id, arts[len(arts)-1].id
 
 	// One range scan of the (article_id, seq) index for the whole batch.
-	rows, err = tx.QueryContext(ctx, `SELECT article_id, text FROM passages
+	rows, err = tx.QueryContext(ctx, `SELECT article_id, text, start_byte, end_byte FROM passages
 		WHERE article_id BETWEEN ? AND ? ORDER BY article_id, seq`, first, last)
 	if err != nil {
 		return st, 0, err
@@ -128,13 +128,20 @@ func (db *DB) rechunkSome(ctx context.Context, after int64) (st corpus.RechunkSt
 	for rows.Next() {
 		var id int64
 		var text string
-		if err := rows.Scan(&id, &text); err != nil {
+		var start, end sql.NullInt64
+		if err := rows.Scan(&id, &text, &start, &end); err != nil {
 			rows.Close()
 			return st, 0, err
 		}
-		if i, ok := index[id]; ok {
-			arts[i].passages = append(arts[i].passages, text)
+		i, ok := index[id]
+		if !ok {
+			continue
 		}
+		if text, err = passageText(arts[i].body, start, end, text); err != nil {
+			rows.Close()
+			return st, 0, fmt.Errorf("article %d: %w", id, err)
+		}
+		arts[i].passages = append(arts[i].passages, text)
 	}
 	if err := rows.Close(); err != nil {
 		return st, 0, err
@@ -177,7 +184,7 @@ func (db *DB) replacePassages(ctx context.Context, tx *sql.Tx, a storedArticle, 
 		return fmt.Errorf("delete passages: %w", err)
 	}
 	st := db.addStmts.in(ctx, tx)
-	if _, err := insertPassages(ctx, st, a.id, ps, terms.Passages); err != nil {
+	if _, err := insertPassages(ctx, st, a.id, a.body, ps, terms.Passages); err != nil {
 		return err
 	}
 	return db.logChange(ctx, st, a.id, corpus.ChangeUpdate)

@@ -190,3 +190,36 @@ func TestScopes(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenPageSizeAndWAL checks that a new file gets pageSize and WAL
+// (set after the connection opens, in that order, since the driver would
+// run DSN pragmas sorted by name), that reopening keeps both, and that the
+// writer checkpoints at walCheckpointPages.
+func TestOpenPageSizeAndWAL(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "new.db")
+	for range 2 {
+		db, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var size int
+		var mode string
+		if err := db.read.QueryRowContext(ctx, `SELECT page_size, journal_mode FROM pragma_page_size, pragma_journal_mode`).Scan(&size, &mode); err != nil {
+			t.Fatal(err)
+		}
+		if size != pageSize || mode != "wal" {
+			t.Errorf("page_size %d, journal_mode %q; want %d, wal", size, mode, pageSize)
+		}
+		var ckpt int
+		if err := db.write.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&ckpt); err != nil {
+			t.Fatal(err)
+		}
+		if ckpt != walCheckpointPages {
+			t.Errorf("writer's wal_autocheckpoint %d, want %d", ckpt, walCheckpointPages)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -70,7 +70,7 @@ func (db *DB) Update(ctx context.Context, a *corpus.Article) (err error) {
 		return fmt.Errorf("delete passages: %w", err)
 	}
 	st := db.addStmts.in(ctx, tx)
-	ids, err := insertPassages(ctx, st, a.ID, a.Passages, terms.Passages)
+	ids, err := insertPassages(ctx, st, a.ID, a.Body, a.Passages, terms.Passages)
 	if err != nil {
 		return err
 	}

@@ -68,8 +68,9 @@ func (db *DB) SaveVectors(ctx context.Context, model string, vecs map[int64][]fl
 // through them by passing the last id it got.
 func (db *DB) PassagesWithoutVectors(ctx context.Context, model string, afterID int64, limit int) (_ []corpus.PassageText, err error) {
 	defer wrap(&err, "sqlite.PassagesWithoutVectors(%q)", model)
-	rows, err := db.read.QueryContext(ctx, `SELECT p.id, a.title, p.text FROM passages p
+	rows, err := db.read.QueryContext(ctx, `SELECT p.id, a.title, `+passageTextSQL+` FROM passages p
 		CROSS JOIN articles a ON a.id = p.article_id
+		CROSS JOIN article_bodies b ON b.article_id = p.article_id
 		WHERE p.id > ? AND NOT EXISTS (SELECT 1 FROM passage_vectors v WHERE v.passage_id = p.id AND v.model = ?)
 		ORDER BY p.id LIMIT ?`, afterID, model, limit)
 	if err != nil {
