@@ -174,17 +174,8 @@ func (db *DB) ClaimDueFeeds(ctx context.Context, owner string, now time.Time, le
 	if err != nil {
 		return nil, err
 	}
-	var out []corpus.Feed
-	for rows.Next() {
-		f, err := scanFeed(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanFeed)
+	if err != nil {
 		return nil, err
 	}
 	until := corpus.LeaseUntil(now, lease)
@@ -205,16 +196,7 @@ func (db *DB) queryFeeds(ctx context.Context, q string, args ...any) ([]corpus.F
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []corpus.Feed
-	for rows.Next() {
-		f, err := scanFeed(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return collect(rows, scanFeed)
 }
 
 // Feed returns the feed with this id, whatever its scope: callers check

@@ -98,16 +98,7 @@ func (db *DB) Follows(ctx context.Context, scope, channelID string) (_ []corpus.
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []corpus.Follow
-	for rows.Next() {
-		f, err := scanFollow(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return collect(rows, scanFollow)
 }
 
 // RemoveFollow deletes a follow with its posts and sent records. Returns
@@ -145,17 +136,8 @@ func (db *DB) ClaimFollows(ctx context.Context, owner, frontend string, now time
 	if err != nil {
 		return nil, err
 	}
-	var out []corpus.Follow
-	for rows.Next() {
-		f, err := scanFollow(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanFollow)
+	if err != nil {
 		return nil, err
 	}
 	for _, f := range out {
@@ -191,16 +173,7 @@ func (db *DB) SentStories(ctx context.Context, followID int64, stories []int64) 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return collect(rows, scanID)
 }
 
 // RecordFollow records owner's work on a follow in one transaction: the

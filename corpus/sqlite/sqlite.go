@@ -264,3 +264,25 @@ func scopeArgs(scopes []string) (string, []any) {
 	}
 	return strings.TrimSuffix(strings.Repeat("?, ", len(scopes)), ", "), args
 }
+
+// collect reads every row of rows with scan, closing rows: the one loop of
+// the queries that list feeds, follows or ids.
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// scanID reads a row of one integer column (an id).
+func scanID(s scanner) (int64, error) {
+	var id int64
+	err := s.Scan(&id)
+	return id, err
+}

@@ -50,16 +50,7 @@ func (db *DB) Ungrouped(ctx context.Context, after int64, limit int) (_ []int64,
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return collect(rows, scanID)
 }
 
 // StoryArticles returns the articles of a story in scopes (GlobalScope
@@ -75,17 +66,8 @@ func (db *DB) StoryArticles(ctx context.Context, storyID int64, scopes []string)
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	ids, err := collect(rows, scanID)
+	if err != nil {
 		return nil, err
 	}
 	return corpus.GetExisting(ctx, ids, db.Get)
@@ -193,17 +175,8 @@ func (db *DB) candidateLimit(ctx context.Context, cand string, args []any, n int
 		if err != nil {
 			return 0, err
 		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return 0, err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		ids, err := collect(rows, scanID)
+		if err != nil {
 			return 0, err
 		}
 		if corpus.EnoughStoryCandidates(ids, limit, n) {
