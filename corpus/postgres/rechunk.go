@@ -10,16 +10,6 @@ import (
 	"github.com/newsbot/newsbot/corpus"
 )
 
-// A transaction of Rechunk holds at most rechunkArticles articles and stops
-// taking more once their bodies reach rechunkBytes: enough that the
-// commits do not dominate, little enough that a crash loses little work and
-// other writers waiting on the rows it locks wait a fraction of a second
-// (the SQLite store's limits, for the same reasons).
-const (
-	rechunkArticles = 200
-	rechunkBytes    = 256 << 10
-)
-
 // Rechunk splits the body of every stored article again with corpus.Chunk
 // and, where the passages differ from the stored ones, replaces them (their
 // vectors go with them) and logs an update. It changes nothing else of an
@@ -38,33 +28,13 @@ func (db *DB) Rechunk(ctx context.Context, progress func(done, total int)) (st c
 	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM articles`).Scan(&total); err != nil {
 		return st, fmt.Errorf("count articles: %w", err)
 	}
-	var after int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return st, fmt.Errorf("stopped after %d articles: %w", st.Articles, err)
-		}
-		var batch corpus.RechunkStats
-		var last int64
-		err := db.inTx(ctx, func(tx pgx.Tx) error {
-			var err error
+	return corpus.RunRechunk(ctx, int(total), func(ctx context.Context, after int64) (batch corpus.RechunkStats, last int64, err error) {
+		err = db.inTx(ctx, func(tx pgx.Tx) error {
 			batch, last, err = db.rechunkSome(ctx, tx, after)
 			return err
 		})
-		if err != nil {
-			return st, fmt.Errorf("articles after id %d: %w", after, err)
-		}
-		if batch.Articles == 0 {
-			return st, nil
-		}
-		st.Articles += batch.Articles
-		st.Resplit += batch.Resplit
-		st.PassagesBefore += batch.PassagesBefore
-		st.PassagesAfter += batch.PassagesAfter
-		after = last
-		if progress != nil {
-			progress(st.Articles, int(total))
-		}
-	}
+		return batch, last, err
+	}, progress)
 }
 
 // storedArticle is what Rechunk reads of an article.
@@ -75,12 +45,12 @@ type storedArticle struct {
 }
 
 // rechunkSome re-splits the articles with ids above after, as many as fit
-// the limits above (at least one), in tx, and returns what it did and the
+// the limits of corpus.RechunkArticles (at least one), in tx, and returns what it did and the
 // last id read.
 func (db *DB) rechunkSome(ctx context.Context, tx pgx.Tx, after int64) (st corpus.RechunkStats, last int64, err error) {
 	rows, err := tx.Query(ctx, `SELECT a.id, a.title, b.body FROM articles a
 		JOIN article_bodies b ON b.article_id = a.id
-		WHERE a.id > $1 ORDER BY a.id LIMIT $2 FOR UPDATE OF a`, after, rechunkArticles)
+		WHERE a.id > $1 ORDER BY a.id LIMIT $2 FOR UPDATE OF a`, after, corpus.RechunkArticles)
 	if err != nil {
 		return st, 0, err
 	}
@@ -93,7 +63,7 @@ func (db *DB) rechunkSome(ctx context.Context, tx pgx.Tx, after int64) (st corpu
 			rows.Close()
 			return st, 0, err
 		}
-		if size >= rechunkBytes {
+		if size >= corpus.RechunkBytes {
 			break // the rest (locked until the commit) waits for the next batch
 		}
 		index[a.id] = len(arts)

@@ -9,18 +9,6 @@ import (
 	"github.com/newsbot/newsbot/corpus"
 )
 
-// A write transaction of Rechunk holds at most rechunkArticles articles and
-// stops taking more once their bodies reach rechunkBytes: enough that the
-// commits do not dominate, little enough that a crash loses little work
-// and a running bot's writes (which wait for the lock) wait a fraction of
-// a second. Splitting and analysing the text is what takes the time, about
-// 7 ms per 10 KB of body: 200 RealTime QA articles took 1.4 s in one
-// batch, 256 KB of them about 0.2 s.
-const (
-	rechunkArticles = 200
-	rechunkBytes    = 256 << 10
-)
-
 // Rechunk splits the body of every stored article again with corpus.Chunk
 // and, where the passages differ from the stored ones, replaces them and
 // their full-text index rows. Passages are split when an article is added,
@@ -46,27 +34,7 @@ func (db *DB) Rechunk(ctx context.Context, progress func(done, total int)) (st c
 	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM articles`).Scan(&total); err != nil {
 		return st, fmt.Errorf("count articles: %w", err)
 	}
-	var after int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return st, fmt.Errorf("stopped after %d articles: %w", st.Articles, err)
-		}
-		batch, last, err := db.rechunkSome(ctx, after)
-		if err != nil {
-			return st, fmt.Errorf("articles after id %d: %w", after, err)
-		}
-		if batch.Articles == 0 {
-			return st, nil
-		}
-		st.Articles += batch.Articles
-		st.Resplit += batch.Resplit
-		st.PassagesBefore += batch.PassagesBefore
-		st.PassagesAfter += batch.PassagesAfter
-		after = last
-		if progress != nil {
-			progress(st.Articles, total)
-		}
-	}
+	return corpus.RunRechunk(ctx, total, db.rechunkSome, progress)
 }
 
 // storedArticle is what Rechunk reads of an article.
@@ -77,7 +45,7 @@ type storedArticle struct {
 }
 
 // rechunkSome re-splits the articles with ids above after, as many as fit
-// the limits above (at least one), in one write transaction, and returns
+// the limits of corpus.RechunkArticles (at least one), in one write transaction, and returns
 // what it did and the last id read.
 // Reading inside the write transaction means an Update or Delete by another
 // process (a running bot) cannot fall between the read and the rewrite; the
@@ -91,14 +59,14 @@ func (db *DB) rechunkSome(ctx context.Context, after int64) (st corpus.RechunkSt
 
 	rows, err := tx.QueryContext(ctx, `SELECT a.id, a.title, b.body FROM articles a
 		CROSS JOIN article_bodies b ON b.article_id = a.id
-		WHERE a.id > ? ORDER BY a.id LIMIT ?`, after, rechunkArticles)
+		WHERE a.id > ? ORDER BY a.id LIMIT ?`, after, corpus.RechunkArticles)
 	if err != nil {
 		return st, 0, err
 	}
 	var arts []storedArticle
 	index := make(map[int64]int)
 	size := 0
-	for size < rechunkBytes && rows.Next() {
+	for size < corpus.RechunkBytes && rows.Next() {
 		var a storedArticle
 		if err := rows.Scan(&a.id, &a.title, &a.body); err != nil {
 			rows.Close()

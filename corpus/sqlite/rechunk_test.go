@@ -202,7 +202,7 @@ func TestRechunkEmpty(t *testing.T) {
 func TestRechunkCancel(t *testing.T) {
 	t.Parallel()
 	db := MustOpen(t)
-	n := rechunkArticles + 1
+	n := corpus.RechunkArticles + 1
 	for i := range n {
 		a := article(fmt.Sprintf("Story %d", i), corpus.GlobalScope, day(1), "One sentence.", "Another sentence.")
 		mustAdd(t, db, a)
@@ -218,15 +218,15 @@ func TestRechunkCancel(t *testing.T) {
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
 	st, err = db.Rechunk(ctx, func(done, total int) { cancel() })
-	want := corpus.RechunkStats{Articles: rechunkArticles, Resplit: rechunkArticles, PassagesBefore: 2 * rechunkArticles, PassagesAfter: rechunkArticles}
+	want := corpus.RechunkStats{Articles: corpus.RechunkArticles, Resplit: corpus.RechunkArticles, PassagesBefore: 2 * corpus.RechunkArticles, PassagesAfter: corpus.RechunkArticles}
 	if !errors.Is(err, context.Canceled) || st != want {
 		t.Errorf("Rechunk(cancelled after a batch) = %+v, %v; want %+v and context.Canceled", st, err, want)
 	}
 	if err != nil && !strings.HasPrefix(err.Error(), "sqlite.Rechunk: ") {
 		t.Errorf("error %q; want it to name sqlite.Rechunk", err)
 	}
-	if got := count(t, db, `SELECT count(*) FROM passages`); got != rechunkArticles+2 {
-		t.Errorf("passages = %d; want %d (one batch re-split)", got, rechunkArticles+2)
+	if got := count(t, db, `SELECT count(*) FROM passages`); got != corpus.RechunkArticles+2 {
+		t.Errorf("passages = %d; want %d (one batch re-split)", got, corpus.RechunkArticles+2)
 	}
 
 	st, err = db.Rechunk(context.Background(), nil)
@@ -237,12 +237,12 @@ func TestRechunkCancel(t *testing.T) {
 
 // TestRechunkBatchBytes: long bodies make smaller batches, so a running
 // bot's writes never wait for hundreds of long articles to be analysed.
-// Each body here is over half of rechunkBytes, so a batch holds two.
+// Each body here is over half of corpus.RechunkBytes, so a batch holds two.
 func TestRechunkBatchBytes(t *testing.T) {
 	t.Parallel()
 	db := MustOpen(t)
 	sentence := "The committee met again on Tuesday to discuss the budget. "
-	long := strings.Repeat(sentence, rechunkBytes/2/len(sentence)+1)
+	long := strings.Repeat(sentence, corpus.RechunkBytes/2/len(sentence)+1)
 	for i := range 5 {
 		mustAdd(t, db, article(fmt.Sprintf("Long story %d", i), corpus.GlobalScope, day(1), long))
 	}
