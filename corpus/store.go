@@ -19,6 +19,24 @@ type RechunkStats struct {
 	PassagesBefore, PassagesAfter int
 }
 
+// ValidateStored returns a store's Add error for an article no store may
+// take: nil, not prepared (no content hash or passages), or without a
+// scope (defaulting to global could publish a server's private article).
+// A store adds its own limits of what its column types hold.
+func ValidateStored(a *Article) error {
+	switch {
+	case a == nil:
+		return fmt.Errorf("nil article: %w", ErrInvalid)
+	case a.Hash == "":
+		return fmt.Errorf("no content hash (article not prepared): %w", ErrInvalid)
+	case len(a.Passages) == 0:
+		return fmt.Errorf("no passages (article not prepared): %w", ErrInvalid)
+	case a.Scope == "":
+		return fmt.Errorf("no scope: %w", ErrInvalid)
+	}
+	return nil
+}
+
 // Rechunk's batch limits, the same in every store: a transaction holds at
 // most RechunkArticles articles and takes no more once their bodies reach
 // RechunkBytes, enough that the commits do not dominate, little enough

@@ -93,7 +93,10 @@ type batchResult struct {
 func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, error) {
 	valid := make([]error, len(as))
 	for i, a := range as {
-		valid[i] = validate(a)
+		valid[i] = corpus.ValidateStored(a)
+		if valid[i] == nil {
+			valid[i] = storable(a)
+		}
 	}
 	// Analyse outside the transaction: stemming is the slow part of an add.
 	terms := db.an.ArticlesTerms(as, valid)
@@ -117,22 +120,6 @@ func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, erro
 		}
 	}
 	return res.errs, nil
-}
-
-// validate returns Add's error for an article it cannot store.
-func validate(a *corpus.Article) error {
-	switch {
-	case a == nil:
-		return fmt.Errorf("nil article: %w", corpus.ErrInvalid)
-	case a.Hash == "":
-		return fmt.Errorf("no content hash (article not prepared): %w", corpus.ErrInvalid)
-	case len(a.Passages) == 0:
-		return fmt.Errorf("no passages (article not prepared): %w", corpus.ErrInvalid)
-	case a.Scope == "":
-		// Defaulting to global could publish a server's private article.
-		return fmt.Errorf("no scope: %w", corpus.ErrInvalid)
-	}
-	return storable(a)
 }
 
 // storable refuses text that PostgreSQL's text type cannot hold, which

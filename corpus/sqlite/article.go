@@ -149,7 +149,7 @@ func (db *DB) AddBatch(ctx context.Context, as []*corpus.Article) (errs []error,
 func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, error) {
 	errs := make([]error, len(as))
 	for i, a := range as {
-		errs[i] = validate(a)
+		errs[i] = corpus.ValidateStored(a)
 	}
 	// Analyse outside the transaction: stemming is the slow part of an add
 	// and must not hold the write lock.
@@ -193,22 +193,6 @@ func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, erro
 		}
 	}
 	return errs, nil
-}
-
-// validate returns Add's error for an article it cannot store.
-func validate(a *corpus.Article) error {
-	switch {
-	case a == nil:
-		return fmt.Errorf("nil article: %w", corpus.ErrInvalid)
-	case a.Hash == "":
-		return fmt.Errorf("no content hash (article not prepared): %w", corpus.ErrInvalid)
-	case len(a.Passages) == 0:
-		return fmt.Errorf("no passages (article not prepared): %w", corpus.ErrInvalid)
-	case a.Scope == "":
-		// Defaulting to global could publish a server's private article.
-		return fmt.Errorf("no scope: %w", corpus.ErrInvalid)
-	}
-	return nil
 }
 
 // insertArticle writes a's rows and its change-log entry in tx and returns
