@@ -101,6 +101,12 @@ type Published struct {
 	// Articles without a published time are kept: nothing says they are
 	// from later.
 	Before time.Time
+	// LastDate, if set, leaves out the articles whose published value is
+	// a date without a time of day (stored as midnight UTC) later than
+	// that day's. Before has slack for a time read in the wrong zone; a
+	// date has no time to misread, and an article its outlet dated the
+	// next day came out after a question asked the day before.
+	LastDate time.Time
 }
 
 // Dated reports whether From or To is set, which excludes undated articles.
@@ -113,7 +119,22 @@ func (p Published) Admits(t time.Time) bool {
 		return !p.Dated()
 	}
 	return (p.From.IsZero() || !t.Before(p.From)) && (p.To.IsZero() || t.Before(p.To)) &&
-		(p.Before.IsZero() || !t.After(p.Before))
+		(p.Before.IsZero() || !t.After(p.Before)) &&
+		(p.LastDate.IsZero() || !IsDate(t) || !t.After(p.LastDate))
+}
+
+// IsDate reports whether a published time is a date without a time of
+// day, as stores keep one: midnight UTC.
+func IsDate(t time.Time) bool { return t.Unix()%secondsPerDay == 0 }
+
+// secondsPerDay is the length of a UTC day in unix seconds.
+const secondsPerDay = 24 * 60 * 60
+
+// StartOfDay is the midnight UTC that begins t's UTC day: the value of a
+// date published that day (see Published.LastDate).
+func StartOfDay(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // DefaultSearchK is the number of hits a SearchQuery returns when K is unset:

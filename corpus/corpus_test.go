@@ -23,6 +23,10 @@ func TestPublishedAdmits(t *testing.T) {
 		{"before is inclusive", Published{Before: day(5)}, day(5), true},
 		{"after before", Published{Before: day(5)}, day(6), false},
 		{"before keeps undated", Published{Before: day(5)}, time.Time{}, true},
+		{"last date is inclusive", Published{Before: day(6).Add(14 * time.Hour), LastDate: day(5)}, day(5), true},
+		{"a date after the last date", Published{Before: day(6).Add(14 * time.Hour), LastDate: day(5)}, day(6), false},
+		{"a time within the slack", Published{Before: day(6).Add(14 * time.Hour), LastDate: day(5)}, day(6).Add(3 * time.Hour), true},
+		{"last date keeps undated", Published{LastDate: day(5)}, time.Time{}, true},
 	}
 	for _, tc := range tests {
 		if got := tc.p.Admits(tc.t); got != tc.want {

@@ -58,25 +58,12 @@ const (
 )
 
 // publishedSlack is how far past AsOf an article's published time may be and
-// still count as published by then: a date read in the wrong time zone is
-// off by up to 14 hours. For a question asked as of a past date (AsOf more
+// still count as published by then: a time read in the wrong time zone is
+// off by up to 14 hours (a date without a time gets no slack: see
+// corpus.Published.LastDate). For a question asked as of a past date (AsOf more
 // than publishedSlack ago) later stories are left out of the search, so it
 // sees the corpus as it stood then.
 const publishedSlack = 14 * time.Hour
-
-// datedAfter reports whether published is a date without a time of day
-// (midnight UTC, as a date-only value is stored) later than asOf's date.
-// The slack is for times read in the wrong zone; a date has no time to
-// misread, and an article its outlet dated the day after the question
-// was asked came out after it (the slack let next-day articles answer
-// "is it still ...?" questions asked the day before: docs/EVAL.md).
-func datedAfter(published, asOf time.Time) bool {
-	if published.IsZero() || !published.Equal(published.Truncate(24*time.Hour)) {
-		return false
-	}
-	a := asOf.UTC()
-	return published.After(time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC))
-}
 
 // contextWeight scales the BM25 score of the terms of a follow-up's previous
 // exchange: they disambiguate ("what did he say?") but must not outrank the
@@ -411,6 +398,9 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 		// later stories. A live question is not limited, so a story with
 		// a wrong future date is still found.
 		pub.Before = asOf.Add(publishedSlack)
+		// The slack is for times read in the wrong zone; an article
+		// dated (no time) the day after was published after it.
+		pub.LastDate = corpus.StartOfDay(asOf)
 	}
 
 	terms := QueryTermsFor(rest)
@@ -445,9 +435,6 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	found, err := r.s.Search(ctx, q)
 	if err != nil {
 		return res, fmt.Errorf("search passages: %w", err)
-	}
-	if replay {
-		found = slices.DeleteFunc(found, func(h corpus.Hit) bool { return datedAfter(h.Article.PublishedAt, asOf) })
 	}
 	scored := make(map[int64]*corpus.Hit, len(found))
 	order := make([]int64, 0, len(found)) // first-seen order keeps ties deterministic

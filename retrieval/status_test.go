@@ -53,26 +53,6 @@ func TestRetrieveStatusInPeriod(t *testing.T) {
 	}
 }
 
-func TestDatedAfter(t *testing.T) {
-	asOf := time.Date(2025, 10, 21, 23, 59, 59, 0, time.UTC)
-	tests := []struct {
-		name      string
-		published time.Time
-		want      bool
-	}{
-		{"date of the next day", time.Date(2025, 10, 22, 0, 0, 0, 0, time.UTC), true},
-		{"date of the day asked", time.Date(2025, 10, 21, 0, 0, 0, 0, time.UTC), false},
-		{"earlier date", time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC), false},
-		{"time of the next morning (within the slack)", time.Date(2025, 10, 22, 5, 30, 0, 0, time.UTC), false},
-		{"unknown", time.Time{}, false},
-	}
-	for _, tt := range tests {
-		if got := datedAfter(tt.published, asOf); got != tt.want {
-			t.Errorf("%s: datedAfter(%v, %v) = %v; want %v", tt.name, tt.published, asOf, got, tt.want)
-		}
-	}
-}
-
 // TestReplayLeavesOutNextDayDates: a question asked as of a past day
 // is not answered from an article its outlet dated the day after (a
 // date has no time zone to misread), while an article timed early the

@@ -156,7 +156,8 @@ func passes(p corpus.Published, t time.Time) bool {
 		return !p.Dated()
 	}
 	u := t.Unix()
-	return (p.From.IsZero() || u >= p.From.Unix()) && (p.To.IsZero() || u < p.To.Unix()) && (p.Before.IsZero() || u <= p.Before.Unix())
+	return (p.From.IsZero() || u >= p.From.Unix()) && (p.To.IsZero() || u < p.To.Unix()) && (p.Before.IsZero() || u <= p.Before.Unix()) &&
+		(p.LastDate.IsZero() || u%86400 != 0 || u <= p.LastDate.Unix())
 }
 
 // sameHits compares hits with the reference: scores agree to 1e-9
@@ -243,6 +244,9 @@ func (g *gen) article(id int64) corpus.IndexedArticle {
 			d = int(id) / 10
 		}
 		a.PublishedAt = day(d).Add(time.Duration(g.r.IntN(86400)) * time.Second)
+		if g.r.IntN(3) == 0 {
+			a.PublishedAt = day(d) // a date without a time
+		}
 	}
 	for range 1 + g.r.IntN(3) {
 		g.nextP++
@@ -270,7 +274,11 @@ func (g *gen) query() index.Query {
 	case 3:
 		q.Scopes = []string{"nowhere"}
 	}
-	switch g.r.IntN(5) {
+	switch g.r.IntN(6) {
+	case 5:
+		// A replay: times within the slack, dates up to the day.
+		q.Published.Before = day(g.r.IntN(30)).Add(14 * time.Hour)
+		q.Published.LastDate = q.Published.Before.Truncate(24 * time.Hour)
 	case 1:
 		q.Published.From = day(g.r.IntN(30))
 	case 2:

@@ -271,9 +271,9 @@ func newHit(score float64, pid, aid int64, scope string, pub int64) corpus.Hit {
 
 // dateFilter is a corpus.Published in unix seconds.
 type dateFilter struct {
-	from, to, before    int64
-	hasFrom, hasTo, has bool
-	hasBefore           bool
+	from, to, before, lastDate int64
+	hasFrom, hasTo, has        bool
+	hasBefore, hasLastDate     bool
 }
 
 func newDateFilter(p corpus.Published) dateFilter {
@@ -287,12 +287,16 @@ func newDateFilter(p corpus.Published) dateFilter {
 	if f.hasBefore {
 		f.before = p.Before.Unix()
 	}
-	f.has = f.hasFrom || f.hasTo || f.hasBefore
+	if f.hasLastDate = !p.LastDate.IsZero(); f.hasLastDate {
+		f.lastDate = p.LastDate.Unix()
+	}
+	f.has = f.hasFrom || f.hasTo || f.hasBefore || f.hasLastDate
 	return f
 }
 
 // admits reports whether a document of the run r can pass the filter:
-// false means none can, so a search skips the run.
+// false means none can, so a search skips the run. LastDate is left to
+// ok: a run's bounds do not say which of its values are dates.
 func (f *dateFilter) admits(r pubRange) bool {
 	if r.undated && !f.hasFrom && !f.hasTo {
 		return true
@@ -324,8 +328,13 @@ func (f *dateFilter) ok(pub int64) bool {
 	if pub == noDate {
 		return !f.hasFrom && !f.hasTo
 	}
-	return (!f.hasFrom || pub >= f.from) && (!f.hasTo || pub < f.to) && (!f.hasBefore || pub <= f.before)
+	return (!f.hasFrom || pub >= f.from) && (!f.hasTo || pub < f.to) && (!f.hasBefore || pub <= f.before) &&
+		(!f.hasLastDate || pub%secondsPerDay != 0 || pub <= f.lastDate)
 }
+
+// secondsPerDay: a published value that is a multiple of it is a date
+// without a time (corpus.IsDate).
+const secondsPerDay = 24 * 60 * 60
 
 // defaultWindow is the number of doc numbers run scores together: small
 // enough that a window's scratch (scores, contributions, the seen bitset
