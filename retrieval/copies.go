@@ -3,7 +3,6 @@ package retrieval
 import (
 	"math/bits"
 	"slices"
-	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -70,16 +69,41 @@ var asciiFold = func() (t [utf8.RuneSelf]byte) {
 	return t
 }()
 
-// shinglesOf hashes the text's runs of copyShingle words, words being
-// runs of letters and digits, lower-cased, and keeps a sample (see
-// copySample). No stemming or stop words: copies share the words
-// themselves, and this is a fraction of the cost of the analyser. A word's
-// bytes are hashed by rotate-and-xor, one cycle a byte (ASCII, most news
-// text, through a table), and mixed once at the word's end: FNV's
-// multiply a byte made this four times slower.
+// shinglesOf hashes the text's runs of copyShingle words (see
+// eachShingle) and keeps a sample (see copySample). No stemming or stop
+// words: copies share the words themselves, and this is a fraction of the
+// cost of the analyser.
 func shinglesOf(text string) shingles {
 	var out shingles
 	out.hashes = make([]uint64, 0, len(text)>>(5+copySample)+4)
+	eachShingle(text, func(s uint64) {
+		out.total++
+		if s>>(64-copySample) == 0 {
+			out.hashes = append(out.hashes, s)
+		}
+	})
+	slices.Sort(out.hashes)
+	out.hashes = slices.Compact(out.hashes)
+	return out
+}
+
+// allShinglesOf is every shingle hash of text (see eachShingle), sorted
+// and distinct: the exact set addsAsked looks sentences up in.
+func allShinglesOf(text string) []uint64 {
+	out := make([]uint64, 0, len(text)>>5+4)
+	eachShingle(text, func(s uint64) { out = append(out, s) })
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// eachShingle calls fn with the hash of each run of copyShingle words of
+// text, words being runs of letters and digits, lower-cased; a text of
+// fewer words has one shingle, of all of them (hashed apart from any run
+// of copyShingle, which has a word count of its own in the hash). A
+// word's bytes are hashed by rotate-and-xor, one cycle a byte (ASCII,
+// most news text, through a table), and mixed once at the word's end:
+// FNV's multiply a byte made this four times slower.
+func eachShingle(text string, fn func(uint64)) {
 	var w1, w2 uint64 // the two words before the current one
 	n := 0            // words so far
 	var h uint64
@@ -89,10 +113,7 @@ func shinglesOf(text string) shingles {
 		// A word ends: shingle it with the two before it. The
 		// multiplier makes the order count.
 		if n++; n >= copyShingle {
-			out.total++
-			if s := mix64((w1*0x9e3779b97f4a7c15+w2)*0x9e3779b97f4a7c15 + w); s>>(64-copySample) == 0 {
-				out.hashes = append(out.hashes, s)
-			}
+			fn(mix64((w1*0x9e3779b97f4a7c15+w2)*0x9e3779b97f4a7c15 + w))
 		}
 		w1, w2 = w2, w
 		h, in = 0, false
@@ -120,9 +141,9 @@ func shinglesOf(text string) shingles {
 	if in {
 		end()
 	}
-	slices.Sort(out.hashes)
-	out.hashes = slices.Compact(out.hashes)
-	return out
+	if n > 0 && n < copyShingle {
+		fn(mix64((w1*0x9e3779b97f4a7c15+w2)*0x9e3779b97f4a7c15 + uint64(n)))
+	}
 }
 
 // mix64 is SplitMix64's finaliser, spreading the combined word hashes.
@@ -200,18 +221,35 @@ func (a shingles) copies(b shingles) bool {
 type copyCollapser struct {
 	kept []corpus.Hit
 	sets []shingles // shingles of kept[i]'s passage
+	// all[i] is every shingle of kept[i]'s passage (allShinglesOf), nil
+	// until addsAsked first needs it.
+	all [][]uint64
 	// asked are the terms the question asks about (analysed as
-	// corpus.Terms); nil keeps no copy for what it adds.
-	asked map[string]bool
+	// corpus.Terms), by their index in held; empty keeps no copy for what
+	// it adds.
+	asked map[string]int
+	held  []bool           // scratch of addsAsked: the asked terms a sentence holds
+	an    *corpus.Analyzer // analyses copies' sentences, its stems cached
 }
 
-// newCopyCollapser returns a collapser for a question asking about terms.
-func newCopyCollapser(terms []string) copyCollapser {
-	asked := make(map[string]bool, len(terms))
+// newCopyCollapser returns a collapser for a question asking about terms;
+// an is the analyser whose stem cache it shares.
+func newCopyCollapser(an *corpus.Analyzer, terms []string) copyCollapser {
+	asked := make(map[string]int, len(terms))
 	for _, t := range terms {
-		asked[t] = true
+		if _, ok := asked[t]; !ok {
+			asked[t] = len(asked)
+		}
 	}
-	return copyCollapser{asked: asked}
+	return copyCollapser{asked: asked, held: make([]bool, len(asked)), an: an}
+}
+
+// allOf returns every shingle of kept[i]'s passage, computed once.
+func (c *copyCollapser) allOf(i int) []uint64 {
+	if c.all[i] == nil {
+		c.all[i] = allShinglesOf(c.kept[i].Passage.Text)
+	}
+	return c.all[i]
 }
 
 // add offers the next hit in rank order (hydrated, with its text) and
@@ -222,13 +260,19 @@ func (c *copyCollapser) add(h corpus.Hit) bool {
 	// Appending to h's copies must not write into the caller's array.
 	h.Copies = slices.Clip(h.Copies)
 	s := shinglesOf(h.Passage.Text)
+	var hAll []uint64 // every shingle of h, once needed
 	for i, k := range c.kept {
-		if k.Article.ID == h.Article.ID || !s.copies(c.sets[i]) || c.addsAsked(h.Passage.Text, k.Passage.Text) {
+		if k.Article.ID == h.Article.ID || !s.copies(c.sets[i]) || c.addsAsked(h.Passage.Text, c.allOf(i)) {
 			continue
 		}
-		if s.fuller(c.sets[i]) && !olderVersion(h.Article, k.Article) && !c.addsAsked(k.Passage.Text, h.Passage.Text) {
-			c.replace(i, h, s)
-			return false
+		if s.fuller(c.sets[i]) && !olderVersion(h.Article, k.Article) {
+			if hAll == nil {
+				hAll = allShinglesOf(h.Passage.Text)
+			}
+			if !c.addsAsked(k.Passage.Text, hAll) {
+				c.replace(i, h, s, hAll)
+				return false
+			}
 		}
 		// The copies h carries (a question's parts are collapsed each,
 		// then merged) are copies of k's article too.
@@ -257,6 +301,7 @@ func (c *copyCollapser) add(h corpus.Hit) bool {
 	}
 	c.kept = append(c.kept, h)
 	c.sets = append(c.sets, s)
+	c.all = append(c.all, hAll)
 	return true
 }
 
@@ -310,7 +355,7 @@ func olderVersion(a, b corpus.Article) bool {
 // the same rank and score, so the ranking is unchanged, but the answer
 // cites the most complete copy and lists the replaced one among its
 // copies. Other kept passages of either article list the other as a copy.
-func (c *copyCollapser) replace(i int, h corpus.Hit, s shingles) {
+func (c *copyCollapser) replace(i int, h corpus.Hit, s shingles, all []uint64) {
 	old := c.kept[i]
 	h.Score = old.Score
 	for _, r := range append([]corpus.CopyRef{corpus.CopyRefOf(old.Article)}, old.Copies...) {
@@ -318,7 +363,7 @@ func (c *copyCollapser) replace(i int, h corpus.Hit, s shingles) {
 			h.Copies = append(h.Copies, r)
 		}
 	}
-	c.kept[i], c.sets[i] = h, s
+	c.kept[i], c.sets[i], c.all[i] = h, s, all
 	for j := range c.kept {
 		var other corpus.Article
 		switch c.kept[j].Article.ID {
@@ -345,36 +390,35 @@ func listed(refs []corpus.CopyRef, id int64) bool {
 
 // addsAsked reports whether text has a sentence that of lacks and that
 // holds a term asked about: what a copy adds to the passage it copies,
-// if it is on the question. A sentence is of's when most of its
-// copyShingle-word shingles are in of (lower-cased words, as shinglesOf
-// reads them), so a dateline or an edited word does not make it new. It
-// runs only for passages found to be copies, a few per question.
-func (c *copyCollapser) addsAsked(text, of string) bool {
+// if it is on the question. of is the passage's shingles (allShinglesOf).
+// A sentence is of's when most of its copyShingle-word shingles are in of
+// (lower-cased words, as shinglesOf reads them), so a dateline or an
+// edited word does not make it new. It runs only for passages found to
+// be copies, a few per question.
+func (c *copyCollapser) addsAsked(text string, of []uint64) bool {
 	if len(c.asked) == 0 {
 		return false
 	}
-	have := make(map[string]bool)
-	for _, sh := range wordShingles(words(of)) {
-		have[sh] = true
-	}
 	for _, sentence := range corpus.Sentences(text) {
-		shs := wordShingles(words(sentence))
-		in := 0
-		for _, sh := range shs {
-			if have[sh] {
+		total, in := 0, 0
+		eachShingle(sentence, func(s uint64) {
+			total++
+			if _, ok := slices.BinarySearch(of, s); ok {
 				in++
 			}
-		}
-		if float64(in) >= sentenceKnown*float64(len(shs)) {
+		})
+		if float64(in) >= sentenceKnown*float64(total) {
 			continue
 		}
-		held := make(map[string]bool)
-		for _, t := range corpus.Terms(sentence) {
-			if c.asked[t] {
-				held[t] = true
+		held := 0
+		clear(c.held)
+		for _, t := range c.an.Terms(sentence) {
+			if i, ok := c.asked[t]; ok && !c.held[i] {
+				c.held[i] = true
+				held++
 			}
 		}
-		if len(held) > 0 && float64(len(held)) >= askedShare*float64(len(c.asked)) {
+		if held > 0 && float64(held) >= askedShare*float64(len(c.asked)) {
 			return true
 		}
 	}
@@ -391,26 +435,3 @@ const askedShare = 0.5
 // another dateline or a word changed keeps most of them, a sentence
 // rewritten with news keeps a few of its words' order at most.
 const sentenceKnown = 0.5
-
-// words is text's words (runs of letters and digits), lower-cased.
-func words(text string) []string {
-	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
-}
-
-// wordShingles is the runs of copyShingle words of ws, each joined by
-// spaces; a shorter run of words is one shingle.
-func wordShingles(ws []string) []string {
-	if len(ws) < copyShingle {
-		if len(ws) == 0 {
-			return nil
-		}
-		return []string{strings.Join(ws, " ")}
-	}
-	out := make([]string, 0, len(ws)-copyShingle+1)
-	for i := 0; i+copyShingle <= len(ws); i++ {
-		out = append(out, strings.Join(ws[i:i+copyShingle], " "))
-	}
-	return out
-}

@@ -251,7 +251,7 @@ func TestCollapserCitesFullerCopy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			col := newCopyCollapser([]string{"elb", "flood"})
+			col := newCopyCollapser(&corpus.Analyzer{}, []string{"elb", "flood"})
 			col.add(tt.first)
 			if col.add(tt.then) {
 				t.Fatalf("second copy kept beside the first; want one hit")

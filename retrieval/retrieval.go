@@ -283,7 +283,7 @@ func (r *Retriever) mergeParts(results []Result, k int) Result {
 	for _, res := range results {
 		asked = append(asked, res.Terms...)
 	}
-	col := newCopyCollapser(asked)
+	col := newCopyCollapser(&r.an, asked)
 	for i := 0; len(col.kept) < k; i++ {
 		more := false
 		for _, res := range results {
@@ -504,7 +504,7 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 // article is listed in the kept hit's Copies. A copy that adds a sentence
 // holding a term asked about is kept (see copyCollapser).
 func (r *Retriever) hydrate(ctx context.Context, hits []corpus.Hit, k int, scopes []string, pub corpus.Published, asked []string) ([]corpus.Hit, error) {
-	col := newCopyCollapser(asked)
+	col := newCopyCollapser(&r.an, asked)
 	per := make(map[int64]int)
 	for len(hits) > 0 && len(col.kept) < k {
 		// The common case takes one round: nothing is dropped.
