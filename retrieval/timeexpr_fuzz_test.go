@@ -40,6 +40,9 @@ func FuzzParseTime(f *testing.F) {
 			unix = minUnix + (unix%(maxUnix-minUnix)+(maxUnix-minUnix))%(maxUnix-minUnix)
 		}
 		asOf := time.Unix(unix, 0).In(zones[int(zone)%len(zones)])
+		if timeRE.MatchString(question) && !mayHaveTime(question) {
+			t.Fatalf("mayHaveTime(%q) = false, but timeRE matches %q", question, timeRE.FindString(question))
+		}
 		r, rest := ParseTime(question, asOf)
 		if r.IsZero() {
 			if rest != question || r.Label != "" {

@@ -120,3 +120,33 @@ func TestParseTimeLocation(t *testing.T) {
 		t.Errorf("ParseTime(today) at %v = [%v, %v); want [%v, %v)", asOf, r.From, r.To, want, want.AddDate(0, 0, 1))
 	}
 }
+
+// TestMayHaveTime: the cheap check before the time regexp says no only
+// when the regexp cannot match (FuzzParseTime checks the same on any
+// input).
+func TestMayHaveTime(t *testing.T) {
+	for _, tc := range []struct {
+		q    string
+		want bool
+	}{
+		{"Who won the Lakeshore election?", false},
+		{"What did Pakistan say about the talks?", false},
+		{"Is the strike still on?", false},
+		{"What happened this week?", true},
+		{"Fires in the past 3 days", true},
+		{"Who resigned YESTERDAY?", true},
+		{"protests in Dec. and after", true},
+		{"news since Wednesday", true},
+		{"the 2026-05-03 summit", true},
+		{"Which city hosted the summit?", false},
+		{"Qué pasó hoy?", true}, // not ASCII: the regexp decides
+		{"todays", false},
+	} {
+		if got := mayHaveTime(tc.q); got != tc.want {
+			t.Errorf("mayHaveTime(%q) = %v, want %v", tc.q, got, tc.want)
+		}
+		if timeRE.MatchString(tc.q) && !mayHaveTime(tc.q) {
+			t.Errorf("mayHaveTime(%q) = false, but the regexp matches", tc.q)
+		}
+	}
+}

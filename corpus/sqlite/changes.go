@@ -268,10 +268,19 @@ func (db *DB) Hydrate(ctx context.Context, hits []corpus.Hit) (_ []corpus.Hit, e
 	for i, h := range hits {
 		args[i] = h.Passage.ID
 	}
-	in := strings.TrimSuffix(strings.Repeat("?, ", len(hits)), ", ")
-	rows, err := db.read.QueryContext(ctx, `SELECT `+articleColumns+`, p.id, p.seq, `+passageTextSQL+`
+	stmt, err := db.hydrateStmts.get(ctx, db.read, len(hits), func(n int) string {
+		in := strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+		return `SELECT ` + articleColumns + `, p.id, p.seq, ` + passageTextSQL + `
 		FROM passages p CROSS JOIN articles a ON a.id = p.article_id
-		CROSS JOIN article_bodies b ON b.article_id = p.article_id WHERE p.id IN (`+in+`)`, args...)
+		CROSS JOIN article_bodies b ON b.article_id = p.article_id WHERE p.id IN (` + in + `)`
+	})
+	if err != nil {
+		return nil, err
+	}
+	if stmt.owned {
+		defer stmt.Close()
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
