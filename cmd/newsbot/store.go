@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -151,6 +152,7 @@ func newCorpusIndex(e *env, st store) *corpusIndex {
 // open opens the index (once) and returns it.
 func (c *corpusIndex) open(ctx context.Context) (*index.Live, error) {
 	c.once.Do(func() {
+		defer lowMemoryBuild()()
 		c.live, c.err = index.OpenLive(ctx, c.st, c.opt)
 		if c.err != nil {
 			c.err = fmt.Errorf("open index: %w", c.err)
@@ -159,6 +161,29 @@ func (c *corpusIndex) open(ctx context.Context) (*index.Live, error) {
 		c.opened.Store(c.live)
 	})
 	return c.live, c.err
+}
+
+// buildGCPercent is the garbage collector's target while the index opens:
+// a build without a snapshot makes its postings in pieces and packs them
+// at the end, and at Go's default (100) the heap grew to twice what was
+// live: 1.84 GB peak resident for 1.39M passages, 1.46 GB at 25 (9% more
+// CPU), under the 1.5 GB a server of a million passages may use. Opening
+// a snapshot allocates little, so it costs nothing there.
+const buildGCPercent = 25
+
+// lowMemoryBuild sets buildGCPercent unless the operator tuned the
+// collector (GOGC or GOMEMLIMIT), and returns the function that restores
+// the setting and gives the build's garbage back to the system, so a
+// server that built its index does not keep the peak resident.
+func lowMemoryBuild() (restore func()) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(buildGCPercent)
+	return func() {
+		debug.SetGCPercent(old)
+		debug.FreeOSMemory()
+	}
 }
 
 // Search opens the index if need be and searches it.

@@ -176,7 +176,9 @@ func Build(ctx context.Context, st Store, opt Options) (*Index, error) {
 	// The resolving stage has ended (res is closed): the dictionary is ours.
 	s.dict = *d
 	s.lists = append(s.lists, make([]plist, len(s.terms)-len(s.lists))...)
-	x.compact()
+	// No one else sees x yet: pack it giving each list's pieces up as
+	// they are copied, so the build never holds two copies of them.
+	x.s = s.packed(true)
 	x.SetSeq(seq, mark)
 	if _, err := CatchUp(ctx, x, st); err != nil {
 		return nil, err

@@ -84,8 +84,10 @@ func (s *state) keepList(term string, l *plist, sl *slab) {
 // an index's options never change). The postings and blocks are copied
 // into slabs and the per-document arrays to their exact size, which drops
 // the slack of the appends that grew them. Terms without postings are
-// dropped.
-func (s *state) packed() *state {
+// dropped. With release, each list of s is emptied once copied, so the
+// garbage collector may take it back while the rest are copied: only for
+// a state no search can read any more (a build's own).
+func (s *state) packed(release bool) *state {
 	ns := newState()
 	ns.seq, ns.mark, ns.total = s.seq, s.mark, s.total
 	ns.pid, ns.aid, ns.pub = slices.Clone(s.pid), slices.Clone(s.aid), slices.Clone(s.pub)
@@ -107,6 +109,9 @@ func (s *state) packed() *state {
 			continue
 		}
 		ns.keepList(s.terms[id], l, &sl)
+		if release {
+			*l = plist{}
+		}
 	}
 	return ns
 }

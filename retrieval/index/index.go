@@ -354,7 +354,7 @@ func (x *Index) Compact() {
 func (x *Index) compact() {
 	var ns *state
 	if x.s.ndead == 0 {
-		ns = x.s.packed()
+		ns = x.s.packed(false) // searches may still read x.s
 	} else {
 		ns = x.s.compacted(x.opt)
 	}
