@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"testing"
+
+	"github.com/newsbot/newsbot/corpus"
 )
 
 func TestSplitParts(t *testing.T) {
@@ -77,5 +79,47 @@ func TestRetrieveComparisonCoversBoth(t *testing.T) {
 	}
 	if len(parts) != 2 || res.Confidence != lowest || !(res.Confidence < whole.Confidence) {
 		t.Errorf("confidence %.3f; want the lowest part's %.3f (parts %q), below the question taken whole (%.3f)", res.Confidence, lowest, parts, whole.Confidence)
+	}
+}
+
+// TestMergePartsShares: each part of a question gets its turn at the
+// merged slots even when the other part took its first hits already (two
+// parts about one story): a shared hit does not use up a part's turn.
+func TestMergePartsShares(t *testing.T) {
+	t.Parallel()
+	hit := func(passage, article int64) corpus.Hit {
+		return corpus.Hit{Passage: corpus.Passage{ID: passage, Text: "short"}, Article: corpus.Article{ID: article}}
+	}
+	for _, tc := range []struct {
+		name  string
+		parts [][]corpus.Hit
+		k     int
+		want  []int64 // passage ids
+	}{
+		{"disjoint parts alternate",
+			[][]corpus.Hit{{hit(1, 1), hit(2, 2), hit(3, 3)}, {hit(11, 11), hit(12, 12), hit(13, 13)}}, 4,
+			[]int64{1, 11, 2, 12}},
+		{"shared hits do not use up a turn",
+			[][]corpus.Hit{{hit(1, 1), hit(2, 2), hit(3, 3), hit(4, 4)}, {hit(1, 1), hit(2, 2), hit(12, 12), hit(13, 13)}}, 4,
+			[]int64{1, 2, 3, 12}},
+		{"the per-article cap does not use up a turn",
+			[][]corpus.Hit{{hit(1, 1), hit(2, 1), hit(3, 3)}, {hit(5, 1), hit(6, 1), hit(12, 12)}}, 4,
+			[]int64{1, 5, 3, 12}},
+		{"a short part leaves the rest to the other",
+			[][]corpus.Hit{{hit(1, 1), hit(2, 2), hit(3, 3)}, {hit(1, 1)}}, 3,
+			[]int64{1, 2, 3}},
+	} {
+		r := New(nil, nil, Options{})
+		var results []Result
+		for _, hs := range tc.parts {
+			results = append(results, Result{Hits: hs})
+		}
+		var got []int64
+		for _, h := range r.mergeParts(results, tc.k).Hits {
+			got = append(got, h.Passage.ID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: mergeParts = %v; want %v", tc.name, got, tc.want)
+		}
 	}
 }

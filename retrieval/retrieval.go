@@ -284,24 +284,29 @@ func (r *Retriever) mergeParts(results []Result, k int) Result {
 		asked = append(asked, res.Terms...)
 	}
 	col := newCopyCollapser(asked)
-	for i := 0; len(col.kept) < k; i++ {
-		more := false
-		for _, res := range results {
-			if i >= len(res.Hits) || len(col.kept) == k {
-				continue
+	// next[p] is part p's next hit to offer. A turn ends with a hit kept
+	// (or the part's hits exhausted): a hit another part already took, or
+	// one the collapser drops, does not use up the part's turn, so each
+	// part gets its share of the slots. Before, a part whose first hits
+	// the other part had taken (two parts about one story) lost those
+	// turns, and its own later hits fell out of the top 5.
+	next := make([]int, len(results))
+	for more := true; more && len(col.kept) < k; {
+		more = false
+		for p, res := range results {
+			for len(col.kept) < k && next[p] < len(res.Hits) {
+				h := res.Hits[next[p]]
+				next[p]++
+				if seen[h.Passage.ID] || per[h.Article.ID] >= r.opt.MaxPerArticle {
+					continue
+				}
+				seen[h.Passage.ID] = true
+				if col.add(h) {
+					per[h.Article.ID]++
+					more = true
+					break
+				}
 			}
-			more = true
-			h := res.Hits[i]
-			if seen[h.Passage.ID] || per[h.Article.ID] >= r.opt.MaxPerArticle {
-				continue
-			}
-			seen[h.Passage.ID] = true
-			if col.add(h) {
-				per[h.Article.ID]++
-			}
-		}
-		if !more {
-			break
 		}
 	}
 	out.Hits = col.kept
