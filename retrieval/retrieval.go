@@ -471,6 +471,9 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	if res.Hits, err = r.hydrate(ctx, hits, k, req.Scopes, pub, terms); err != nil {
 		return res, err
 	}
+	if res.Status {
+		r.headlineFirst(res.Hits, scored, best*statusShare, terms)
+	}
 
 	// The confidence judges whether the passages cover what was asked: the
 	// question's own words. A follow-up's context steers the ranking but is
