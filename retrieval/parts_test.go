@@ -123,3 +123,42 @@ func TestMergePartsShares(t *testing.T) {
 		}
 	}
 }
+
+// TestRetrieveSecondPartContinues: the second part of a two-part question
+// is about the first part's subject even without a pronoun ("the chain"),
+// so it is searched with the first part as context that weighs as much as
+// its own words, and does not bring in another chain's story.
+func TestRetrieveSecondPartContinues(t *testing.T) {
+	t.Parallel()
+	s := mustOpenMem(t)
+	loom := s.add(t, corpus.Article{Title: "Loomco to close 500 fabric stores", Source: "A", PublishedAt: day(2026, 11, 24)},
+		"The fabric chain Loomco will close 500 stores after its bankruptcy filing, leaving about 300 open.")
+	loom2 := s.add(t, corpus.Article{Title: "Loomco closing stores: what we know", Source: "B", PublishedAt: day(2026, 11, 24)},
+		"Loomco stores closing: the fabric and craft chain had about 800 stores before the bankruptcy, and 500 are closing.")
+	burger := s.add(t, corpus.Article{Title: "Burger chain reaches 1,000 restaurants in total", Source: "C", PublishedAt: day(2026, 11, 25)},
+		"The burger chain now has 1,000 restaurants in total and plans 100 more next year.")
+	// "total" is a common word; "chain" is not.
+	for i, text := range []string{"Rainfall reached 40 mm in total over the weekend.", "The bridge cost 90 million in total.", "Voters cast 9,000 ballots in total."} {
+		s.add(t, corpus.Article{Title: "Brief " + string(rune('A'+i)), Source: "D", PublishedAt: day(2026, 11, 20)}, text)
+	}
+	r := New(s, s, Options{})
+	for _, tc := range []struct {
+		q    string
+		want []int64 // articles, in any order
+	}{
+		{"How many Loomco stores are closing, and how many does the chain have in total?", []int64{loom, loom2}},
+		// A question in one part is searched on its own words.
+		{"How many restaurants does the burger chain have in total?", []int64{burger}},
+	} {
+		res, err := r.Retrieve(context.Background(), Request{Question: tc.q, AsOf: testAsOf, K: len(tc.want)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := articleIDs(res.Hits)
+		slices.Sort(got)
+		got = slices.Compact(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("Retrieve(%q) = articles %v; want %v", tc.q, got, tc.want)
+		}
+	}
+}

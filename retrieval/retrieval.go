@@ -182,6 +182,11 @@ type Request struct {
 	// Context is the previous question and answer of a follow-up, optional:
 	// its terms are searched too, with a lower weight.
 	Context string
+	// continues marks the second part of a two-part question, which is
+	// about the first part's subject (its Context) whatever its words:
+	// "..., and how many does the chain have in total?" asks about the
+	// chain of the first part, not about any chain.
+	continues bool
 }
 
 // Result is the passages for a question.
@@ -254,6 +259,7 @@ func (r *Retriever) Retrieve(ctx context.Context, req Request) (Result, error) {
 			// first's subject, as a follow-up is about an earlier question.
 			// A comparison's parts each carry the whole head.
 			preq.Context = parts[0]
+			preq.continues = true
 		}
 		res, err := r.retrieveWhole(ctx, preq)
 		if err != nil {
@@ -331,7 +337,7 @@ func (r *Retriever) retrieveWhole(ctx context.Context, req Request) (Result, err
 	if asOf.IsZero() {
 		asOf = r.opt.Now()
 	}
-	if req.Context == "" || DependsOnContext(req.Question) {
+	if req.Context == "" || req.continues || DependsOnContext(req.Question) {
 		return r.retrieveAsOf(ctx, req, asOf)
 	}
 	alone := req
@@ -432,7 +438,7 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	}
 	// Whether the question points back decides how much its context
 	// weighs here and what it asks (below); analysed once.
-	dependent := len(ctxTerms) > 0 && DependsOnContext(req.Question)
+	dependent := len(ctxTerms) > 0 && (req.continues || DependsOnContext(req.Question))
 	cw := ContextWeight(dependent, len(terms), len(ctxTerms))
 	for _, t := range ctxTerms {
 		q.Terms = append(q.Terms, corpus.QueryTerm{Term: t, Weight: cw})
