@@ -229,9 +229,9 @@ type Result struct {
 // A Context steers the search only as far as the question's own words
 // allow: a question that points back (DependsOnContext: "what did he
 // say?", "and then?") is searched with it; any other is searched alone and
-// with it, and the context's hits are kept only when they answer the
-// question's own words at least as well (the confidence reads those words
-// only). So the context chooses between stories that fit the question
+// with it, and the context's hits are kept when they answer the question's
+// own words well enough to be answered (the refusal floor) or at least as
+// well as the question alone (the confidence reads those words only). So the context chooses between stories that fit the question
 // equally ("What did Ortiz say?" after an exchange about a bridge), and a
 // conversation can change subject without the previous story answering
 // the new question.
@@ -346,8 +346,16 @@ func (r *Retriever) retrieveWhole(ctx context.Context, req Request) (Result, err
 	if err != nil {
 		return res, err
 	}
+	// The conversation's story is kept whenever it answers the question's
+	// own words well enough to be answered (the floor), even if another
+	// story fits them a little better: "What drink is the flavor based
+	// on?" after an exchange about a cookie names that cookie's flavor by
+	// "the", not by a pronoun, and a soda's drink flavor matched its three
+	// words better (dev follow-up d039). A question that changes subject
+	// finds its own story with the context too, since its own words weigh
+	// more (ContextWeight).
 	withContext, err := r.retrieveAsOf(ctx, req, asOf)
-	if err != nil || withContext.Confidence < res.Confidence {
+	if err != nil || withContext.Confidence < res.Confidence && withContext.Confidence < r.floor() {
 		return res, err
 	}
 	return withContext, nil
@@ -640,3 +648,6 @@ func hasDigit(s string) bool {
 	}
 	return false
 }
+
+// contextSlack: TRIAL
+const contextSlack = 0.03
