@@ -231,10 +231,10 @@ type Result struct {
 // say?", "and then?") is searched with it; any other is searched alone and
 // with it, and the context's hits are kept when they answer the question's
 // own words well enough to be answered (the refusal floor) or at least as
-// well as the question alone (the confidence reads those words only). So the context chooses between stories that fit the question
-// equally ("What did Ortiz say?" after an exchange about a bridge), and a
-// conversation can change subject without the previous story answering
-// the new question.
+// well as the question alone (the confidence reads those words only). So
+// the context chooses between stories that fit the question equally ("What
+// did Ortiz say?" after an exchange about a bridge), and a conversation can
+// change subject without the previous story answering the new question.
 //
 // A question in two parts ("What is she charged with, and when is the
 // trial?", see SplitParts) is retrieved part by part, the second with the
@@ -648,6 +648,3 @@ func hasDigit(s string) bool {
 	}
 	return false
 }
-
-// contextSlack: TRIAL
-const contextSlack = 0.03
