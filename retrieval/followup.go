@@ -13,8 +13,8 @@ import (
 // than two words of its own to search ("and then?", "who won?").
 //
 // Retrieve searches such a question with its context at once; any other
-// question is searched alone too, and the context's hits kept only when
-// they fit the question's own words as well.
+// question is searched alone too, and the context's hits kept when they
+// fit the question's own words as well, or well enough to be answered.
 func DependsOnContext(question string) bool {
 	if len(QueryTermsFor(question)) < 2 {
 		return true

@@ -1,6 +1,11 @@
 package retrieval
 
-import "testing"
+import (
+	"context"
+	"testing"
+
+	"github.com/newsbot/newsbot/corpus"
+)
 
 func TestDependsOnContext(t *testing.T) {
 	for _, tc := range []struct {
@@ -78,6 +83,51 @@ func TestContextQuestion(t *testing.T) {
 	} {
 		if got := contextQuestion(tc.context); got != tc.want {
 			t.Errorf("contextQuestion(%q) = %q; want %q", tc.context, got, tc.want)
+		}
+	}
+}
+
+// TestRetrieveFollowUpStaysOnStory: a follow-up that names its subject
+// only by a definite reference ("the flavor", no pronoun) stays with the
+// conversation's story when that story answers it well enough to be
+// answered, though another story fits its own words better; a question
+// that changes the subject still finds its own story.
+func TestRetrieveFollowUpStaysOnStory(t *testing.T) {
+	t.Parallel()
+	s := mustOpenMem(t)
+	cookies := s.add(t, corpus.Article{Title: "Gomez cookies hit stores", Source: "A", PublishedAt: day(2026, 11, 24)},
+		"The cookies of singer Lena Gomez hit stores on Monday. Their flavor is based on horchata, a rice beverage.")
+	soda := s.add(t, corpus.Article{Title: "Soda maker launches lemon drink", Source: "B", PublishedAt: day(2026, 11, 25)},
+		"The soda maker said its new drink, a lemon flavor, is based on fruit from its own groves "+
+			"and goes on sale in cans and glass bottles across the country next spring.")
+	vote := s.add(t, corpus.Article{Title: "Lakeshore election won by Ruiz", Source: "C", PublishedAt: day(2026, 11, 25)},
+		"Ana Ruiz won the Lakeshore election with 54 percent of the vote.")
+	for i, text := range []string{ // so that the words asked are rare
+		"The city council approved a new budget for road repairs on Tuesday.",
+		"Heavy rain closed two schools in the north of the county.",
+		"The museum will reopen its east wing after a year of work.",
+		"A local team won the regional football final on penalties.",
+		"Train services were delayed by a signal fault near the station.",
+		"The hospital opened a new children's ward with twenty beds.",
+	} {
+		s.add(t, corpus.Article{Title: "Brief " + string(rune('A'+i)), Source: "D", PublishedAt: day(2026, 11, 20)}, text)
+	}
+	r := New(s, s, Options{})
+	exchange := "Are the Gomez cookies out yet? Yes, they hit stores on Monday [1]."
+	for _, tc := range []struct {
+		q, context string
+		want       int64
+	}{
+		{"What drink is the flavor based on?", "", soda},
+		{"What drink is the flavor based on?", exchange, cookies},
+		{"Who won the Lakeshore election?", exchange, vote},
+	} {
+		res, err := r.Retrieve(context.Background(), Request{Question: tc.q, Context: tc.context, AsOf: testAsOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) == 0 || res.Hits[0].Article.ID != tc.want {
+			t.Errorf("Retrieve(%q, context %q) = articles %v (confidence %.2f); want %d first", tc.q, tc.context, articleIDs(res.Hits), res.Confidence, tc.want)
 		}
 	}
 }

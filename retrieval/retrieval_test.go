@@ -429,3 +429,43 @@ func TestWindowTerms(t *testing.T) {
 		})
 	}
 }
+
+// TestRecencyPrior: a question without a date means the current event: a
+// report of this week's awards comes before one of an edition two years
+// ago that matches the question's words a little better, at the default
+// weight but not at the old 0.2.
+func TestRecencyPrior(t *testing.T) {
+	t.Parallel()
+	s := mustOpenMem(t)
+	old := s.add(t, corpus.Article{Title: "Harbour Theatre Awards: Tide Song wins best musical", Source: "A", PublishedAt: day(2024, 11, 22)},
+		"The show Tide Song won best musical at the Harbour Theatre Awards, and the best musical revival went to Lanterns.")
+	recent := s.add(t, corpus.Article{Title: "Harbour Theatre Awards winners", Source: "B", PublishedAt: day(2026, 11, 24)},
+		"Glass Sea won best musical on Sunday night, ahead of four other productions.")
+	for i, text := range []string{ // so that the words asked are rare
+		"The city council approved a new budget for road repairs on Tuesday.",
+		"Heavy rain closed two schools in the north of the county.",
+		"The museum will reopen its east wing after a year of work.",
+		"A local team won the regional football final on penalties.",
+	} {
+		s.add(t, corpus.Article{Title: "Brief " + string(rune('A'+i)), Source: "D", PublishedAt: day(2026, 11, 20)}, text)
+	}
+	for _, tc := range []struct {
+		weight float64
+		want   int64
+	}{
+		{0, recent}, // the default
+		{0.2, old},
+	} {
+		r := New(s, s, Options{RecencyWeight: tc.weight})
+		res, err := r.Retrieve(context.Background(), Request{Question: "Which show won best musical at the Harbour Theatre Awards?", AsOf: testAsOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) == 0 || res.Hits[0].Article.ID != tc.want {
+			t.Errorf("RecencyWeight %v: articles %v; want %d first", tc.weight, articleIDs(res.Hits), tc.want)
+			for _, h := range res.Hits {
+				t.Logf("  %d %.3f", h.Article.ID, h.Score)
+			}
+		}
+	}
+}

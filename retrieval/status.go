@@ -1,8 +1,11 @@
 package retrieval
 
 import (
+	"cmp"
+	"math"
 	"regexp"
 	"slices"
+	"time"
 
 	"github.com/newsbot/newsbot/corpus"
 )
@@ -62,4 +65,75 @@ func newestFirst(hits []corpus.Hit, raw map[int64]*corpus.Hit, floor float64) {
 	})
 	copy(hits, same)
 	copy(hits[len(same):], rest)
+}
+
+// headlineFirst reorders, for a status question, the hits that newestFirst
+// put at the front (score before the recency prior, raw by passage id, at
+// least floor) and that share the first one's day: the one whose headline
+// holds more of the question's terms (IDF-weighted, see headlineWeight)
+// comes first, ties in their order. Most of the corpus is dated by day,
+// so several reports of one day tie on the newest-first rule, and their
+// order was their BM25 order, which favours a timeline or an explainer
+// that repeats the story's words. The report of the new state of affairs
+// ("Has Trump signed the bill yet?": "Trump signs ... bill") puts it in
+// its headline.
+func (r *Retriever) headlineFirst(hits []corpus.Hit, raw map[int64]*corpus.Hit, floor float64, terms []string) {
+	if len(hits) < 2 || len(terms) == 0 || hits[0].Article.PublishedAt.IsZero() {
+		return
+	}
+	first := hits[0].Article.PublishedAt
+	n := 0
+	for _, h := range hits {
+		if rh, ok := raw[h.Passage.ID]; !ok || rh.Score < floor || !sameDay(h.Article.PublishedAt, first) {
+			break
+		}
+		n++
+	}
+	if n < 2 {
+		return
+	}
+	weight := r.termWeights(terms)
+	score := make(map[int64]float64, n)
+	for _, h := range hits[:n] {
+		if _, ok := score[h.Article.ID]; !ok {
+			score[h.Article.ID] = headlineWeight(r.an.Terms(h.Article.Title), weight)
+		}
+	}
+	slices.SortStableFunc(hits[:n], func(a, b corpus.Hit) int {
+		return cmp.Compare(score[b.Article.ID], score[a.Article.ID])
+	})
+}
+
+// sameDay reports whether two publication values tie for the newest-first
+// rule: equal, or one a date (no time of day, see corpus.IsDate) and the
+// other within that day.
+func sameDay(a, b time.Time) bool {
+	if a.Equal(b) {
+		return true
+	}
+	return (corpus.IsDate(a) || corpus.IsDate(b)) && corpus.StartOfDay(a).Equal(corpus.StartOfDay(b))
+}
+
+// termWeights is each term's idf, ln(1 + N/(df+1)), as Signals weigh them.
+func (r *Retriever) termWeights(terms []string) map[string]float64 {
+	df, n := r.s.DocFreq(terms)
+	w := make(map[string]float64, len(terms))
+	for _, t := range terms {
+		w[t] = math.Log(1 + float64(n)/float64(df[t]+1))
+	}
+	return w
+}
+
+// headlineWeight is the summed weight of the distinct question terms a
+// headline (analysed) holds.
+func headlineWeight(title []string, weight map[string]float64) float64 {
+	seen := make(map[string]bool, len(title))
+	var sum float64
+	for _, t := range title {
+		if w, ok := weight[t]; ok && !seen[t] {
+			seen[t] = true
+			sum += w
+		}
+	}
+	return sum
 }

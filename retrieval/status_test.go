@@ -76,3 +76,67 @@ func TestReplayLeavesOutNextDayDates(t *testing.T) {
 		t.Errorf("Retrieve as of %v = articles %v; want %d and %d (within the slack), not %d (dated the next day)", asked, got, today, nextTime, nextDate)
 	}
 }
+
+// TestStatusSameDayHeadline: of the newest close matches of a status
+// question that share one day, the one whose headline holds the question's
+// words comes first, though a timeline repeating the story's words scores
+// higher on the passage; reports of different days stay newest first, and
+// a plain question keeps the BM25 order.
+func TestStatusSameDayHeadline(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name         string
+		question     string
+		signedDay    time.Time // the report whose headline says it
+		timelineDay  time.Time // the timeline that repeats the story's words
+		wantTimeline bool      // the timeline first
+	}{
+		{"same date: the headline that says it", "Has the governor signed the harbour budget bill yet?", day(2026, 11, 24), day(2026, 11, 24), false},
+		{"a date and a time that day tie", "Has the governor signed the harbour budget bill yet?", day(2026, 11, 24), day(2026, 11, 24).Add(15 * time.Hour), false},
+		{"a newer day still wins", "Has the governor signed the harbour budget bill yet?", day(2026, 11, 23), day(2026, 11, 24), true},
+		{"not a status question", "What does the harbour budget bill do for the governor?", day(2026, 11, 24), day(2026, 11, 24), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := mustOpenMem(t)
+			timeline := s.add(t, corpus.Article{Title: "Timeline of the harbour budget fight", Source: "A", PublishedAt: tc.timelineDay},
+				"The harbour budget bill passed the assembly in June. The governor said the harbour budget bill needed changes. "+
+					"Lawmakers sent the harbour budget bill back in October, and the governor has ten days to sign the budget bill or veto it.")
+			signed := s.add(t, corpus.Article{Title: "Governor signs harbour budget bill", Source: "B", PublishedAt: tc.signedDay},
+				"The governor put her name to the law on Tuesday, ending a months-long standoff over port funding. "+
+					"Dock workers, shipping firms and the city council had waited since spring for the money, which pays for dredging, "+
+					"new cranes and the repair of the old sea wall, and the first contracts are to be let before the end of the year.")
+			r := New(s, s, Options{})
+			res, err := r.Retrieve(context.Background(), Request{Question: tc.question, AsOf: testAsOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := signed
+			if tc.wantTimeline {
+				want = timeline
+			}
+			if len(res.Hits) == 0 || res.Hits[0].Article.ID != want {
+				t.Errorf("Retrieve(%q) = articles %v; want %d first", tc.question, articleIDs(res.Hits), want)
+			}
+		})
+	}
+}
+
+func TestSameDay(t *testing.T) {
+	d := day(2026, 11, 24)
+	for _, tc := range []struct {
+		a, b time.Time
+		want bool
+	}{
+		{d, d, true},
+		{d, d.Add(15 * time.Hour), true},
+		{d.Add(9 * time.Hour), d.Add(9 * time.Hour), true},
+		{d.Add(9 * time.Hour), d.Add(15 * time.Hour), false}, // two times: the later is newer
+		{d, d.AddDate(0, 0, 1), false},
+		{d.Add(15 * time.Hour), d.AddDate(0, 0, 1), false},
+	} {
+		if got := sameDay(tc.a, tc.b); got != tc.want {
+			t.Errorf("sameDay(%v, %v) = %v; want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
