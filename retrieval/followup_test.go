@@ -102,16 +102,7 @@ func TestRetrieveFollowUpStaysOnStory(t *testing.T) {
 			"and goes on sale in cans and glass bottles across the country next spring.")
 	vote := s.add(t, corpus.Article{Title: "Lakeshore election won by Ruiz", Source: "C", PublishedAt: day(2026, 11, 25)},
 		"Ana Ruiz won the Lakeshore election with 54 percent of the vote.")
-	for i, text := range []string{ // so that the words asked are rare
-		"The city council approved a new budget for road repairs on Tuesday.",
-		"Heavy rain closed two schools in the north of the county.",
-		"The museum will reopen its east wing after a year of work.",
-		"A local team won the regional football final on penalties.",
-		"Train services were delayed by a signal fault near the station.",
-		"The hospital opened a new children's ward with twenty beds.",
-	} {
-		s.add(t, corpus.Article{Title: "Brief " + string(rune('A'+i)), Source: "D", PublishedAt: day(2026, 11, 20)}, text)
-	}
+	s.addBriefs(t, fillerBriefs...)
 	r := New(s, s, Options{})
 	exchange := "Are the Gomez cookies out yet? Yes, they hit stores on Monday [1]."
 	for _, tc := range []struct {

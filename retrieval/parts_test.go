@@ -138,9 +138,7 @@ func TestRetrieveSecondPartContinues(t *testing.T) {
 	burger := s.add(t, corpus.Article{Title: "Burger chain reaches 1,000 restaurants in total", Source: "C", PublishedAt: day(2026, 11, 25)},
 		"The burger chain now has 1,000 restaurants in total and plans 100 more next year.")
 	// "total" is a common word; "chain" is not.
-	for i, text := range []string{"Rainfall reached 40 mm in total over the weekend.", "The bridge cost 90 million in total.", "Voters cast 9,000 ballots in total."} {
-		s.add(t, corpus.Article{Title: "Brief " + string(rune('A'+i)), Source: "D", PublishedAt: day(2026, 11, 20)}, text)
-	}
+	s.addBriefs(t, "Rainfall reached 40 mm in total over the weekend.", "The bridge cost 90 million in total.", "Voters cast 9,000 ballots in total.")
 	r := New(s, s, Options{})
 	for _, tc := range []struct {
 		q    string

@@ -441,14 +441,7 @@ func TestRecencyPrior(t *testing.T) {
 		"The show Tide Song won best musical at the Harbour Theatre Awards, and the best musical revival went to Lanterns.")
 	recent := s.add(t, corpus.Article{Title: "Harbour Theatre Awards winners", Source: "B", PublishedAt: day(2026, 11, 24)},
 		"Glass Sea won best musical on Sunday night, ahead of four other productions.")
-	for i, text := range []string{ // so that the words asked are rare
-		"The city council approved a new budget for road repairs on Tuesday.",
-		"Heavy rain closed two schools in the north of the county.",
-		"The museum will reopen its east wing after a year of work.",
-		"A local team won the regional football final on penalties.",
-	} {
-		s.add(t, corpus.Article{Title: "Brief " + string(rune('A'+i)), Source: "D", PublishedAt: day(2026, 11, 20)}, text)
-	}
+	s.addBriefs(t, fillerBriefs[:4]...)
 	for _, tc := range []struct {
 		weight float64
 		want   int64

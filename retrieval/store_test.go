@@ -54,6 +54,27 @@ func (s *memStore) add(tb testing.TB, a corpus.Article, texts ...string) int64 {
 	return a.ID
 }
 
+// fillerBriefs are unrelated one-sentence stories, so that the words a
+// test asks about are rare in its corpus (BM25 gives words in most
+// passages no weight).
+var fillerBriefs = []string{
+	"The city council approved a new budget for road repairs on Tuesday.",
+	"Heavy rain closed two schools in the north of the county.",
+	"The museum will reopen its east wing after a year of work.",
+	"A local team won the regional football final on penalties.",
+	"Train services were delayed by a signal fault near the station.",
+	"The hospital opened a new children's ward with twenty beds.",
+}
+
+// addBriefs stores each text as a one-passage article "Brief A", "Brief
+// B"... of source D, published on 20 Nov 2026.
+func (s *memStore) addBriefs(tb testing.TB, texts ...string) {
+	tb.Helper()
+	for i, text := range texts {
+		s.add(tb, corpus.Article{Title: "Brief " + string(rune('A'+i)), Source: "D", PublishedAt: day(2026, 11, 20)}, text)
+	}
+}
+
 // Hydrate fills in hits from the maps, as corpus/sqlite.DB.Hydrate does.
 func (s *memStore) Hydrate(ctx context.Context, hits []corpus.Hit) ([]corpus.Hit, error) {
 	var out []corpus.Hit
