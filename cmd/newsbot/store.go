@@ -179,9 +179,12 @@ func lowMemoryBuild() (restore func()) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
-	old := debug.SetGCPercent(buildGCPercent)
+	debug.SetGCPercent(buildGCPercent)
 	return func() {
-		debug.SetGCPercent(old)
+		// Go's default, which the unset GOGC means, rather than the value
+		// found: two indexes opening at once (tests) would otherwise leave
+		// the second's setting behind.
+		debug.SetGCPercent(100)
 		debug.FreeOSMemory()
 	}
 }
