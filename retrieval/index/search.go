@@ -23,18 +23,22 @@ const boundSlack = 1e-9
 
 // cursor walks one query term's postings list.
 type cursor struct {
-	l     *plist
-	pos   int     // position of the term in the query, for the score sum
-	w     float64 // weight * idf
-	ub    float64 // bound of the term's score over the current window
-	bi    int     // current block
-	dec   int     // block decoded into docs, tt, tb; -1 when none
-	n, i  int     // postings decoded, current one
-	doc   uint32  // current doc; endDoc when exhausted
-	docs  [blockSize]uint32
-	tt    [blockSize]uint32
-	tb    [blockSize]uint32
-	ndocs uint32
+	l    *plist
+	pos  int     // position of the term in the query, for the score sum
+	w    float64 // weight * idf
+	ub   float64 // bound of the term's score over the current window
+	bi   int     // current block
+	dec  int     // block decoded into docs, tt, tb; -1 when none
+	n, i int     // postings decoded, current one
+	doc  uint32  // current doc; endDoc when exhausted
+	// bb is 1 + the block whose score bound is bbound (0: none yet):
+	// probes of one block reuse its bound instead of dividing again.
+	bb     int
+	bbound float64
+	docs   [blockSize]uint32
+	tt     [blockSize]uint32
+	tb     [blockSize]uint32
+	ndocs  uint32
 }
 
 const endDoc = math.MaxUint32
@@ -279,7 +283,7 @@ func (sr *searcher) prepare(s *state, opt Options, q Query) bool {
 			idf = 1e-6
 		}
 		c.w *= idf
-		c.dec = -1
+		c.dec, c.bb = -1, 0
 		c.load(0)
 	}
 
@@ -580,8 +584,11 @@ func (sr *searcher) probe(s *state, opt Options, p bm25, d uint32, firstEss int,
 				continue
 			}
 			if full {
-				b := &c.l.blocks[c.bi]
-				bound := c.w * p.g(float64(b.maxF), b.minD) * (1 + boundSlack)
+				if c.bb != c.bi+1 {
+					b := &c.l.blocks[c.bi]
+					c.bb, c.bbound = c.bi+1, c.w*p.g(float64(b.maxF), b.minD)*(1+boundSlack)
+				}
+				bound := c.bbound
 				rest := 0.0
 				if i > 0 {
 					rest = prefix[i-1]
