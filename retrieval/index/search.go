@@ -129,6 +129,8 @@ type searcher struct {
 	prefix  []float64
 	heap    []entry
 	scopeOK []bool
+	// allScopes: scopeOK holds every scope of the index.
+	allScopes bool
 	// The current window's scratch: partial scores and contributions by
 	// term position (row-major, a row per slot), and the slots holding a
 	// candidate.
@@ -290,13 +292,17 @@ func (sr *searcher) prepare(s *state, opt Options, q Query) bool {
 	// Scope filter as a table by scope id.
 	sr.scopeOK = slices.Grow(sr.scopeOK[:0], len(s.scopes))[:len(s.scopes)]
 	clear(sr.scopeOK)
-	any := false
+	n, any := 0, false
 	for _, sc := range corpus.ScopesOrGlobal(q.Scopes) {
-		if id, ok := s.scopeID[sc]; ok {
+		if id, ok := s.scopeID[sc]; ok && !sr.scopeOK[id] {
 			sr.scopeOK[id] = true
+			n++
 			any = true
 		}
 	}
+	// Every scope of the index is asked for (a corpus of global articles
+	// only, the common case): no passage needs its scope looked up.
+	sr.allScopes = n == len(s.scopes)
 	return any
 }
 
@@ -537,7 +543,7 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 					clear(row) // cannot reach the top k: the common case, decided first
 					continue
 				}
-				if s.isDead(d) || !sr.scopeOK[s.scope[d]] || check && !df.ok(s.pub[d]) {
+				if s.ndead > 0 && s.isDead(d) || !sr.allScopes && !sr.scopeOK[s.scope[d]] || check && !df.ok(s.pub[d]) {
 					clear(row)
 					continue
 				}
