@@ -57,6 +57,17 @@ type Signals struct {
 	Terms int `json:"terms"`
 }
 
+// idfWeights is each term's idf, ln(1 + N/(df+1)), from its document
+// frequency df among n passages: the weight of a question's term in the
+// confidence's coverage and in the status rule's headline match.
+func idfWeights(terms []string, df map[string]int, n int) map[string]float64 {
+	w := make(map[string]float64, len(terms))
+	for _, t := range terms {
+		w[t] = math.Log(1 + float64(n)/float64(df[t]+1))
+	}
+	return w
+}
+
 // signals measures how well hits (the final, hydrated top hits) cover the
 // question's terms, names among them and its multi-word names phrases.
 func (r *Retriever) signals(terms, names []string, phrases [][]string, hits []corpus.Hit) Signals {
@@ -65,12 +76,10 @@ func (r *Retriever) signals(terms, names []string, phrases [][]string, hits []co
 		return s
 	}
 	df, n := r.s.DocFreq(terms)
-	weight := make(map[string]float64, len(terms))
+	weight := idfWeights(terms, df, n)
 	var total float64
 	for _, t := range terms {
-		w := math.Log(1 + float64(n)/float64(df[t]+1))
-		weight[t] = w
-		total += w
+		total += weight[t]
 	}
 	if total == 0 {
 		return s

@@ -2,7 +2,6 @@ package retrieval
 
 import (
 	"cmp"
-	"math"
 	"regexp"
 	"slices"
 	"time"
@@ -92,7 +91,8 @@ func (r *Retriever) headlineFirst(hits []corpus.Hit, raw map[int64]*corpus.Hit, 
 	if n < 2 {
 		return
 	}
-	weight := r.termWeights(terms)
+	df, total := r.s.DocFreq(terms)
+	weight := idfWeights(terms, df, total)
 	score := make(map[int64]float64, n)
 	for _, h := range hits[:n] {
 		if _, ok := score[h.Article.ID]; !ok {
@@ -112,16 +112,6 @@ func sameDay(a, b time.Time) bool {
 		return true
 	}
 	return (corpus.IsDate(a) || corpus.IsDate(b)) && corpus.StartOfDay(a).Equal(corpus.StartOfDay(b))
-}
-
-// termWeights is each term's idf, ln(1 + N/(df+1)), as Signals weigh them.
-func (r *Retriever) termWeights(terms []string) map[string]float64 {
-	df, n := r.s.DocFreq(terms)
-	w := make(map[string]float64, len(terms))
-	for _, t := range terms {
-		w[t] = math.Log(1 + float64(n)/float64(df[t]+1))
-	}
-	return w
 }
 
 // headlineWeight is the summed weight of the distinct question terms a
