@@ -175,12 +175,12 @@ func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, erro
 		// on (url, scope) and (hash, scope) refuse, so it is inserted
 		// without looking first and looked up only when refused: one
 		// statement less per article on the single writer connection.
-		// (The lookup was 3 of the writer's 15.6 CPU-s over 200,000
+		// (The lookup was 2.8 of the writer's 20 CPU-s over 200,000
 		// articles, but mostly reading index pages the insert then
-		// found cached; the insert now reads them: about 0.3 CPU-s
-		// saved, docs/BENCHMARKS.md.) An article of a server's scope
-		// also duplicates global ones, which no index refuses: it is
-		// looked up first.
+		// found cached; the insert now reads them: 0.7-2.1 CPU-s saved
+		// in two pairs of profiles, docs/BENCHMARKS.md.) An article of
+		// a server's scope also duplicates global ones, which no index
+		// refuses: it is looked up first.
 		if a.Scope != corpus.GlobalScope {
 			if err := checkDuplicate(ctx, st, a); err != nil {
 				if !errors.Is(err, corpus.ErrDuplicate) {
