@@ -28,12 +28,12 @@ const (
 	// crashKills is how many times the ingest is killed.
 	crashKills = 5
 	// killWindow bounds the random delay between the ingest's first new
-	// article and the kill: bulk ingest commits batches of 500 articles,
-	// of Reuters' short articles at about 12,000 a second on an idle
-	// machine since the SQLite writer got faster (16 KiB pages, passages
-	// as ranges), a commit every ~40 ms, so each kill lands within the
-	// next ~2,000 articles and five kills do not reach the end of the
-	// 18,678. (It was 600 ms when the ingest ran at a few thousand
+	// article and the kill: bulk ingest commits batches of 2,000
+	// articles, of Reuters' short articles at about 12,000 a second on an
+	// idle machine since the SQLite writer got faster (16 KiB pages,
+	// passages as ranges), a commit every ~170 ms, so each kill lands
+	// within the next ~2,000 articles and five kills do not reach the end
+	// of the 18,678. (It was 600 ms when the ingest ran at a few thousand
 	// articles a second; with it the faster ingest finished before the
 	// second kill.)
 	killWindow = 150 * time.Millisecond
