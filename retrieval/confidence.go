@@ -87,9 +87,11 @@ func (r *Retriever) signals(terms, names []string, phrases [][]string, hits []co
 	common := func(t string) bool { return float64(df[t]) > commonTermShare*float64(n) }
 
 	// Each top hit is analysed once: the analysis is most of the cost.
+	// The past forms of an irregular verb asked count as it (verbs.go).
+	alias := verbAliases(terms)
 	top := make([]analysedHit, min(topHitsN, len(hits)))
 	for i, h := range hits[:len(top)] {
-		top[i] = analysedHit{title: r.an.Terms(h.Article.Title), text: r.an.Terms(h.Passage.Text)}
+		top[i] = analysedHit{title: asAsked(r.an.Terms(h.Article.Title), alias), text: asAsked(r.an.Terms(h.Passage.Text), alias)}
 	}
 	inBest := windowTerms(top[0], weight, confidenceWindow)
 	inTop := make(map[string]bool)
