@@ -85,7 +85,7 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	opt := ingest.Options{AddedBy: "cli", Scope: corpus.GlobalScope, MaxBytes: e.cfg.MaxInputBytes}
+	opt := ingest.Options{AddedBy: "cli", Scope: corpus.GlobalScope, MaxBytes: e.cfg.MaxInputBytes, BatchArticles: e.cfg.IngestBatch}
 	if f := newFetcher(e); f != nil {
 		opt.Fetch = f.Article
 	}

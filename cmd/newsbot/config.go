@@ -14,6 +14,7 @@ import (
 	"github.com/newsbot/newsbot/bot/llm"
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/corpus/feeds"
+	"github.com/newsbot/newsbot/corpus/ingest"
 	"github.com/newsbot/newsbot/corpus/web"
 )
 
@@ -74,7 +75,10 @@ type config struct {
 	// MaxInputBytes bounds one article's input on every path: a file, a
 	// jsonl line, an attachment, a web page, pasted text.
 	MaxInputBytes int64
-	FeedInterval  time.Duration
+	// IngestBatch is the articles per transaction of a bulk ingest
+	// (NEWSBOT_INGEST_BATCH); 0 means ingest's default.
+	IngestBatch  int
+	FeedInterval time.Duration
 	// FeedLease is how long a feed claimed for a poll stays this
 	// process's if the process dies mid-poll (NEWSBOT_FEED_LEASE).
 	FeedLease time.Duration
@@ -170,6 +174,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("NEWSBOT_MAX_INPUT_MB=%q: want a whole number of MiB from 1 to %d", v, maxInputMB)
 		}
 		c.MaxInputBytes = int64(n) << 20
+	}
+	if v := getenv("NEWSBOT_INGEST_BATCH"); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > ingest.MaxBatchArticles {
+			return c, fmt.Errorf("NEWSBOT_INGEST_BATCH=%q: want a whole number of articles from 1 to %d", v, ingest.MaxBatchArticles)
+		}
+		c.IngestBatch = n
 	}
 	c.FeedInterval = feeds.DefaultInterval
 	if v := getenv("NEWSBOT_FEED_INTERVAL"); v != "" {

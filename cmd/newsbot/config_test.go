@@ -74,3 +74,38 @@ func TestFollowSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestBatchSetting: NEWSBOT_INGEST_BATCH, its default (ingest's),
+// bounds and message.
+func TestIngestBatchSetting(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		value   string
+		want    int
+		wantErr bool
+	}{
+		{"", 0, false},
+		{"250", 250, false},
+		{" 5000 ", 5000, false},
+		{"0", 0, true},
+		{"-3", 0, true},
+		{"lots", 0, true},
+		{"100001", 0, true},
+	} {
+		c, err := loadConfig(func(k string) string {
+			if k == "NEWSBOT_INGEST_BATCH" {
+				return tc.value
+			}
+			return ""
+		})
+		if tc.wantErr {
+			if err == nil || !strings.Contains(err.Error(), "NEWSBOT_INGEST_BATCH") {
+				t.Errorf("NEWSBOT_INGEST_BATCH=%q: loadConfig = %v; want an error naming the setting", tc.value, err)
+			}
+			continue
+		}
+		if err != nil || c.IngestBatch != tc.want {
+			t.Errorf("NEWSBOT_INGEST_BATCH=%q: batch %d, err %v; want %d", tc.value, c.IngestBatch, err, tc.want)
+		}
+	}
+}

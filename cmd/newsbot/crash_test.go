@@ -28,15 +28,17 @@ const (
 	// crashKills is how many times the ingest is killed.
 	crashKills = 5
 	// killWindow bounds the random delay between the ingest's first new
-	// article and the kill: bulk ingest commits batches of 2,000
-	// articles, of Reuters' short articles at about 12,000 a second on an
-	// idle machine since the SQLite writer got faster (16 KiB pages,
-	// passages as ranges), a commit every ~170 ms, so each kill lands
-	// within the next ~2,000 articles and five kills do not reach the end
-	// of the 18,678. (It was 600 ms when the ingest ran at a few thousand
-	// articles a second; with it the faster ingest finished before the
-	// second kill.)
+	// article and the kill. The ingest runs with batches of
+	// crashBatch articles: at the default 2,000, Reuters' 18,678 short
+	// articles were all in within about 1.3 s on a busy CI machine, and a
+	// watcher slowed by the load saw the first batch late and killed an
+	// ingest that had finished. With 250 a commit comes every ~20 ms, so
+	// each kill lands within the next few hundred articles and five kills
+	// do not reach the end. (It was 600 ms when the ingest ran at a few
+	// thousand articles a second.)
 	killWindow = 150 * time.Millisecond
+	// crashBatch is NEWSBOT_INGEST_BATCH for the killed ingests.
+	crashBatch = "250"
 )
 
 // TestCrashDuringIngest builds newsbot, ingests Reuters-21578 into one
@@ -76,7 +78,7 @@ func TestCrashDuringIngest(t *testing.T) {
 		before := articleCount(t, db)
 		delay := time.Duration(rng.Int64N(int64(killWindow)))
 		cmd := exec.Command(bin, "-db", db, "ingest", reutersDir)
-		cmd.Env = []string{"NEWSBOT_LOG_LEVEL=error", "PATH=" + os.Getenv("PATH")}
+		cmd.Env = []string{"NEWSBOT_LOG_LEVEL=error", "NEWSBOT_INGEST_BATCH=" + crashBatch, "PATH=" + os.Getenv("PATH")}
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {

@@ -67,7 +67,7 @@ func (ins *inserter) add(a corpus.Article, source string) error {
 	a.Scope = ins.opt.Scope
 	ins.pending = append(ins.pending, pendingArticle{a: &a, source: source})
 	ins.size += len(a.Body)
-	if len(ins.pending) >= batchArticles || ins.size >= batchBytes {
+	if len(ins.pending) >= ins.opt.batchArticles() || ins.size >= batchBytes {
 		return ins.flush()
 	}
 	return nil

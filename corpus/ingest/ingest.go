@@ -35,8 +35,8 @@ type BatchAdder interface {
 	AddBatch(ctx context.Context, as []*corpus.Article) (errs []error, err error)
 }
 
-// A batch is written when it holds batchArticles articles or batchBytes of
-// text: big enough that commits are a small part of the time, small enough
+// A batch is written when it holds DefaultBatchArticles articles (or
+// Options.BatchArticles) or batchBytes of text: big enough that commits are a small part of the time, small enough
 // that a bot serving from the same database waits a fraction of a second
 // for the write lock, and that a crash loses little (a batch is all or
 // nothing, and a re-run skips what was stored as duplicates). A commit
@@ -46,9 +46,13 @@ type BatchAdder interface {
 // 500 halved the bytes a 200,000-article ingest writes (11.0 -> 5.4 GB)
 // and the time it waits for the disk (docs/BENCHMARKS.md).
 const (
-	batchArticles = 2000
-	batchBytes    = 16 << 20
+	DefaultBatchArticles = 2000
+	batchBytes           = 16 << 20
 )
+
+// MaxBatchArticles bounds Options.BatchArticles: a transaction of more
+// holds the write lock for seconds.
+const MaxBatchArticles = 100_000
 
 // Options says who adds the articles and where they are visible.
 type Options struct {
@@ -63,10 +67,23 @@ type Options struct {
 	// Fetch, if not nil, reads the article of a web page: Paths then takes
 	// http(s) URLs as well as paths. Its refusals are counted as failures.
 	Fetch func(ctx context.Context, url string) (corpus.Article, error)
+	// BatchArticles is how many articles one transaction of a bulk
+	// ingest holds; <= 0 means DefaultBatchArticles. Fewer make the bot
+	// serving beside the ingest wait less for the write lock, and the
+	// ingest slower.
+	BatchArticles int
 	// MaxBytes bounds the input of one article, read from a file or given
 	// as text (the fetcher has its own setting, given the same value by
 	// the caller); <= 0 means corpus.DefaultMaxBytes.
 	MaxBytes int64
+}
+
+// batchArticles is the effective size of a batch.
+func (o Options) batchArticles() int {
+	if o.BatchArticles <= 0 {
+		return DefaultBatchArticles
+	}
+	return min(o.BatchArticles, MaxBatchArticles)
 }
 
 // maxBytes is the effective limit of one article's input.
