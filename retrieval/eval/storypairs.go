@@ -241,29 +241,13 @@ const heldOutOneIn = 3
 // pair added later lands in the part of its cluster. Both parts keep the
 // pairs' order.
 func SplitStoryPairs(pairs []StoryPair) (fit, heldOut []StoryPair) {
-	parent := make(map[string]string)
-	var root func(u string) string
-	root = func(u string) string {
-		p, ok := parent[u]
-		if !ok || p == u {
-			return u
-		}
-		r := root(p)
-		parent[u] = r
-		return r
-	}
+	sets := make(urlSets)
 	for _, p := range pairs {
-		a, b := root(p.A), root(p.B)
-		// The least URL is the root, so the root names the cluster.
-		if b < a {
-			a, b = b, a
-		}
-		parent[a] = a
-		parent[b] = a
+		sets.union(p.A, p.B)
 	}
 	for _, p := range pairs {
 		h := fnv.New32a()
-		h.Write([]byte(root(p.A)))
+		h.Write([]byte(sets.root(p.A)))
 		if h.Sum32()%heldOutOneIn == 0 {
 			heldOut = append(heldOut, p)
 		} else {
@@ -271,4 +255,30 @@ func SplitStoryPairs(pairs []StoryPair) (fit, heldOut []StoryPair) {
 		}
 	}
 	return fit, heldOut
+}
+
+// urlSets is a union-find over URLs: each URL maps to its parent, a root
+// to itself or to nothing. The least URL of a set is its root, so the root
+// names the set whatever the order of the unions.
+type urlSets map[string]string
+
+// root returns the root of u's set, shortening the path to it.
+func (s urlSets) root(u string) string {
+	p, ok := s[u]
+	if !ok || p == u {
+		return u
+	}
+	r := s.root(p)
+	s[u] = r
+	return r
+}
+
+// union joins the sets of a and b.
+func (s urlSets) union(a, b string) {
+	a, b = s.root(a), s.root(b)
+	if b < a {
+		a, b = b, a
+	}
+	s[a] = a
+	s[b] = a
 }

@@ -193,24 +193,14 @@ func TestStoryPairs2025(t *testing.T) {
 		}
 	}
 	// Union the "same" pairs into stories.
-	parent := make(map[string]string)
-	var find func(string) string
-	find = func(u string) string {
-		p, ok := parent[u]
-		if !ok || p == u {
-			return u
-		}
-		root := find(p)
-		parent[u] = root
-		return root
-	}
+	stories := make(urlSets)
 	for _, p := range pairs {
 		if p.Same {
-			parent[find(p.A)] = find(p.B)
+			stories.union(p.A, p.B)
 		}
 	}
 	for i, p := range pairs {
-		if !p.Same && find(p.A) == find(p.B) {
+		if !p.Same && stories.root(p.A) == stories.root(p.B) {
 			t.Errorf("pair %d (%s, %s) is labelled %s, but a chain of same pairs joins them", i+1, p.A, p.B, p.Kind)
 		}
 	}
