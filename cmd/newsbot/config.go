@@ -168,18 +168,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.FetchAllow = allow
 	c.MaxInputBytes = corpus.DefaultMaxBytes
-	if v := getenv("NEWSBOT_MAX_INPUT_MB"); v != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 || n > maxInputMB {
-			return c, fmt.Errorf("NEWSBOT_MAX_INPUT_MB=%q: want a whole number of MiB from 1 to %d", v, maxInputMB)
-		}
+	if n, ok, err := wholeSetting(getenv, "NEWSBOT_MAX_INPUT_MB", "MiB", maxInputMB); err != nil {
+		return c, err
+	} else if ok {
 		c.MaxInputBytes = int64(n) << 20
 	}
-	if v := getenv("NEWSBOT_INGEST_BATCH"); v != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 || n > ingest.MaxBatchArticles {
-			return c, fmt.Errorf("NEWSBOT_INGEST_BATCH=%q: want a whole number of articles from 1 to %d", v, ingest.MaxBatchArticles)
-		}
+	if n, ok, err := wholeSetting(getenv, "NEWSBOT_INGEST_BATCH", "articles", ingest.MaxBatchArticles); err != nil {
+		return c, err
+	} else if ok {
 		c.IngestBatch = n
 	}
 	c.FeedInterval = feeds.DefaultInterval
@@ -215,11 +211,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		name string
 		to   *int
 	}{{"NEWSBOT_FOLLOWS_PER_SERVER", &c.FollowLimits.PerScope}, {"NEWSBOT_FOLLOWS_PER_USER", &c.FollowLimits.PerUser}} {
-		if v := getenv(s.name); v != "" {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil || n < 1 || n > maxFollowLimit {
-				return c, fmt.Errorf("%s=%q: want a whole number from 1 to %d", s.name, v, maxFollowLimit)
-			}
+		if n, ok, err := wholeSetting(getenv, s.name, "", maxFollowLimit); err != nil {
+			return c, err
+		} else if ok {
 			*s.to = n
 		}
 	}
@@ -290,4 +284,22 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// wholeSetting reads the setting name as a whole number from 1 to most
+// (of unit, for the message); ok is false when it is unset.
+func wholeSetting(getenv func(string) string, name, unit string, most int) (n int, ok bool, err error) {
+	v := getenv(name)
+	if v == "" {
+		return 0, false, nil
+	}
+	n, err = strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 || n > most {
+		of := ""
+		if unit != "" {
+			of = " of " + unit
+		}
+		return 0, false, fmt.Errorf("%s=%q: want a whole number%s from 1 to %d", name, v, of, most)
+	}
+	return n, true, nil
 }
