@@ -165,8 +165,7 @@ func (s *state) compacted(opt Options) *state {
 		tmp.data, tmp.blocks = tmp.data[:0], tmp.blocks[:0]
 		tmp.n, tmp.open, tmp.maxF, tmp.minD = 0, 0, 0, 0
 		for bi := range l.blocks {
-			buf, base := l.blockRange(bi)
-			k := decodeBlock(buf, base, ndocs, &docs, &tt, &tb)
+			k := l.decode(bi, ndocs, &docs, &tt, &tb)
 			for j := range k {
 				nd := remap[docs[j]]
 				if nd == math.MaxUint32 {

@@ -29,9 +29,10 @@ type block struct {
 // blockSize. The last block may be open (fewer than blockSize postings):
 // appends go there, so a Put never rewrites compressed data.
 //
-// A posting is uvarint(doc - previous doc) then uvarint(tb<<1 | title) and,
-// when title is 1, uvarint(tt); the first posting of a block is a delta from
-// the previous block's last doc (from 0 for the first block).
+// A full block is bit-packed (packed.go). In the open block a posting is
+// uvarint(doc - previous doc) then uvarint(tb<<1 | title) and, when title
+// is 1, uvarint(tt); the first posting of a block is a delta from the
+// previous block's last doc (from 0 for the first block).
 type plist struct {
 	data   []byte
 	blocks []block
@@ -75,6 +76,7 @@ func (l *plist) add(doc, tt, tb uint32, f float64, d uint32) {
 	l.open++
 	if l.open == blockSize {
 		l.open = 0
+		l.pack()
 	}
 }
 

@@ -24,7 +24,6 @@ const boundSlack = 1e-9
 // cursor walks one query term's postings list.
 type cursor struct {
 	l    *plist
-	pos  int     // position of the term in the query, for the score sum
 	w    float64 // weight * idf
 	ub   float64 // bound of the term's score over the current window
 	bi   int     // current block
@@ -39,22 +38,48 @@ type cursor struct {
 	tt     [blockSize]uint32
 	tb     [blockSize]uint32
 	ndocs  uint32
+	// tf locates a packed block's frequencies; tt and tb hold them only
+	// once tfReady: a probe reads the one it needs in place.
+	tf      packedTF
+	tfReady bool
 }
 
 const endDoc = math.MaxUint32
 
-// load decodes block bi and positions the cursor on its first posting.
+// load decodes the doc numbers of block bi (its frequencies too when it
+// is the open block) and positions the cursor on its first posting.
 func (c *cursor) load(bi int) {
 	for ; bi < len(c.l.blocks); bi++ {
 		buf, base := c.l.blockRange(bi)
 		c.bi, c.dec, c.i = bi, bi, 0
-		c.n = decodeBlock(buf, base, c.ndocs, &c.docs, &c.tt, &c.tb)
+		if c.l.packed(bi) {
+			c.n, c.tfReady = unpackDocs(buf, base, c.ndocs, &c.docs, &c.tf), false
+		} else {
+			c.n, c.tfReady = decodeBlock(buf, base, c.ndocs, &c.docs, &c.tt, &c.tb), true
+		}
 		if c.n > 0 {
 			c.doc = c.docs[0]
 			return
 		}
 	}
 	c.bi, c.doc = len(c.l.blocks), endDoc
+}
+
+// fillTF decodes the current block's frequencies into tt and tb, unless
+// they are there: a scan of the block reads them all.
+func (c *cursor) fillTF() {
+	if !c.tfReady {
+		c.tf.decode(&c.tt, &c.tb)
+		c.tfReady = true
+	}
+}
+
+// freqs returns posting i's title and body frequencies.
+func (c *cursor) freqs(i int) (tt, tb uint32) {
+	if c.tfReady {
+		return c.tt[i], c.tb[i]
+	}
+	return c.tf.ttAt(i), c.tf.tbAt(i)
 }
 
 // shallow moves the block pointer to the first block whose last doc is at
@@ -131,12 +156,10 @@ type searcher struct {
 	scopeOK []bool
 	// allScopes: scopeOK holds every scope of the index.
 	allScopes bool
-	// The current window's scratch: partial scores and contributions by
-	// term position (row-major, a row per slot), and the slots holding a
+	// The current window's scratch: partial scores and the slots holding a
 	// candidate.
-	acc     []float64
-	contrib []float64
-	seen    []uint64
+	acc  []float64
+	seen []uint64
 	// gt is the table of g for common postings (see fillTable), for the
 	// constants gtFor and the weights gtBody and gtTitle.
 	gt              [gTableTF][gTableLen]float64
@@ -173,10 +196,11 @@ func (sr *searcher) fillTable(p bm25, opt Options) {
 // termScore is the BM25 score of c's posting i in a document of length
 // dl: c.w * g, from the table when it holds the posting.
 func (sr *searcher) termScore(c *cursor, i int, dl uint32, p bm25, opt Options) float64 {
-	if tb := c.tb[i]; c.tt[i] == 0 && tb < gTableTF && dl < gTableLen {
+	tt, tb := c.freqs(i)
+	if tt == 0 && tb < gTableTF && dl < gTableLen {
 		return c.w * sr.gt[tb][dl]
 	}
-	return c.w * p.g(opt.weighted(c.tt[i], c.tb[i]), dl)
+	return c.w * p.g(opt.weighted(tt, tb), dl)
 }
 
 // bm25 holds a query's constants of the length normalisation.
@@ -279,7 +303,6 @@ func (sr *searcher) prepare(s *state, opt Options, q Query) bool {
 	}
 	for i := range sr.curs {
 		c := &sr.curs[i]
-		c.pos = i
 		idf := math.Log((float64(n) - float64(c.l.n) + 0.5) / (float64(c.l.n) + 0.5))
 		if idf <= 0 {
 			idf = 1e-6
@@ -412,7 +435,7 @@ func (f *dateFilter) ok(pub int64) bool {
 const secondsPerDay = 24 * 60 * 60
 
 // defaultWindow is the number of doc numbers run scores together: small
-// enough that a window's scratch (scores, contributions, the seen bitset
+// enough that a window's scratch (scores, the seen bitset
 // and the documents' lengths) stays in the L1/L2 cache and that block
 // bounds are tight over it, big enough that the per-window work (bounds,
 // ordering) is small against the postings. A multiple of 64.
@@ -436,15 +459,12 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 	p := bm25{k1p1: opt.K1 + 1, c1: opt.K1 * (1 - opt.B), c2: opt.K1 * opt.B / avgdl}
 	df := newDateFilter(q.Published)
 	sr.fillTable(p, opt)
-	nt := len(sr.curs)
 	sr.heap = sr.heap[:0]
 	sr.acc = slices.Grow(sr.acc[:0], int(window))[:window]
-	sr.contrib = slices.Grow(sr.contrib[:0], int(window)*nt)[:int(window)*nt]
 	sr.seen = slices.Grow(sr.seen[:0], int(window/64))[:window/64]
 	clear(sr.acc)
-	clear(sr.contrib)
 	clear(sr.seen)
-	acc, contrib := sr.acc, sr.contrib
+	acc := sr.acc
 	theta := 0.0 // k-th best score once the heap is full; bounds below it prune
 	full := false
 	for ws := uint32(0); ws < n; ws += window {
@@ -505,6 +525,7 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 		for _, c := range order[firstEss:] {
 			c.seek(ws)
 			for c.doc < we {
+				c.fillTF()
 				i := c.i
 				for ; i < c.n && c.docs[i] < we; i++ {
 					d := c.docs[i]
@@ -520,7 +541,6 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 						v = c.w * p.g(opt.weighted(c.tt[i], tb), dl)
 					}
 					acc[slot] += v
-					contrib[int(slot)*nt+c.pos] = v
 					sr.seen[slot>>6] |= 1 << (slot & 63)
 				}
 				if i < c.n {
@@ -536,23 +556,16 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 			for bits := sr.seen[wi]; bits != 0; bits &= bits - 1 {
 				slot := uint32(wi)<<6 | uint32(mathbits.TrailingZeros64(bits))
 				d := ws + slot
-				row := contrib[int(slot)*nt : int(slot)*nt+nt]
 				partial := acc[slot]
 				acc[slot] = 0
 				if full && partial+nonEss < theta {
-					clear(row) // cannot reach the top k: the common case, decided first
-					continue
+					continue // cannot reach the top k: the common case, decided first
 				}
 				if s.ndead > 0 && s.isDead(d) || !sr.allScopes && !sr.scopeOK[s.scope[d]] || check && !df.ok(s.pub[d]) {
-					clear(row)
 					continue
 				}
-				if sr.probe(s, opt, p, d, firstEss, partial, row, full, theta) {
-					score := 0.0
-					for _, v := range row {
-						score += v
-					}
-					e := entry{score: score, pid: s.pid[d], doc: d}
+				if score, ok := sr.probe(s, opt, p, d, firstEss, partial, full, theta); ok {
+					e := entry{score: settle(score), pid: s.pid[d], doc: d}
 					if !full {
 						sr.push(e)
 						full = len(sr.heap) == k
@@ -564,7 +577,6 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 						theta = sr.heap[0].score * (1 - boundSlack)
 					}
 				}
-				clear(row)
 			}
 			sr.seen[wi] = 0
 		}
@@ -572,16 +584,16 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 	return nil
 }
 
-// probe adds to row the scores of candidate d's non-essential terms (those
-// of sr.order before firstEss), strongest first, while partial plus the
-// bound of what is left can still reach theta. It reports whether d can
-// enter the top k, in which case row is complete.
-func (sr *searcher) probe(s *state, opt Options, p bm25, d uint32, firstEss int, partial float64, row []float64, full bool, theta float64) bool {
+// probe adds to partial the scores of candidate d's non-essential terms
+// (those of sr.order before firstEss), strongest first, while partial plus
+// the bound of what is left can still reach theta. It reports whether d
+// can enter the top k, and then its score.
+func (sr *searcher) probe(s *state, opt Options, p bm25, d uint32, firstEss int, partial float64, full bool, theta float64) (float64, bool) {
 	order, prefix := sr.order, sr.prefix
 	dl := s.dlen[d]
 	for i := firstEss - 1; i >= 0; i-- {
 		if full && partial+prefix[i] < theta {
-			return false
+			return 0, false
 		}
 		c := order[i]
 		if c.doc < d {
@@ -600,18 +612,26 @@ func (sr *searcher) probe(s *state, opt Options, p bm25, d uint32, firstEss int,
 					rest = prefix[i-1]
 				}
 				if partial+bound+rest < theta {
-					return false
+					return 0, false
 				}
 			}
 			c.seek(d)
 		}
 		if c.doc == d {
-			v := sr.termScore(c, c.i, dl, p, opt)
-			row[c.pos] = v
-			partial += v
+			partial += sr.termScore(c, c.i, dl, p, opt)
 		}
 	}
-	return !full || partial >= theta
+	return partial, !full || partial >= theta
+}
+
+// settle rounds a score down to 40 bits of mantissa. A document's terms are
+// summed in an order that depends on its window (essential terms first,
+// then the others by their bounds there), so two passages with the same
+// terms and length may differ in the last bits; settled, they tie, and the
+// smaller passage id ranks first as the order promises. Rounding down
+// keeps a settled score below the bounds computed for it.
+func settle(score float64) float64 {
+	return math.Float64frombits(math.Float64bits(score) &^ (1<<12 - 1))
 }
 
 // windowBound returns the bound of c's score over the docs [ws, we): the

@@ -21,7 +21,7 @@ const snapshotMagic = "NBINDEX\n"
 
 // snapshotVersion changes with every change of the format; a reader
 // rejects every other version.
-const snapshotVersion = 4 // 3: fixed-size sections; 4: aligned, read in place, no articles section
+const snapshotVersion = 5 // 3: fixed-size sections; 4: aligned, read in place, no articles section; 5: packed blocks
 
 // Layout of a snapshot: the magic and the version, then the payload,
 // whose CRC-32C ends the file. The payload starts with 4 zero bytes, so
@@ -341,7 +341,7 @@ func sections(p []byte) (c counts, sec [nsections][]byte, err error) {
 // options it was written with. The checks are those a search and a
 // writer rely on, so that even a snapshot with a valid checksum but
 // inconsistent contents is an error rather than a panic later; postings
-// are checked as they are decoded (decodeBlock), not here.
+// are checked as they are decoded (plist.decode), not here.
 //
 // The state reads p in place: its per-document arrays and blocks are
 // views of p where the host allows (see viewOf) and its lists' postings
@@ -474,8 +474,7 @@ func (s *state) rebound(opt Options) {
 		l := &s.lists[i]
 		l.maxF = 0
 		for bi := range l.blocks {
-			buf, base := l.blockRange(bi)
-			k := decodeBlock(buf, base, uint32(s.ndocs()), &docs, &tt, &tb)
+			k := l.decode(bi, uint32(s.ndocs()), &docs, &tt, &tb)
 			f := 0.0
 			for j := range k {
 				f = max(f, opt.weighted(tt[j], tb[j]))
