@@ -1,6 +1,10 @@
 package retrieval
 
-import "github.com/newsbot/newsbot/corpus"
+import (
+	"slices"
+
+	"github.com/newsbot/newsbot/corpus"
+)
 
 // spreadTop is how many leading hits are spread over articles: the top
 // five are the sources a reader and the answer lean on first (and what
@@ -18,28 +22,38 @@ const spreadTop = 5
 // with one allowed every RealTime QA figure is unchanged.
 const spreadDoubles = 1
 
-// spreadArticles reorders hits so that the first n go to different
-// articles, except that the first doubles articles met twice in them keep
-// both passages; a passage moved out follows the first n in its order,
-// before the rest. Only the order moves: the hits are the same, so recall
-// at K is too, and the first hit stays first.
+// spreadArticles reorders hits in place so that the first n go to
+// different articles, except that the first doubles articles met twice in
+// them keep both passages; a passage moved out follows the first n in its
+// order, before the rest. Only the order moves: the hits are the same, so
+// recall at K is too, and the first hit stays first. It returns hits.
 func spreadArticles(hits []corpus.Hit, n, doubles int) []corpus.Hit {
-	if len(hits) < 3 {
-		return hits
-	}
-	seen := make(map[int64]bool, n)
-	top := make([]corpus.Hit, 0, len(hits))
-	var later []corpus.Hit
-	for _, h := range hits {
-		if len(top) < n && (!seen[h.Article.ID] || doubles > 0) {
-			if seen[h.Article.ID] {
-				doubles--
+	// The articles of the first n, and whether each hit up to the last of
+	// them is one of them: the search stops there, and only that prefix
+	// is reordered (usually nothing moves, or one or two hits).
+	var buf [spreadTop]int64
+	ids := buf[:0] // on the stack for n <= spreadTop
+	var moved []corpus.Hit
+	keep := 0 // hits kept in the top so far, compacted to the front
+	end := 0  // the prefix examined
+	for end < len(hits) && keep < n {
+		h := hits[end]
+		end++
+		if slices.Contains(ids, h.Article.ID) {
+			if doubles == 0 {
+				if moved == nil {
+					moved = make([]corpus.Hit, 0, n) // one allocation
+				}
+				moved = append(moved, h)
+				continue
 			}
-			seen[h.Article.ID] = true
-			top = append(top, h)
-			continue
+			doubles--
+		} else {
+			ids = append(ids, h.Article.ID)
 		}
-		later = append(later, h)
+		hits[keep] = h
+		keep++
 	}
-	return append(top, later...)
+	copy(hits[keep:end], moved)
+	return hits
 }
