@@ -177,11 +177,7 @@ func TestHybridFindsPassageOnlyVectorsMatch(t *testing.T) {
 	if got := articleIDs(res.Hits); len(got) == 0 || got[0] != f.cup {
 		t.Errorf("hybrid Retrieve articles = %v; want the cup story %d first", got, f.cup)
 	}
-	for i := 1; i < len(res.Hits); i++ {
-		if res.Hits[i].Score > res.Hits[i-1].Score {
-			t.Errorf("hybrid hits not ranked: %v > %v", res.Hits[i].Score, res.Hits[i-1].Score)
-		}
-	}
+	checkRanked(t, "hybrid Retrieve", res.Hits)
 	// The confidence is still the lexical coverage of the question's words.
 	if res.Confidence >= DefaultMinConfidence {
 		t.Errorf("Confidence = %.2f for a question none of whose words the hits hold; want < %.2f", res.Confidence, DefaultMinConfidence)

@@ -204,7 +204,10 @@ type Result struct {
 	// Hits are ranked best first, at most K and at most MaxPerArticle per
 	// article, and no passage is a copy of a better hit's passage of
 	// another article (copies.go; the copies' articles are in the kept
-	// hit's Copies); Score is the final (re-ranked) score.
+	// hit's Copies); Score is the final (re-ranked) score. The first
+	// spreadTop hits go to different articles but one (spreadArticles),
+	// so a later hit may score more than one of them; the first hit is
+	// always the best.
 	Hits []corpus.Hit
 	// Confidence in [0, 1] estimates whether the hits answer the question;
 	// compare it with DefaultMinConfidence.
@@ -252,7 +255,18 @@ type Result struct {
 // nominations: Kendrick Lamar or Lady Gaga?", see SplitComparison) thing
 // by thing. The hits alternate between the parts, and the confidence is
 // the lowest part's, so every part must be covered by some hit.
+//
+// The first hits are then spread over articles (spreadArticles): the
+// confidence is judged on the ranking before, so spreading moves no
+// refusal.
 func (r *Retriever) Retrieve(ctx context.Context, req Request) (Result, error) {
+	res, err := r.retrieveParts(ctx, req)
+	res.Hits = spreadArticles(res.Hits, spreadTop, spreadDoubles)
+	return res, err
+}
+
+// retrieveParts is Retrieve before the hits are spread over articles.
+func (r *Retriever) retrieveParts(ctx context.Context, req Request) (Result, error) {
 	parts, twoQuestions := SplitParts(req.Question), true
 	if len(parts) < 2 {
 		parts, twoQuestions = SplitComparison(req.Question), false

@@ -152,11 +152,7 @@ func TestRetrieve(t *testing.T) {
 		if n != DefaultMaxPerArticle {
 			t.Errorf("Retrieve(bridge) has %d passages of the bridge article (of %d); want %d", n, f.bridgePassages, DefaultMaxPerArticle)
 		}
-		for i := 1; i < len(res.Hits); i++ {
-			if res.Hits[i].Score > res.Hits[i-1].Score {
-				t.Errorf("Retrieve(bridge) hits not ranked: %v > %v", res.Hits[i].Score, res.Hits[i-1].Score)
-			}
-		}
+		checkRanked(t, "Retrieve(bridge)", res.Hits)
 	})
 
 	t.Run("K", func(t *testing.T) {
