@@ -158,8 +158,9 @@ type searcher struct {
 	allScopes bool
 	// The current window's scratch: partial scores and the slots holding a
 	// candidate.
-	acc  []float64
-	seen []uint64
+	acc   []float64
+	seen  []uint64
+	cands []candidate
 	// gt is the table of g for common postings (see fillTable), for the
 	// constants gtFor and the weights gtBody and gtTitle.
 	gt              [gTableTF][gTableLen]float64
@@ -551,7 +552,9 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 			}
 		}
 
-		// The candidates, in doc order.
+		// The candidates, in doc order. While the heap fills, each is
+		// probed at once; then they are gathered and probed together.
+		cands := sr.cands[:0]
 		for wi := range sr.seen {
 			for bits := sr.seen[wi]; bits != 0; bits &= bits - 1 {
 				slot := uint32(wi)<<6 | uint32(mathbits.TrailingZeros64(bits))
@@ -564,24 +567,92 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 				if s.ndead > 0 && s.isDead(d) || !sr.allScopes && !sr.scopeOK[s.scope[d]] || check && !df.ok(s.pub[d]) {
 					continue
 				}
+				if full && firstEss > 0 {
+					cands = append(cands, candidate{doc: d, score: partial})
+					continue
+				}
 				if score, ok := sr.probe(s, opt, p, d, firstEss, partial, full, theta); ok {
-					e := entry{score: settle(score), pid: s.pid[d], doc: d}
-					if !full {
-						sr.push(e)
-						full = len(sr.heap) == k
-					} else if worse(sr.heap[0], e) {
-						sr.heap[0] = e
-						sr.down(0)
-					}
-					if full {
-						theta = sr.heap[0].score * (1 - boundSlack)
-					}
+					theta, full = sr.offer(s, entry{score: settle(score), doc: d}, k, theta, full)
 				}
 			}
 			sr.seen[wi] = 0
 		}
+		// The candidates of a full heap, term by term.
+		cands = sr.probeAll(s, opt, p, cands, firstEss, theta)
+		for _, cd := range cands {
+			if cd.score >= theta {
+				theta, full = sr.offer(s, entry{score: settle(cd.score), doc: cd.doc}, k, theta, full)
+			}
+		}
+		sr.cands = cands[:0]
 	}
 	return nil
+}
+
+// candidate is a document of a window that may enter the top k, with its
+// score so far.
+type candidate struct {
+	doc   uint32
+	score float64
+}
+
+// offer adds e to the top k when it belongs there and returns the new
+// threshold and whether the heap is full.
+func (sr *searcher) offer(s *state, e entry, k int, theta float64, full bool) (float64, bool) {
+	e.pid = s.pid[e.doc]
+	if !full {
+		sr.push(e)
+		full = len(sr.heap) == k
+	} else if worse(sr.heap[0], e) {
+		sr.heap[0] = e
+		sr.down(0)
+	}
+	if full {
+		theta = sr.heap[0].score * (1 - boundSlack)
+	}
+	return theta, full
+}
+
+// probeAll is probe for a window's candidates together, with the heap
+// full: each non-essential term, strongest first, is looked up for every
+// candidate still able to reach theta, so a term's cursor and bounds stay
+// at hand across the candidates instead of every candidate walking all the
+// terms. It returns the candidates left, their scores complete.
+func (sr *searcher) probeAll(s *state, opt Options, p bm25, cands []candidate, firstEss int, theta float64) []candidate {
+	order, prefix := sr.order, sr.prefix
+	for i := firstEss - 1; i >= 0 && len(cands) > 0; i-- {
+		c := order[i]
+		bound, rest := prefix[i], 0.0
+		if i > 0 {
+			rest = prefix[i-1]
+		}
+		kept := cands[:0]
+		for _, cd := range cands {
+			if cd.score+bound < theta {
+				continue
+			}
+			if c.doc < cd.doc {
+				if !c.shallow(cd.doc) {
+					c.doc = endDoc
+				} else {
+					if c.bb != c.bi+1 {
+						b := &c.l.blocks[c.bi]
+						c.bb, c.bbound = c.bi+1, c.w*p.g(float64(b.maxF), b.minD)*(1+boundSlack)
+					}
+					if cd.score+c.bbound+rest < theta {
+						continue
+					}
+					c.seek(cd.doc)
+				}
+			}
+			if c.doc == cd.doc {
+				cd.score += sr.termScore(c, c.i, s.dlen[cd.doc], p, opt)
+			}
+			kept = append(kept, cd)
+		}
+		cands = kept
+	}
+	return cands
 }
 
 // probe adds to partial the scores of candidate d's non-essential terms
