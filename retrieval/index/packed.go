@@ -204,8 +204,10 @@ func (l *plist) decode(i int, ndocs uint32, docs, tt, tb *[blockSize]uint32) int
 //
 // A block that does not decode whole came damaged from a snapshot (with a
 // valid checksum: only a deliberate change does that); it is left as it
-// is, and as a packed block it then decodes to no postings, so the damage
-// costs that block's postings, never a panic.
+// is. Read as a packed block it then almost always decodes to no postings
+// (its size would have to match the widths its first bytes give), and at
+// worst to wrong ones below ndocs: the damage costs that block's
+// postings, never a panic.
 func (l *plist) pack() {
 	i := len(l.blocks) - 1
 	var docs, tt, tb [blockSize]uint32

@@ -8,10 +8,11 @@ import (
 // posting is one posting of a list as added.
 type posting struct{ doc, tt, tb uint32 }
 
-// TestPackedBlocksRoundTrip adds postings to lists whose blocks need every
-// width from 0 bits (consecutive documents, no title) to 32 (a delta of
-// 2^31), and checks that every block, packed or open, decodes to what was
-// added, by plist.decode and by a cursor reading frequencies in place.
+// TestPackedBlocksRoundTrip adds postings to lists whose blocks need
+// widths from 0 bits (consecutive documents, no title) to 31 (a gap of
+// 2^31; body counts of 24 bits), and checks that every block, packed or
+// open, decodes to what was added, by plist.decode and by a cursor
+// reading frequencies in place.
 func TestPackedBlocksRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	const ndocs = 1<<32 - 2
@@ -26,7 +27,9 @@ func TestPackedBlocksRoundTrip(t *testing.T) {
 		{"small gaps, small tf", 2 * blockSize, func() uint32 { return 1 + rng.Uint32N(7) }, func() uint32 { return 1 + rng.Uint32N(3) }, func() uint32 { return rng.Uint32N(2) }},
 		{"wide gaps, big tf", 2*blockSize + 1, func() uint32 { return 1 + rng.Uint32N(1<<20) }, func() uint32 { return 1 + rng.Uint32N(maxBodyTF) }, func() uint32 { return rng.Uint32N(maxTitleTF + 1) }},
 		{"one full block exactly", blockSize, func() uint32 { return 1 + rng.Uint32N(300) }, func() uint32 { return 1 + rng.Uint32N(9) }, func() uint32 { return 0 }},
-		{"huge first gap", blockSize + 3, func() uint32 { return 1 << 24 }, func() uint32 { return 2 }, func() uint32 { return 1 }},
+		{"gaps of 2^24", blockSize + 3, func() uint32 { return 1 << 24 }, func() uint32 { return 2 }, func() uint32 { return 1 }},
+		{"a gap of 2^31 inside a block", 2*blockSize + 1, oneBigGap(5, 1<<31), func() uint32 { return 1 }, func() uint32 { return 0 }},
+		{"a gap of 2^31 between blocks", 2 * blockSize, oneBigGap(blockSize, 1<<31), func() uint32 { return 3 }, func() uint32 { return 2 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,19 +66,34 @@ func TestPackedBlocksRoundTrip(t *testing.T) {
 			// A cursor reads a packed block's frequencies one at a time
 			// until it fills them.
 			c := cursor{l: &l, ndocs: ndocs}
-			c.load(0)
-			for i := range min(tc.n, blockSize) {
-				if tt, tb := c.freqs(i); tt != want[i].tt || tb != want[i].tb {
-					t.Fatalf("freqs(%d) = %d, %d before fillTF; want %d, %d", i, tt, tb, want[i].tt, want[i].tb)
-				}
-			}
-			c.fillTF()
-			for i := range min(tc.n, blockSize) {
-				if tt, tb := c.freqs(i); tt != want[i].tt || tb != want[i].tb {
-					t.Fatalf("freqs(%d) = %d, %d after fillTF; want %d, %d", i, tt, tb, want[i].tt, want[i].tb)
+			for bi := range l.blocks {
+				c.load(bi)
+				for _, fill := range []bool{false, true} {
+					if fill {
+						c.fillTF()
+					}
+					for i := range c.n {
+						w := want[bi*blockSize+i]
+						if tt, tb := c.freqs(i); c.docs[i] != w.doc || tt != w.tt || tb != w.tb {
+							t.Fatalf("block %d posting %d (filled %v) = doc %d, freqs %d, %d; want %+v", bi, i, fill, c.docs[i], tt, tb, w)
+						}
+					}
 				}
 			}
 		})
+	}
+}
+
+// oneBigGap returns a gap function giving big as its n-th gap and 1
+// otherwise.
+func oneBigGap(n int, big uint32) func() uint32 {
+	i := 0
+	return func() uint32 {
+		i++
+		if i == n {
+			return big
+		}
+		return 1
 	}
 }
 

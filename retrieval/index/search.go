@@ -27,7 +27,7 @@ type cursor struct {
 	w    float64 // weight * idf
 	ub   float64 // bound of the term's score over the current window
 	bi   int     // current block
-	dec  int     // block decoded into docs, tt, tb; -1 when none
+	dec  int     // block decoded into docs (tt and tb once tfReady); -1 when none
 	n, i int     // postings decoded, current one
 	doc  uint32  // current doc; endDoc when exhausted
 	// bb is 1 + the block whose score bound is bbound (0: none yet):
@@ -156,9 +156,10 @@ type searcher struct {
 	scopeOK []bool
 	// allScopes: scopeOK holds every scope of the index.
 	allScopes bool
-	// The current window's scratch: partial scores and the slots holding a
+	// The current window's scratch: partial scores (in units of the
+	// query's grid) and the slots holding a
 	// candidate.
-	acc   []float64
+	acc   []int64
 	seen  []uint64
 	cands []candidate
 	// gt is the table of g for common postings (see fillTable), for the
@@ -166,6 +167,8 @@ type searcher struct {
 	gt              [gTableTF][gTableLen]float64
 	gtFor           bm25
 	gtBody, gtTitle float64
+	// q is the query's grid of term scores (see grid).
+	q grid
 }
 
 // The table of g for the common postings: a body frequency below
@@ -195,14 +198,41 @@ func (sr *searcher) fillTable(p bm25, opt Options) {
 }
 
 // termScore is the BM25 score of c's posting i in a document of length
-// dl: c.w * g, from the table when it holds the posting.
-func (sr *searcher) termScore(c *cursor, i int, dl uint32, p bm25, opt Options) float64 {
+// dl, c.w * g (from the table when it holds the posting), in units of the
+// query's grid.
+func (sr *searcher) termScore(c *cursor, i int, dl uint32, p bm25, opt Options) int64 {
 	tt, tb := c.freqs(i)
 	if tt == 0 && tb < gTableTF && dl < gTableLen {
-		return c.w * sr.gt[tb][dl]
+		return sr.q.units(c.w * sr.gt[tb][dl])
 	}
-	return c.w * p.g(opt.weighted(tt, tb), dl)
+	return sr.q.units(c.w * p.g(opt.weighted(tt, tb), dl))
 }
+
+// grid counts term scores in whole units of one power of two, chosen per
+// query so that every sum of a document's term scores is below 2^62 units:
+// integers add exactly, so a document's score is the same in whatever order
+// its terms are added. The search adds them in an order that depends on the
+// document's window (essential terms first, then the others by their
+// bounds there); summed as floats, two passages with the same terms could
+// differ in the last bits, and the one with the larger passage id could
+// rank first. A unit is 2^-62 to 2^-61 of the query's largest possible
+// score, so rounding a term's score down to it moves no score by anything
+// a float64 of that size could hold, and keeps every score below its
+// bounds.
+type grid struct{ unit, inv float64 }
+
+// newGrid returns the grid for scores whose sum stays below max.
+func newGrid(max float64) grid {
+	_, exp := math.Frexp(max) // max < 2^exp
+	return grid{unit: math.Ldexp(1, exp-62), inv: math.Ldexp(1, 62-exp)}
+}
+
+// units is v rounded down to whole units (v >= 0; inv is a power of two,
+// so the product is exact).
+func (g grid) units(v float64) int64 { return int64(v * g.inv) }
+
+// score is the score of n units.
+func (g grid) score(n int64) float64 { return float64(n) * g.unit }
 
 // bm25 holds a query's constants of the length normalisation.
 type bm25 struct {
@@ -436,8 +466,8 @@ func (f *dateFilter) ok(pub int64) bool {
 const secondsPerDay = 24 * 60 * 60
 
 // defaultWindow is the number of doc numbers run scores together: small
-// enough that a window's scratch (scores, the seen bitset
-// and the documents' lengths) stays in the L1/L2 cache and that block
+// enough that a window's scratch (scores, the seen bitset and the
+// documents' lengths) stays in the L1/L2 cache and that block
 // bounds are tight over it, big enough that the per-window work (bounds,
 // ordering) is small against the postings. A multiple of 64.
 const defaultWindow = 2048
@@ -460,6 +490,12 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 	p := bm25{k1p1: opt.K1 + 1, c1: opt.K1 * (1 - opt.B), c2: opt.K1 * opt.B / avgdl}
 	df := newDateFilter(q.Published)
 	sr.fillTable(p, opt)
+	most := 0.0 // the largest score any document can have
+	for i := range sr.curs {
+		c := &sr.curs[i]
+		most += c.w * p.g(float64(c.l.maxF), c.l.minD)
+	}
+	sr.q = newGrid(most * (1 + boundSlack))
 	sr.heap = sr.heap[:0]
 	sr.acc = slices.Grow(sr.acc[:0], int(window))[:window]
 	sr.seen = slices.Grow(sr.seen[:0], int(window/64))[:window/64]
@@ -535,11 +571,11 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 					}
 					slot := d - ws
 					// termScore, written out: it is too big to inline.
-					var v float64
+					var v int64
 					if tb, dl := c.tb[i], s.dlen[d]; c.tt[i] == 0 && tb < gTableTF && dl < gTableLen {
-						v = c.w * sr.gt[tb][dl]
+						v = sr.q.units(c.w * sr.gt[tb][dl])
 					} else {
-						v = c.w * p.g(opt.weighted(c.tt[i], tb), dl)
+						v = sr.q.units(c.w * p.g(opt.weighted(c.tt[i], tb), dl))
 					}
 					acc[slot] += v
 					sr.seen[slot>>6] |= 1 << (slot & 63)
@@ -552,15 +588,17 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 			}
 		}
 
-		// The candidates, in doc order. While the heap fills, each is
-		// probed at once; then they are gathered and probed together.
+		// The candidates, in doc order. With no non-essential term (always
+		// so while the heap fills) a candidate's score is complete; else
+		// the candidates are gathered and probed together.
 		cands := sr.cands[:0]
 		for wi := range sr.seen {
 			for bits := sr.seen[wi]; bits != 0; bits &= bits - 1 {
 				slot := uint32(wi)<<6 | uint32(mathbits.TrailingZeros64(bits))
 				d := ws + slot
-				partial := acc[slot]
+				units := acc[slot]
 				acc[slot] = 0
+				partial := sr.q.score(units)
 				if full && partial+nonEss < theta {
 					continue // cannot reach the top k: the common case, decided first
 				}
@@ -568,11 +606,11 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 					continue
 				}
 				if full && firstEss > 0 {
-					cands = append(cands, candidate{doc: d, score: partial})
+					cands = append(cands, candidate{doc: d, units: units})
 					continue
 				}
-				if score, ok := sr.probe(s, opt, p, d, firstEss, partial, full, theta); ok {
-					theta, full = sr.offer(s, entry{score: settle(score), doc: d}, k, theta, full)
+				if !full || partial >= theta {
+					theta, full = sr.offer(s, entry{score: partial, doc: d}, k, theta, full)
 				}
 			}
 			sr.seen[wi] = 0
@@ -580,8 +618,8 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 		// The candidates of a full heap, term by term.
 		cands = sr.probeAll(s, opt, p, cands, firstEss, theta)
 		for _, cd := range cands {
-			if cd.score >= theta {
-				theta, full = sr.offer(s, entry{score: settle(cd.score), doc: cd.doc}, k, theta, full)
+			if score := sr.q.score(cd.units); score >= theta {
+				theta, full = sr.offer(s, entry{score: score, doc: cd.doc}, k, theta, full)
 			}
 		}
 		sr.cands = cands[:0]
@@ -590,10 +628,10 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 }
 
 // candidate is a document of a window that may enter the top k, with its
-// score so far.
+// score so far in units of the query's grid.
 type candidate struct {
 	doc   uint32
-	score float64
+	units int64
 }
 
 // offer adds e to the top k when it belongs there and returns the new
@@ -628,7 +666,8 @@ func (sr *searcher) probeAll(s *state, opt Options, p bm25, cands []candidate, f
 		}
 		kept := cands[:0]
 		for _, cd := range cands {
-			if cd.score+bound < theta {
+			score := sr.q.score(cd.units)
+			if score+bound < theta {
 				continue
 			}
 			if c.doc < cd.doc {
@@ -639,70 +678,20 @@ func (sr *searcher) probeAll(s *state, opt Options, p bm25, cands []candidate, f
 						b := &c.l.blocks[c.bi]
 						c.bb, c.bbound = c.bi+1, c.w*p.g(float64(b.maxF), b.minD)*(1+boundSlack)
 					}
-					if cd.score+c.bbound+rest < theta {
+					if score+c.bbound+rest < theta {
 						continue
 					}
 					c.seek(cd.doc)
 				}
 			}
 			if c.doc == cd.doc {
-				cd.score += sr.termScore(c, c.i, s.dlen[cd.doc], p, opt)
+				cd.units += sr.termScore(c, c.i, s.dlen[cd.doc], p, opt)
 			}
 			kept = append(kept, cd)
 		}
 		cands = kept
 	}
 	return cands
-}
-
-// probe adds to partial the scores of candidate d's non-essential terms
-// (those of sr.order before firstEss), strongest first, while partial plus
-// the bound of what is left can still reach theta. It reports whether d
-// can enter the top k, and then its score.
-func (sr *searcher) probe(s *state, opt Options, p bm25, d uint32, firstEss int, partial float64, full bool, theta float64) (float64, bool) {
-	order, prefix := sr.order, sr.prefix
-	dl := s.dlen[d]
-	for i := firstEss - 1; i >= 0; i-- {
-		if full && partial+prefix[i] < theta {
-			return 0, false
-		}
-		c := order[i]
-		if c.doc < d {
-			if !c.shallow(d) {
-				c.doc = endDoc
-				continue
-			}
-			if full {
-				if c.bb != c.bi+1 {
-					b := &c.l.blocks[c.bi]
-					c.bb, c.bbound = c.bi+1, c.w*p.g(float64(b.maxF), b.minD)*(1+boundSlack)
-				}
-				bound := c.bbound
-				rest := 0.0
-				if i > 0 {
-					rest = prefix[i-1]
-				}
-				if partial+bound+rest < theta {
-					return 0, false
-				}
-			}
-			c.seek(d)
-		}
-		if c.doc == d {
-			partial += sr.termScore(c, c.i, dl, p, opt)
-		}
-	}
-	return partial, !full || partial >= theta
-}
-
-// settle rounds a score down to 40 bits of mantissa. A document's terms are
-// summed in an order that depends on its window (essential terms first,
-// then the others by their bounds there), so two passages with the same
-// terms and length may differ in the last bits; settled, they tie, and the
-// smaller passage id ranks first as the order promises. Rounding down
-// keeps a settled score below the bounds computed for it.
-func settle(score float64) float64 {
-	return math.Float64frombits(math.Float64bits(score) &^ (1<<12 - 1))
 }
 
 // windowBound returns the bound of c's score over the docs [ws, we): the

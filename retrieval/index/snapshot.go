@@ -453,7 +453,10 @@ func (s *state) checkDocs(nscopes int) error {
 // check verifies the header and block table of a list: what cursors and
 // appends index with. The postings bytes are checked as they are decoded.
 func (l *plist) check(ndocs int) error {
-	if l.open >= blockSize || (len(l.blocks) == 0) != (l.n == 0) || uint64(len(l.blocks)) > uint64(l.n) {
+	// Every block but the last holds blockSize postings, and open says
+	// how many the last holds when it is not full; which blocks are packed
+	// follows from it (plist.packed).
+	if l.open >= blockSize || uint64(len(l.blocks)) != (uint64(l.n)+blockSize-1)/blockSize || l.open != l.n%blockSize {
 		return fmt.Errorf("%w: list header", ErrSnapshot)
 	}
 	prevOff, prevLast := uint32(0), uint32(0)

@@ -246,8 +246,42 @@ func withChecksum(b []byte) []byte {
 // bytes are not checked when loading (a search decodes them checking
 // every posting), so damage there always loads.
 func TestDamageWithValidChecksum(t *testing.T) {
-	ctx := context.Background()
+	step := 3
+	if testing.Short() {
+		step = 9
+	}
 	good := snapshotBytes(t, 20)
+	damageAndUse(t, good, 12, step)
+}
+
+// TestDamagedPackedBlocks is TestDamageWithValidChecksum's damage in the
+// postings of a snapshot big enough that its common terms' lists have
+// full, bit-packed blocks (a few hundred articles), at a coarser step.
+func TestDamagedPackedBlocks(t *testing.T) {
+	step := 7
+	if testing.Short() {
+		step = 29
+	}
+	good := snapshotBytes(t, 400)
+	damageAndUse(t, good, postingsStart(good), step)
+}
+
+// postingsStart is the offset of a snapshot's postings bytes, which end
+// the payload; their size is the header's ninth word after the options
+// (after the magic, the version, 4 bytes of padding and 4 options).
+func postingsStart(snap []byte) int {
+	ndata := int(binary.LittleEndian.Uint64(snap[12+4+32+8*8:]))
+	return len(snap) - 4 - ndata
+}
+
+// damageAndUse flips every step-th byte of good from offset from (and,
+// separately, the whole byte) with the checksum fixed, and checks that
+// each copy is rejected with ErrSnapshot or loads into an index that
+// searches, takes a put, a remove and a compaction; damage in the
+// postings must load.
+func damageAndUse(t *testing.T, good []byte, from, step int) {
+	t.Helper()
+	ctx := context.Background()
 	extra := newGen(5, 200).article(1000)
 	var queries []index.Query
 	for v := range 12 {
@@ -257,17 +291,9 @@ func TestDamageWithValidChecksum(t *testing.T) {
 		}
 		queries = append(queries, q)
 	}
-	// The postings bytes end the payload; their size is the header's
-	// ninth word after the options (after the magic, the version, 4 bytes
-	// of padding and 4 options).
-	ndata := int(binary.LittleEndian.Uint64(good[12+4+32+8*8:]))
-	dataStart := len(good) - 4 - ndata
-	step := 3
-	if testing.Short() {
-		step = 9
-	}
+	dataStart := postingsStart(good)
 	var rejected, loaded, loadedData int
-	for i := 12; i < len(good)-4; i += step {
+	for i := from; i < len(good)-4; i += step {
 		for _, mask := range []byte{0x01 << (i % 8), 0xff} {
 			b := slices.Clone(good)
 			b[i] ^= mask
@@ -298,7 +324,7 @@ func TestDamageWithValidChecksum(t *testing.T) {
 			x.Compact()
 		}
 	}
-	if rejected == 0 || loadedData == 0 {
+	if loadedData == 0 || from < dataStart && rejected == 0 {
 		t.Errorf("%d damaged snapshots rejected, %d loaded (%d damaged in the postings); want some of each", rejected, loaded, loadedData)
 	}
 }
