@@ -204,10 +204,9 @@ type Result struct {
 	// Hits are ranked best first, at most K and at most MaxPerArticle per
 	// article, and no passage is a copy of a better hit's passage of
 	// another article (copies.go; the copies' articles are in the kept
-	// hit's Copies); Score is the final (re-ranked) score. The first
-	// spreadTop hits go to different articles but one (spreadArticles),
-	// so a later hit may score more than one of them; the first hit is
-	// always the best.
+	// hit's Copies); Score is the final (re-ranked) score. The first five
+	// hits go to different articles but one, so a later hit may score
+	// more than one of them.
 	Hits []corpus.Hit
 	// Confidence in [0, 1] estimates whether the hits answer the question;
 	// compare it with DefaultMinConfidence.
@@ -260,13 +259,13 @@ type Result struct {
 // confidence is judged on the ranking before, so spreading moves no
 // refusal.
 func (r *Retriever) Retrieve(ctx context.Context, req Request) (Result, error) {
-	res, err := r.retrieveParts(ctx, req)
+	res, err := r.retrieveRanked(ctx, req)
 	res.Hits = spreadArticles(res.Hits, spreadTop, spreadDoubles)
 	return res, err
 }
 
-// retrieveParts is Retrieve before the hits are spread over articles.
-func (r *Retriever) retrieveParts(ctx context.Context, req Request) (Result, error) {
+// retrieveRanked is Retrieve before the hits are spread over articles.
+func (r *Retriever) retrieveRanked(ctx context.Context, req Request) (Result, error) {
 	parts, twoQuestions := SplitParts(req.Question), true
 	if len(parts) < 2 {
 		parts, twoQuestions = SplitComparison(req.Question), false
