@@ -651,11 +651,13 @@ func (sr *searcher) offer(s *state, e entry, k int, theta float64, full bool) (f
 	return theta, full
 }
 
-// probeAll is probe for a window's candidates together, with the heap
-// full: each non-essential term, strongest first, is looked up for every
-// candidate still able to reach theta, so a term's cursor and bounds stay
-// at hand across the candidates instead of every candidate walking all the
-// terms. It returns the candidates left, their scores complete.
+// probeAll adds to a window's candidates, the heap being full, the scores
+// of their non-essential terms (those of sr.order before firstEss): each
+// term, strongest first, is looked up for every candidate whose score so
+// far plus the bound of the terms left can still reach theta, refined by
+// the bound of the term's block that holds it. Taking the candidates term
+// by term keeps a term's cursor and bounds at hand across them. It returns
+// the candidates left, their scores complete.
 func (sr *searcher) probeAll(s *state, opt Options, p bm25, cands []candidate, firstEss int, theta float64) []candidate {
 	order, prefix := sr.order, sr.prefix
 	for i := firstEss - 1; i >= 0 && len(cands) > 0; i-- {
