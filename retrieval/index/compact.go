@@ -92,7 +92,7 @@ func (s *state) packed(release bool) *state {
 	ns.seq, ns.mark, ns.total = s.seq, s.mark, s.total
 	ns.pid, ns.aid, ns.pub = slices.Clone(s.pid), slices.Clone(s.aid), slices.Clone(s.pub)
 	ns.scope, ns.dlen = slices.Clone(s.scope), slices.Clone(s.dlen)
-	ns.pubSeg = slices.Clone(s.pubSeg)
+	ns.pubSeg, ns.day = slices.Clone(s.pubSeg), slices.Clone(s.day)
 	ns.dead = make([]uint64, (s.ndocs()+63)/64)
 	ns.scopes = append(ns.scopes, s.scopes...)
 	for i, sc := range ns.scopes {

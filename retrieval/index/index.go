@@ -97,6 +97,9 @@ type state struct {
 	// per document, by doc number
 	pid, aid []int64
 	pub      []int64 // unix seconds, noDate when unknown
+	// day is pub's day (dayOf), which the date filter reads first
+	// (dateFilter.okDoc); kept with pubSeg by notePub.
+	day []uint16
 	// pubSeg summarises pub by runs of pubSegDocs documents (dead ones
 	// included), so a search filtered by date skips the windows it
 	// excludes; see notePub.
@@ -131,6 +134,22 @@ type span struct{ first, n uint32 }
 // the search (a multiple of 64 documents) exactly.
 const pubSegShift = 6
 
+// Days since 1970 as dayOf gives them: maxDay is the last (in 2149);
+// noDay is for a document without a date, or dated outside 1970-2149,
+// whose published time decides.
+const (
+	maxDay = 0xfffe
+	noDay  = 0xffff
+)
+
+// dayOf is the day of published time pub.
+func dayOf(pub int64) uint16 {
+	if pub == noDate || pub < 0 || pub/secondsPerDay > maxDay {
+		return noDay
+	}
+	return uint16(pub / secondsPerDay)
+}
+
 // pubRange is the range of the published times of a run of documents.
 type pubRange struct {
 	min, max int64 // of the dated documents; min > max when there are none
@@ -140,6 +159,7 @@ type pubRange struct {
 // notePub adds document d, published at pub, to its run's summary. The
 // documents are numbered in order, so the summaries grow at the end.
 func (s *state) notePub(d uint32, pub int64) {
+	s.day = append(s.day[:d], dayOf(pub))
 	i := int(d >> pubSegShift)
 	for len(s.pubSeg) <= i {
 		s.pubSeg = append(s.pubSeg, pubRange{min: math.MaxInt64, max: math.MinInt64})
@@ -156,6 +176,7 @@ func (s *state) notePub(d uint32, pub int64) {
 // read from a snapshot or rebuilt by compaction).
 func (s *state) summarisePub() {
 	s.pubSeg = make([]pubRange, 0, (len(s.pub)>>pubSegShift)+1)
+	s.day = make([]uint16, 0, len(s.pub))
 	for d, pub := range s.pub {
 		s.notePub(uint32(d), pub)
 	}
@@ -439,7 +460,7 @@ func (x *Index) Stats() Stats {
 		Deleted:  s.ndead,
 	}
 	// Per document: the arrays and a share of the article map.
-	st.Bytes = cap(s.pid)*8 + cap(s.aid)*8 + cap(s.pub)*8 + cap(s.scope)*4 + cap(s.dlen)*4 + cap(s.dead)*8
+	st.Bytes = cap(s.pid)*8 + cap(s.aid)*8 + cap(s.pub)*8 + cap(s.day)*2 + cap(s.scope)*4 + cap(s.dlen)*4 + cap(s.dead)*8
 	st.Bytes += st.Articles * 40
 	for i := range s.lists {
 		l := &s.lists[i]
