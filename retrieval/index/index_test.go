@@ -414,3 +414,41 @@ func scores(hs []corpus.Hit) []float64 {
 	}
 	return out
 }
+
+// TestExtremeWeights: weights far from 1, up to the largest float64 and
+// down to 1e-300, rank passages as weight 1 does, with positive scores.
+func TestExtremeWeights(t *testing.T) {
+	ctx := context.Background()
+	x := index.New(index.Options{})
+	for id := range int64(6) {
+		terms := []string{"x", "y"}
+		for range id + 1 { // passage id+1 holds "a" id+1 times
+			terms = append(terms, "a")
+		}
+		a := corpus.IndexedArticle{ArticleID: id + 1, Scope: corpus.GlobalScope,
+			Passages: []corpus.IndexedPassage{{ID: id + 1, Terms: terms}}}
+		if err := x.Put(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	search := func(w float64) []corpus.Hit {
+		t.Helper()
+		hits, err := x.Search(ctx, index.Query{K: 6, Terms: []corpus.QueryTerm{{Term: "a", Weight: w}, {Term: "a", Weight: w}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hits
+	}
+	want := ids(search(1))
+	for _, w := range []float64{math.MaxFloat64, 1e300, 1e6, 1e-280, 1e-300} {
+		hits := search(w)
+		if got := ids(hits); !slices.Equal(got, want) {
+			t.Errorf("weight %g: passages %v; want %v as with weight 1", w, got, want)
+		}
+		for _, h := range hits {
+			if !(h.Score > 0) || math.IsInf(h.Score, 0) {
+				t.Errorf("weight %g: passage %d scores %v; want a positive finite score", w, h.Passage.ID, h.Score)
+			}
+		}
+	}
+}

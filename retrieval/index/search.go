@@ -10,9 +10,9 @@ import (
 )
 
 // Query asks the index for passages: analysed terms with their weights
-// (a term given twice counts once with the sum of its weights, terms with a
-// weight <= 0 are ignored, no terms means no hits), the scopes and the
-// published-time filter.
+// (a term given twice counts once with the sum of its weights, capped at
+// maxQueryWeight; terms with a weight <= 0 are ignored, no terms means no
+// hits), the scopes and the published-time filter.
 type Query = corpus.SearchQuery
 
 // boundSlack widens every score bound relatively: a bound is a sum
@@ -216,16 +216,27 @@ func (sr *searcher) termScore(c *cursor, i int, dl uint32, p bm25, opt Options) 
 // bounds there); summed as floats, two passages with the same terms could
 // differ in the last bits, and the one with the larger passage id could
 // rank first. A unit is 2^-62 to 2^-61 of the query's largest possible
-// score, so rounding a term's score down to it moves no score by anything
-// a float64 of that size could hold, and keeps every score below its
-// bounds.
+// score: rounding a term's score down to it keeps every score below its
+// bounds and moves a score near the largest by less than a float64 of
+// that size holds; a score 2^-k of the largest keeps about k bits fewer
+// (a passage matching only terms at the idf floor, 1e-6, still keeps
+// some 30 bits more than the ranking needs).
 type grid struct{ unit, inv float64 }
 
-// newGrid returns the grid for scores whose sum stays below max.
-func newGrid(max float64) grid {
-	_, exp := math.Frexp(max) // max < 2^exp
+// newGrid returns the grid for scores whose sum stays below most, which
+// is finite (maxQueryWeight keeps it so). Below 2^-960 the grid stays at
+// 2^-1022, the smallest normal unit: queries weighted ~1e-290 and less
+// keep fewer bits of their scores instead of losing them all.
+func newGrid(most float64) grid {
+	_, exp := math.Frexp(most) // most < 2^exp
+	exp = max(exp, -960)
 	return grid{unit: math.Ldexp(1, exp-62), inv: math.Ldexp(1, 62-exp)}
 }
+
+// maxQueryWeight caps a query term's weight (summed over its repeats):
+// retrieval weighs terms 1 or less, and a cap keeps every bound and the
+// grid finite, whatever a caller passes.
+const maxQueryWeight = 1e6
 
 // units is v rounded down to whole units (v >= 0; inv is a power of two,
 // so the product is exact).
@@ -306,6 +317,7 @@ func (sr *searcher) prepare(s *state, opt Options, q Query) bool {
 		if qt.Weight <= 0 || math.IsNaN(qt.Weight) || math.IsInf(qt.Weight, 0) {
 			continue
 		}
+		w := min(qt.Weight, maxQueryWeight)
 		id, ok := s.termID[qt.Term]
 		if !ok {
 			continue
@@ -314,7 +326,7 @@ func (sr *searcher) prepare(s *state, opt Options, q Query) bool {
 		dup := false
 		for i := range sr.curs {
 			if sr.curs[i].l == l {
-				sr.curs[i].w += qt.Weight
+				sr.curs[i].w += w
 				dup = true
 				break
 			}
@@ -327,7 +339,7 @@ func (sr *searcher) prepare(s *state, opt Options, q Query) bool {
 		}
 		sr.curs = sr.curs[:len(sr.curs)+1]
 		c := &sr.curs[len(sr.curs)-1]
-		c.l, c.w, c.ndocs = l, qt.Weight, uint32(n)
+		c.l, c.w, c.ndocs = l, w, uint32(n)
 	}
 	if len(sr.curs) == 0 {
 		return false
@@ -335,10 +347,10 @@ func (sr *searcher) prepare(s *state, opt Options, q Query) bool {
 	for i := range sr.curs {
 		c := &sr.curs[i]
 		idf := math.Log((float64(n) - float64(c.l.n) + 0.5) / (float64(c.l.n) + 0.5))
-		if idf <= 0 {
+		if !(idf > 0) { // NaN too: a damaged snapshot's count above ndocs
 			idf = 1e-6
 		}
-		c.w *= idf
+		c.w = min(c.w, maxQueryWeight) * idf
 		c.dec, c.bb = -1, 0
 		c.load(0)
 	}

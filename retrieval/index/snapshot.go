@@ -456,7 +456,7 @@ func (l *plist) check(ndocs int) error {
 	// Every block but the last holds blockSize postings, and open says
 	// how many the last holds when it is not full; which blocks are packed
 	// follows from it (plist.packed).
-	if l.open >= blockSize || uint64(len(l.blocks)) != (uint64(l.n)+blockSize-1)/blockSize || l.open != l.n%blockSize {
+	if l.open >= blockSize || uint64(l.n) > uint64(ndocs) || uint64(len(l.blocks)) != (uint64(l.n)+blockSize-1)/blockSize || l.open != l.n%blockSize {
 		return fmt.Errorf("%w: list header", ErrSnapshot)
 	}
 	prevOff, prevLast := uint32(0), uint32(0)
