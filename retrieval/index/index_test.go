@@ -382,11 +382,7 @@ func TestEqualPassagesTie(t *testing.T) {
 				}
 			}
 		}
-		a := corpus.IndexedArticle{ArticleID: id + 1, Scope: corpus.GlobalScope,
-			Passages: []corpus.IndexedPassage{{ID: id + 1, Terms: terms}}}
-		if err := x.Put(a); err != nil {
-			t.Fatal(err)
-		}
+		putPassage(t, x, id+1, terms)
 	}
 	n := 30000
 	if testing.Short() {
@@ -407,6 +403,17 @@ func TestEqualPassagesTie(t *testing.T) {
 	}
 }
 
+// putPassage puts a global article of one passage, both numbered id.
+func putPassage(t *testing.T, x *index.Index, id int64, terms []string) {
+	t.Helper()
+	a := corpus.IndexedArticle{ArticleID: id, Scope: corpus.GlobalScope,
+		Passages: []corpus.IndexedPassage{{ID: id, Terms: terms}}}
+	if err := x.Put(a); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// scores lists the hits' scores, for messages.
 func scores(hs []corpus.Hit) []float64 {
 	out := make([]float64, len(hs))
 	for i, h := range hs {
@@ -425,11 +432,7 @@ func TestExtremeWeights(t *testing.T) {
 		for range id + 1 { // passage id+1 holds "a" id+1 times
 			terms = append(terms, "a")
 		}
-		a := corpus.IndexedArticle{ArticleID: id + 1, Scope: corpus.GlobalScope,
-			Passages: []corpus.IndexedPassage{{ID: id + 1, Terms: terms}}}
-		if err := x.Put(a); err != nil {
-			t.Fatal(err)
-		}
+		putPassage(t, x, id+1, terms)
 	}
 	search := func(w float64) []corpus.Hit {
 		t.Helper()
