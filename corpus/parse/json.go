@@ -158,15 +158,19 @@ func (e emitter) record(source string, n int, raw []byte) error {
 		e.onErr(source, fmt.Errorf("record %d: %w", n, tooLarge(e.maxBytes)))
 		return nil
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			e.onErr(source, invalidf("record %d: not a JSON object", n))
-		} else {
-			e.onErr(source, invalidf("record %d: bad JSON: %v", n, err))
+	// The fast path first; encoding/json decides (and words the error)
+	// for whatever it leaves alone.
+	obj, ok := decodeObject(raw)
+	if !ok {
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) {
+				e.onErr(source, invalidf("record %d: not a JSON object", n))
+			} else {
+				e.onErr(source, invalidf("record %d: bad JSON: %v", n, err))
+			}
+			return nil
 		}
-		return nil
 	}
 	a, err := articleFromRecord(obj, func(err error) { e.onErr(source, fmt.Errorf("record %d: %w", n, err)) })
 	if err != nil {
@@ -232,6 +236,9 @@ func jsonText(v json.RawMessage) string {
 	}
 	switch v[0] {
 	case '"':
+		if s, ok := unquoteString(v); ok {
+			return s
+		}
 		var s string
 		if json.Unmarshal(v, &s) == nil {
 			return s
