@@ -8,7 +8,8 @@ import (
 )
 
 // answerKind is what a question asks for: a quantity, a time, a person or
-// organisation, or nothing the extractive answer can recognise.
+// organisation, what someone said, or nothing the extractive answer can
+// recognise.
 type answerKind int
 
 const (
@@ -16,6 +17,7 @@ const (
 	kindNumber
 	kindTime
 	kindName
+	kindSaid
 )
 
 // answerKindBonus is added to the overlap of a sentence that holds what
@@ -28,9 +30,14 @@ var (
 	askNumber = regexp.MustCompile(`(?i)^\s*(how (much|many|long|old|far|big|high|large)|what (percentage|share|number|amount|price|age))\b`)
 	askTime   = regexp.MustCompile(`(?i)^\s*(when|what (year|date|day|month|time))\b`)
 	askName   = regexp.MustCompile(`(?i)^\s*(who|whom|whose)\b`)
+	// "What did Pakistan say?", "How did the union respond?": a statement.
+	askSaid = regexp.MustCompile(`(?i)^\s*(what|how)\b.*\b(say|said|says|tell|told|announce|announced|claim|claimed|state|stated|reply|replied|respond|responded|react|reacted|comment|commented|argue|argued|warn|warned)\b`)
 
 	hasNumber = regexp.MustCompile(`\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen)\b`)
 	hasTime   = regexp.MustCompile(`\b(1[89]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|last (week|month|year)|next (week|month|year))\b`)
+	// A reporting verb or a quotation mark: a sentence saying what
+	// someone said.
+	hasSaid = regexp.MustCompile(`(?i)\b(said|says|told|tells|announced|announces|stated|statement|claimed|denied|denies|dismissed|dismisses|rejected|rejects|confirmed|confirms|warned|warns|insisted|argued|noted|wrote|called|calling|according to|spokesperson|spokesman|spokeswoman)\b|[“”"]`)
 	// A capitalised word after the sentence's first word: a name.
 	nameWord = regexp.MustCompile(`\s([A-Z][a-z]+)`)
 )
@@ -44,6 +51,8 @@ func answerKindOf(question string) answerKind {
 		return kindTime
 	case askName.MatchString(question):
 		return kindName
+	case askSaid.MatchString(question):
+		return kindSaid
 	}
 	return kindAny
 }
@@ -57,6 +66,8 @@ func (k answerKind) in(s string, asked map[string]float64) bool {
 		return hasNumber.MatchString(strings.ToLower(s))
 	case kindTime:
 		return hasTime.MatchString(s)
+	case kindSaid:
+		return hasSaid.MatchString(s)
 	case kindName:
 		for _, m := range nameWord.FindAllStringSubmatch(s, -1) {
 			if hasTime.MatchString(m[1]) {

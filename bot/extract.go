@@ -21,6 +21,13 @@ const (
 	// minExtraOverlap is the overlap a further sentence needs: two question
 	// words, or one and some context.
 	minExtraOverlap = 1.5
+	// contextTieBreak is the most a follow-up's context words add to a
+	// sentence together when the question stands alone (not
+	// DependsOnContext): less than answerKindBonus, so "How did Pakistan
+	// respond?" after an exchange on who recognised the Taliban quotes
+	// Pakistan's response, not the sentence naming Pakistan with most of
+	// the earlier question's words.
+	contextTieBreak = 0.4
 )
 
 type scoredSentence struct {
@@ -49,12 +56,19 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 			ctxTerms = append(ctxTerms, t)
 		}
 	}
-	// Together they weigh less than the question (as much as it when the
-	// question points back), as in retrieval; a question without words
-	// of its own ("and then?") is its context.
+	// Together they weigh as much as the question when it points back, as
+	// in retrieval, and less than what it asks for when it stands alone
+	// (contextTieBreak); a question without words of its own ("and
+	// then?") is its context.
 	cw := 1.0
 	if len(qterms) > 0 {
-		cw = retrieval.ContextWeight(retrieval.DependsOnContext(question), len(qterms), len(ctxTerms))
+		dependent := retrieval.DependsOnContext(question)
+		cw = retrieval.ContextWeight(dependent, len(qterms), len(ctxTerms))
+		if !dependent && len(ctxTerms) > 0 {
+			// A question that stands alone takes its sentence from its own
+			// words and what it asks for; the context only breaks ties.
+			cw = min(cw, contextTieBreak/float64(len(ctxTerms)))
+		}
 	}
 	for _, t := range ctxTerms {
 		qterms[t] = cw

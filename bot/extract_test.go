@@ -81,3 +81,29 @@ func TestExtractiveAnswersEachPart(t *testing.T) {
 		}
 	}
 }
+
+// TestExtractiveQuotesAStatement: "What did X say?" is answered by the
+// sentence reporting what X said, not by another sentence naming X that
+// shares more of a previous exchange's words (the console once answered it
+// with the 1990s recognition after a question on who recognised the
+// Taliban).
+func TestExtractiveQuotesAStatement(t *testing.T) {
+	text := "In the 1990s Pakistan formally recognised the first Taliban government, along with two Gulf states. " +
+		"Pakistan's foreign ministry dismissed reports of an imminent recognition of the Taliban administration as “speculation”."
+	statement := "Pakistan's foreign ministry dismissed reports"
+	for _, tc := range []struct{ question, context string }{
+		{"What did Pakistan say?", ""},
+		{"What did Pakistan say?", "Who recognised the Taliban government? Russia recognised the Taliban government in July."},
+		{"How did Pakistan respond?", "Who recognised the Taliban government?"},
+	} {
+		res := retrieval.Result{
+			Terms:      append(retrieval.QueryTermsFor(tc.question), retrieval.QueryTermsFor(tc.context)...),
+			Hits:       []corpus.Hit{{Passage: corpus.Passage{Text: text}, Article: corpus.Article{ID: 1, Title: "Pakistan dismisses recognition talk"}}},
+			Confidence: 1,
+		}
+		a := extractive(tc.question, res, "")
+		if len(a.Sentences) == 0 || !strings.HasPrefix(a.Sentences[0].Text, statement) {
+			t.Errorf("extractive(%q, context %q) = %q; want it to open with the statement", tc.question, tc.context, a.Text)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -12,18 +13,22 @@ import (
 // continuation ("and the trial?", "what about Spain?"), or it has fewer
 // than two words of its own to search ("and then?", "who won?").
 //
+// A period it names ("this week", "in March") is not a word pointing back,
+// and a question made of nothing but a period ("What happened this
+// week?") stands alone: it asks for that period's news, and with nothing
+// from then the answer says so and lists the newest stories, whatever
+// the conversation was about.
+//
 // Retrieve searches such a question with its context at once; any other
 // question is searched alone too, and the context's hits kept when they
 // fit the question's own words as well, or well enough to be answered.
 func DependsOnContext(question string) bool {
-	if len(QueryTermsFor(question)) < 2 {
-		return true
-	}
-	words := strings.FieldsFunc(strings.ToLower(question), func(r rune) bool {
+	rest, period := withoutPeriod(question)
+	words := strings.FieldsFunc(strings.ToLower(rest), func(r rune) bool {
 		return !unicode.IsLetter(r) && r != '\'' && r != '’'
 	})
 	if len(words) == 0 {
-		return true
+		return !period
 	}
 	switch words[0] {
 	case "and", "but", "so", "also", "then":
@@ -38,7 +43,22 @@ func DependsOnContext(question string) bool {
 			return true
 		}
 	}
-	return false
+	own := len(QueryTermsFor(rest))
+	if own == 0 && period {
+		return false
+	}
+	return own < 2
+}
+
+// withoutPeriod returns question without the time expression ParseTime
+// finds in it, and whether there was one.
+func withoutPeriod(question string) (string, bool) {
+	// Only the expression's place matters here, so it is resolved against
+	// a date late enough that every expression ParseTime understands
+	// resolves ("since 2030" names no period before 2030).
+	ref := time.Date(9000, time.January, 1, 0, 0, 0, 0, time.UTC)
+	rng, rest := ParseTime(question, ref)
+	return rest, !rng.IsZero()
 }
 
 // pointsBack reports whether a word (lower case) usually stands for

@@ -26,6 +26,14 @@ func TestDependsOnContext(t *testing.T) {
 		{"Who won the Lakeshore election?", false},
 		{"What did Ortiz say about the ferry strike?", false},
 		{"Is the port strike over?", false},
+		// A period is not a word pointing back, and a question of nothing
+		// but a period asks for that period's news.
+		{"What happened this week?", false},
+		{"Any news from yesterday?", false},
+		{"What happened there this week?", true},
+		{"And last week?", true},
+		{"What happened that day?", true}, // not a period ParseTime knows: "that" points back
+		{"What happened?", true},
 	} {
 		if got := DependsOnContext(tc.q); got != tc.want {
 			t.Errorf("DependsOnContext(%q) = %v; want %v", tc.q, got, tc.want)
@@ -119,6 +127,30 @@ func TestRetrieveFollowUpStaysOnStory(t *testing.T) {
 		}
 		if len(res.Hits) == 0 || res.Hits[0].Article.ID != tc.want {
 			t.Errorf("Retrieve(%q, context %q) = articles %v (confidence %.2f); want %d first", tc.q, tc.context, articleIDs(res.Hits), res.Confidence, tc.want)
+		}
+	}
+}
+
+// TestRetrievePeriodOnlyIgnoresContext: "What happened this week?" after an
+// exchange about an older story asks for the week's news. With nothing
+// from the week, Retrieve returns no hits and the range (the bot then says
+// so and lists the newest stories), not the earlier story found again by
+// the context's words.
+func TestRetrievePeriodOnlyIgnoresContext(t *testing.T) {
+	t.Parallel()
+	s := mustOpenMem(t)
+	s.add(t, corpus.Article{Title: "Pakistan dismisses Taliban recognition reports", Source: "A", PublishedAt: day(2026, 10, 2)},
+		"Pakistan's foreign ministry dismissed reports that it would recognise the Taliban government, calling them speculation.")
+	s.addBriefs(t, fillerBriefs...)
+	r := New(s, s, Options{})
+	exchange := "Who recognised the Taliban government?\nRussia recognised the Taliban government [1]."
+	for _, q := range []string{"What happened this week?", "Any news from yesterday?"} {
+		res, err := r.Retrieve(context.Background(), Request{Question: q, Context: exchange, AsOf: testAsOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) != 0 || res.Range.IsZero() {
+			t.Errorf("Retrieve(%q) after an exchange on an older story = %d hits (articles %v), range %q; want none and the range", q, len(res.Hits), articleIDs(res.Hits), res.Range.Label)
 		}
 	}
 }

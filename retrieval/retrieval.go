@@ -448,6 +448,11 @@ func (r *Retriever) retrieve(ctx context.Context, req Request, asOf time.Time, r
 	terms := QueryTermsFor(rest)
 	ctxTerms := contextTerms(req.Context, terms)
 	if len(terms) == 0 {
+		if !req.continues && !DependsOnContext(req.Question) {
+			// Only a period ("What happened this week?"): its news,
+			// whatever the conversation was about; none here.
+			return res, nil
+		}
 		// A follow-up made only of stop words ("and then?") is about the
 		// previous exchange: search its terms at full weight.
 		terms, ctxTerms = ctxTerms, nil
