@@ -173,3 +173,35 @@ func TestConsoleFollowUpsStayOnTopic(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleStandaloneAfterAnExchange: after a question on who recognised
+// the Taliban, "What did Pakistan say?" quotes Pakistan's statement first
+// (not the 1990s recognition, which shares the earlier question's words),
+// and "What happened this week?" asks for the week's news: with nothing
+// from this week it says so and lists the newest stories, instead of the
+// Taliban story found again by the conversation's words.
+func TestConsoleStandaloneAfterAnExchange(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "x.db")
+	mustRun(t, nil, "-db", db, "ingest", storiesDir(t))
+	in := strings.Join([]string{
+		"Which country has recognised the Taliban government recently?",
+		"What did Pakistan say?",
+		"What happened this week?",
+		"/quit",
+	}, "\n") + "\n"
+	out, err := runCmd(t, nil, in, "-db", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers := strings.Split(out, "> ")[1:]
+	if len(answers) < 3 {
+		t.Fatalf("chat printed %d answers; want 3:\n%s", len(answers), out)
+	}
+	if a := answers[1]; strings.Contains(a, "1990s") && strings.Index(a, "1990s") < strings.Index(a, "dismissed") || !strings.Contains(a, "dismissed") {
+		t.Errorf("answer to %q = %q; want Pakistan's statement (\"dismissed\") first", "What did Pakistan say?", a)
+	}
+	if a := answers[2]; !strings.HasPrefix(a, "Nothing in the news corpus was published in the period asked about") || !strings.Contains(a, "Priya Nand wins the Lakeshore mayoral race") {
+		t.Errorf("answer to %q = %q; want no stories this week and the newest listed", "What happened this week?", a)
+	}
+}
