@@ -100,6 +100,12 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 		if c.overlap < minExtraOverlap || c.score < extraSentenceShare*cands[0].score || len(own) > 0 && c.own == 0 || seen[strings.ToLower(c.text)] {
 			continue
 		}
+		if res.Status && olderReport(res.Hits[c.hit], res.Hits[chosen[0].hit]) {
+			// "Is the strike still on?" answered from the newest report
+			// must not go on to quote an older one ("entered its second
+			// week") as if it were still so.
+			continue
+		}
 		seen[strings.ToLower(c.text)] = true
 		chosen = append(chosen, c)
 	}
@@ -121,6 +127,13 @@ func extractive(question string, res retrieval.Result, note string) Answer {
 		sents = append(sents, Sentence{Text: sent, Sources: []int{n}})
 	}
 	return Answer{Text: b.String(), Sources: sources, Grounded: true, Sentences: sents, Mode: ModeExtractive, Note: note, Confidence: res.Confidence, Range: res.Range}
+}
+
+// olderReport reports whether hit h comes from an article published before
+// the one of hit first (both dated).
+func olderReport(h, first corpus.Hit) bool {
+	a, b := h.Article.PublishedAt, first.Article.PublishedAt
+	return !a.IsZero() && !b.IsZero() && a.Before(b)
 }
 
 // rankSentences scores every sentence of res's hits by the weights of the

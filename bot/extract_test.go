@@ -3,6 +3,7 @@ package bot
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/newsbot/newsbot/corpus"
 	"github.com/newsbot/newsbot/retrieval"
@@ -104,6 +105,25 @@ func TestExtractiveQuotesAStatement(t *testing.T) {
 		a := extractive(tc.question, res, "")
 		if len(a.Sentences) == 0 || !strings.HasPrefix(a.Sentences[0].Text, statement) {
 			t.Errorf("extractive(%q, context %q) = %q; want it to open with the statement", tc.question, tc.context, a.Text)
+		}
+	}
+}
+
+// TestExtractiveStatusQuotesNoOlderReport: a status question answered
+// from the newest report quotes nothing further from an older one, which
+// would describe a state of affairs that no longer holds.
+func TestExtractiveStatusQuotesNoOlderReport(t *testing.T) {
+	newer := corpus.Hit{Passage: corpus.Passage{Text: "Dock workers voted on Saturday to accept a pay rise, ending the port strike after two weeks."},
+		Article: corpus.Article{ID: 2, Title: "Walkout ends", PublishedAt: time.Date(2025, 7, 27, 0, 0, 0, 0, time.UTC)}}
+	older := corpus.Hit{Passage: corpus.Passage{Text: "The port strike entered its second week on Sunday. Striking port workers blocked the gates again, and the port strike goes on."},
+		Article: corpus.Article{ID: 1, Title: "Strike enters second week", PublishedAt: time.Date(2025, 7, 20, 0, 0, 0, 0, time.UTC)}}
+	question := "Is the port strike still on?"
+	for _, status := range []bool{true, false} {
+		res := retrieval.Result{Terms: retrieval.QueryTermsFor(question), Hits: []corpus.Hit{newer, older}, Confidence: 1, Status: status}
+		a := extractive(question, res, "")
+		quotesOlder := strings.Contains(a.Text, "second week")
+		if !strings.HasPrefix(a.Text, "Dock workers voted") || quotesOlder == status {
+			t.Errorf("status %v: extractive(%q) = %q; want the newest report first, and the older one quoted only when not a status question", status, question, a.Text)
 		}
 	}
 }
