@@ -271,6 +271,11 @@ func (r Runner) score(f Format, outs []Outcome) []Metric {
 				return RecallAt(o.Question.GoldURLs, o.urls(), k)
 			})
 		}
+		for _, k := range ks {
+			mean(fmt.Sprintf("hit@%d", k), answerable, func(o Outcome) float64 {
+				return b2f(HitAt(o.Question.GoldURLs, o.urls(), k))
+			})
+		}
 		mean("mrr@10", answerable, func(o Outcome) float64 {
 			return ReciprocalRank(o.Question.GoldURLs, o.urls(), 10)
 		})

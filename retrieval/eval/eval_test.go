@@ -93,6 +93,8 @@ func TestRunnerGeneric(t *testing.T) {
 	want := map[string]Metric{
 		"recall@1":             {Value: 0.5, Of: 2},
 		"recall@3":             {Value: 1, Of: 2},
+		"hit@1":                {Value: 0.5, Of: 2},
+		"hit@3":                {Value: 1, Of: 2},
 		"mrr@10":               {Value: (1 + 1.0/3) / 2, Of: 2},
 		"answer_recall@1":      {Value: 0.5, Of: 2},
 		"answer_recall@3":      {Value: 1, Of: 2},

@@ -31,6 +31,13 @@ func RecallAt(gold, ranked []string, k int) float64 {
 	return float64(len(found)) / float64(len(g))
 }
 
+// HitAt reports whether a gold article is among the first k hits: the hit
+// rate issue 13's goals are set in ("gold in the top 5"). Unlike RecallAt it
+// does not fall when a question names several articles that answer it.
+func HitAt(gold, ranked []string, k int) bool {
+	return ReciprocalRank(gold, ranked, k) > 0
+}
+
 // ReciprocalRank is 1/r for the first of the first k hits (r counted from
 // 1) whose article is a gold article, and 0 when none of them is.
 func ReciprocalRank(gold, ranked []string, k int) float64 {

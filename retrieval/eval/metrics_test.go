@@ -38,6 +38,9 @@ func TestRecallAtAndReciprocalRank(t *testing.T) {
 			if got := ReciprocalRank(tc.gold, ranked, tc.k); !near(got, tc.rr) {
 				t.Errorf("ReciprocalRank(%v, k=%d) = %v; want %v", tc.gold, tc.k, got, tc.rr)
 			}
+			if got, want := HitAt(tc.gold, ranked, tc.k), tc.rr > 0; got != want {
+				t.Errorf("HitAt(%v, k=%d) = %v; want %v", tc.gold, tc.k, got, want)
+			}
 		})
 	}
 	if got := ReciprocalRank([]string{"https://c.example/z"}, ranked, 3); got != 0 {
