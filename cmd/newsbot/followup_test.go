@@ -144,23 +144,12 @@ func TestAskWhatHappenedInAPeriod(t *testing.T) {
 // from them, not from the story the previous answer was about.
 func TestConsoleFollowUpsStayOnTopic(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "x.db")
-	mustRun(t, nil, "-db", db, "ingest", storiesDir(t))
-	in := strings.Join([]string{
+	answers := consoleAnswers(t,
 		"Which country has recognised the Taliban government recently?",
 		"How much did the Riverton bridge cost?",
 		"Who won the Lakeshore election?",
 		"What did her opponent do?",
-		"/quit",
-	}, "\n") + "\n"
-	out, err := runCmd(t, nil, in, "-db", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	answers := strings.Split(out, "> ")[1:] // the prompt precedes each answer
-	if len(answers) < 4 {
-		t.Fatalf("chat printed %d answers; want 4:\n%s", len(answers), out)
-	}
+	)
 	for i, want := range []struct{ has, lacks string }{
 		{"Russia", "Riverton"},
 		{"212 million", "Taliban"},
@@ -182,26 +171,34 @@ func TestConsoleFollowUpsStayOnTopic(t *testing.T) {
 // Taliban story found again by the conversation's words.
 func TestConsoleStandaloneAfterAnExchange(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "x.db")
-	mustRun(t, nil, "-db", db, "ingest", storiesDir(t))
-	in := strings.Join([]string{
+	answers := consoleAnswers(t,
 		"Which country has recognised the Taliban government recently?",
 		"What did Pakistan say?",
 		"What happened this week?",
-		"/quit",
-	}, "\n") + "\n"
-	out, err := runCmd(t, nil, in, "-db", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	answers := strings.Split(out, "> ")[1:]
-	if len(answers) < 3 {
-		t.Fatalf("chat printed %d answers; want 3:\n%s", len(answers), out)
-	}
+	)
 	if a := answers[1]; strings.Contains(a, "1990s") && strings.Index(a, "1990s") < strings.Index(a, "dismissed") || !strings.Contains(a, "dismissed") {
 		t.Errorf("answer to %q = %q; want Pakistan's statement (\"dismissed\") first", "What did Pakistan say?", a)
 	}
 	if a := answers[2]; !strings.HasPrefix(a, "Nothing in the news corpus was published in the period asked about") || !strings.Contains(a, "Priya Nand wins the Lakeshore mayoral race") {
 		t.Errorf("answer to %q = %q; want no stories this week and the newest listed", "What happened this week?", a)
 	}
+}
+
+// consoleAnswers asks questions in turn in one console session over the
+// sample and followUpArticles, and returns the answers printed, one per
+// question (the test fails if any is missing).
+func consoleAnswers(t *testing.T, questions ...string) []string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "x.db")
+	mustRun(t, nil, "-db", db, "ingest", storiesDir(t))
+	in := strings.Join(append(questions, "/quit"), "\n") + "\n"
+	out, err := runCmd(t, nil, in, "-db", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers := strings.Split(out, "> ")[1:] // the prompt precedes each answer
+	if len(answers) < len(questions) {
+		t.Fatalf("chat printed %d answers; want %d:\n%s", len(answers), len(questions), out)
+	}
+	return answers
 }
