@@ -30,8 +30,11 @@ var (
 	askNumber = regexp.MustCompile(`(?i)^\s*(how (much|many|long|old|far|big|high|large)|what (percentage|share|number|amount|price|age))\b`)
 	askTime   = regexp.MustCompile(`(?i)^\s*(when|what (year|date|day|month|time))\b`)
 	askName   = regexp.MustCompile(`(?i)^\s*(who|whom|whose)\b`)
-	// "What did Pakistan say?", "How did the union respond?": a statement.
-	askSaid = regexp.MustCompile(`(?i)^\s*(what|how)\b.*\b(say|said|says|tell|told|announce|announced|claim|claimed|state|stated|reply|replied|respond|responded|react|reacted|comment|commented|argue|argued|warn|warned)\b`)
+	// "What did Pakistan say?", "How did the union respond?", "What has
+	// the ministry said?": a statement. Only after an auxiliary and its
+	// subject, so "What can you tell me about...?" and "What is the state
+	// of...?" are not taken for one.
+	askSaid = regexp.MustCompile(`(?i)^\s*(what|how)\s+(did|does|do|has|have|had|will|would)\s+\S.*\b(say|said|says|tell|told|announce|announced|claim|claimed|state|stated|reply|replied|respond|responded|react|reacted|comment|commented|argue|argued|warn|warned)\b`)
 
 	hasNumber = regexp.MustCompile(`\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen)\b`)
 	hasTime   = regexp.MustCompile(`\b(1[89]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|last (week|month|year)|next (week|month|year))\b`)

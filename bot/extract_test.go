@@ -127,3 +127,24 @@ func TestExtractiveStatusQuotesNoOlderReport(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerKindSaid: only a question asking what someone said is taken
+// for one; "tell", "state" and "claim" in other questions are not.
+func TestAnswerKindSaid(t *testing.T) {
+	for q, want := range map[string]bool{
+		"What did Pakistan say?":                      true,
+		"How did the union respond?":                  true,
+		"What has the ministry said about the talks?": true,
+		"What did he tell reporters?":                 true,
+		"What can you tell me about the ceasefire?":   false,
+		"What is the state of the economy?":           false,
+		"What happened in Washington state?":          false,
+		"How is the state election going?":            false,
+		"What is the insurance claim about?":          false,
+		"What is Islamic State?":                      false,
+	} {
+		if got := answerKindOf(q) == kindSaid; got != want {
+			t.Errorf("answerKindOf(%q) is kindSaid: %v; want %v", q, got, want)
+		}
+	}
+}

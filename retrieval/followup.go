@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -14,10 +15,12 @@ import (
 // than two words of its own to search ("and then?", "who won?").
 //
 // A period it names ("this week", "in March") is not a word pointing back,
-// and a question made of nothing but a period ("What happened this
-// week?") stands alone: it asks for that period's news, and with nothing
-// from then the answer says so and lists the newest stories, whatever
-// the conversation was about.
+// and a question that asks for nothing but a period's news ("What
+// happened this week?", "Any news from yesterday?") stands alone: with
+// nothing from then the answer says so and lists the newest stories,
+// whatever the conversation was about. A bare period ("Last year?",
+// "In 2025?") or one asking for more ("What else happened today?")
+// continues the conversation.
 //
 // Retrieve searches such a question with its context at once; any other
 // question is searched alone too, and the context's hits kept when they
@@ -28,7 +31,7 @@ func DependsOnContext(question string) bool {
 		return !unicode.IsLetter(r) && r != '\'' && r != '’'
 	})
 	if len(words) == 0 {
-		return !period
+		return true
 	}
 	switch words[0] {
 	case "and", "but", "so", "also", "then":
@@ -44,10 +47,20 @@ func DependsOnContext(question string) bool {
 		}
 	}
 	own := len(QueryTermsFor(rest))
-	if own == 0 && period {
+	if own == 0 && period && !slices.ContainsFunc(words, asksForMore) {
 		return false
 	}
 	return own < 2
+}
+
+// asksForMore reports whether a word (lower case) asks for more of what
+// was talked about: "what else", "anything more", "any other news".
+func asksForMore(w string) bool {
+	switch w {
+	case "else", "more", "other", "another", "again", "further":
+		return true
+	}
+	return false
 }
 
 // withoutPeriod returns question without the time expression ParseTime

@@ -34,6 +34,12 @@ func TestDependsOnContext(t *testing.T) {
 		{"And last week?", true},
 		{"What happened that day?", true}, // not a period ParseTime knows: "that" points back
 		{"What happened?", true},
+		// A bare period, or one asking for more, continues the conversation.
+		{"Last year?", true},
+		{"In 2025?", true},
+		{"Yesterday?", true},
+		{"What else happened today?", true},
+		{"Anything more from yesterday?", true},
 	} {
 		if got := DependsOnContext(tc.q); got != tc.want {
 			t.Errorf("DependsOnContext(%q) = %v; want %v", tc.q, got, tc.want)

@@ -94,6 +94,10 @@ func scanValue(b []byte, i int) (end int, ok bool) {
 	}
 	end = i
 	if b[i] == '{' || b[i] == '[' {
+		// encoding/json refuses nesting deeper than 10,000 levels counted
+		// from the record, json.Valid from the value; news records are
+		// shallow, so anything deep is left to encoding/json.
+		const maxDepth = 64
 		depth := 0
 	nested:
 		for end < len(b) {
@@ -106,7 +110,9 @@ func scanValue(b []byte, i int) (end int, ok bool) {
 				end = e
 				continue
 			case '{', '[':
-				depth++
+				if depth++; depth > maxDepth {
+					return 0, false
+				}
 			case '}', ']':
 				depth--
 				if depth == 0 {

@@ -69,6 +69,11 @@ func TestDecodeObject(t *testing.T) {
 		{"bad escape", `{"body":"\x"}`, false},
 		{"bad nested value", `{"a":[1,,2],"body":"x"}`, false},
 		{"byte order mark", "\xef\xbb\xbf{\"body\":\"x\"}", false},
+		{"nested 64 deep", `{"body":"x","a":` + strings.Repeat("[", 64) + strings.Repeat("]", 64) + `}`, true},
+		// encoding/json counts the record itself: 10,000 levels inside a
+		// member are one too many for it, though json.Valid takes the
+		// member alone.
+		{"nested 10,000 deep: left to encoding/json", `{"body":"x","a":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if fast := agreeWithStdlib(t, []byte(tc.raw)); fast != tc.fast {
