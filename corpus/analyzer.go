@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 )
@@ -152,6 +153,22 @@ func (a *Analyzer) ArticleTerms(title string, ps []Passage) StoredTerms {
 		t.Passages[i] = string(buf)
 	}
 	return t
+}
+
+// CheckBatchTerms checks that terms holds analysed text for the articles
+// of as a store's AddAnalysedBatch is about to write (those whose errs[i]
+// is nil): one StoredTerms an article, one string a passage. A mismatch is
+// the caller's mistake, and storing it would index the wrong text.
+func CheckBatchTerms(as []*Article, errs []error, terms []StoredTerms) error {
+	if len(terms) != len(as) {
+		return fmt.Errorf("%d analysed articles for %d articles", len(terms), len(as))
+	}
+	for i, a := range as {
+		if errs[i] == nil && len(terms[i].Passages) != len(a.Passages) {
+			return fmt.Errorf("article %d: %d analysed passages for %d passages", i, len(terms[i].Passages), len(a.Passages))
+		}
+	}
+	return nil
 }
 
 // ArticlesTerms analyses the articles whose errs[i] is nil on every core,

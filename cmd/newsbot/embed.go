@@ -81,6 +81,19 @@ func (s *embeddingStore) Add(ctx context.Context, a *corpus.Article) error {
 // stored; see sqlite.DB.AddBatch.
 func (s *embeddingStore) AddBatch(ctx context.Context, as []*corpus.Article) ([]error, error) {
 	errs, err := s.store.AddBatch(ctx, as)
+	return s.embedStored(ctx, as, errs, err)
+}
+
+// AddAnalysedBatch is AddBatch for a batch bulk ingest has analysed; see
+// sqlite.DB.AddAnalysedBatch.
+func (s *embeddingStore) AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms []corpus.StoredTerms) ([]error, error) {
+	errs, err := s.store.AddAnalysedBatch(ctx, as, terms)
+	return s.embedStored(ctx, as, errs, err)
+}
+
+// embedStored embeds the passages of the articles of as a batch stored
+// (errs[i] nil) and passes on the batch's outcome.
+func (s *embeddingStore) embedStored(ctx context.Context, as []*corpus.Article, errs []error, err error) ([]error, error) {
 	if err != nil || s.emb == nil {
 		return errs, err
 	}

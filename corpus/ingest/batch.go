@@ -11,24 +11,38 @@ import (
 )
 
 // inserter adds the articles a reader hands over: one at a time through
-// Add, or, when the store is a BatchAdder, in batches written by a
-// goroutine of their own while the reader prepares the next batch (reading
-// and preparing text on one core, analysing and writing it on the others).
-// The Report is updated under mu; Progress and OnAdded are called from the
-// writing goroutines, under mu.
+// Add, or, when the store is a BatchAdder, in batches written by
+// goroutines of their own while the reader reads the next batch. Two
+// batches are in hand at once: one is prepared and analysed on every core
+// while the other is written, and each is written only after the one read
+// before it, so the store receives the articles in the order read. The
+// Report is updated under mu; Progress and OnAdded are called from the
+// writing goroutines, under mu, batch after batch.
 type inserter struct {
-	ctx   context.Context
-	store Adder
-	batch BatchAdder // nil: one at a time
-	opt   Options
-	rep   *Report
+	ctx      context.Context
+	store    Adder
+	batch    BatchAdder         // nil: one at a time
+	analysed AnalysedBatchAdder // nil: the store analyses in AddBatch
+	an       corpus.Analyzer    // analyses batches for analysed
+	opt      Options
+	rep      *Report
 
 	mu      sync.Mutex // guards rep and werr
-	werr    error      // the writer's first error; it then stops
+	werr    error      // the writers' first error; they then stop
 	pending []pendingArticle
 	size    int
-	jobs    chan []pendingArticle
-	done    chan struct{}
+	jobs    chan job
+	// last is closed when the batch handed over last is written (or
+	// given up): the next one waits for it.
+	last chan struct{}
+	done chan struct{}
+}
+
+// job is a batch for a writer, with its place in the order: it is written
+// once prev is closed, and closes done when it is through.
+type job struct {
+	batch      []pendingArticle
+	prev, done chan struct{}
 }
 
 // pendingArticle is a prepared article waiting for its batch, with the
@@ -42,7 +56,10 @@ func newInserter(ctx context.Context, store Adder, opt Options, rep *Report) *in
 	ins := &inserter{ctx: ctx, store: store, opt: opt, rep: rep}
 	if b, ok := store.(BatchAdder); ok {
 		ins.batch = b
-		ins.jobs = make(chan []pendingArticle, 1) // one batch waits while the reader goes on
+		ins.analysed, _ = store.(AnalysedBatchAdder)
+		ins.jobs = make(chan job, 1) // one batch waits while the reader goes on
+		ins.last = make(chan struct{})
+		close(ins.last) // the first batch waits for none
 		ins.done = make(chan struct{})
 		var wg sync.WaitGroup
 		for range writers {
@@ -90,14 +107,15 @@ func (ins *inserter) flush() error {
 	if len(ins.pending) == 0 {
 		return nil
 	}
+	j := job{batch: ins.pending, prev: ins.last, done: make(chan struct{})}
 	select {
-	case ins.jobs <- ins.pending:
+	case ins.jobs <- j:
 	case <-ins.done:
 		return ins.writeErr()
 	case <-ins.ctx.Done():
 		return ins.ctx.Err()
 	}
-	ins.pending, ins.size = nil, 0
+	ins.pending, ins.size, ins.last = nil, 0, j.done
 	return nil
 }
 
@@ -114,11 +132,12 @@ const writers = 2
 
 // write stores the batches until jobs is closed or a batch fails.
 func (ins *inserter) write() {
-	for batch := range ins.jobs {
+	for j := range ins.jobs {
 		if ins.writeErr() != nil {
-			continue // drain: another writer failed
+			close(j.done) // drain: a writer failed
+			continue
 		}
-		if err := ins.writeBatch(batch); err != nil {
+		if err := ins.writeBatch(j); err != nil {
 			ins.mu.Lock()
 			if ins.werr == nil {
 				ins.werr = err
@@ -128,9 +147,12 @@ func (ins *inserter) write() {
 	}
 }
 
-// writeBatch prepares one batch on every core, adds the articles that
-// could be prepared and counts each article's outcome.
-func (ins *inserter) writeBatch(batch []pendingArticle) error {
+// writeBatch prepares and analyses one batch on every core, then, its turn
+// come, adds the articles that could be prepared and counts each
+// article's outcome.
+func (ins *inserter) writeBatch(j job) error {
+	defer close(j.done)
+	batch := j.batch
 	prepErrs := make([]error, len(batch))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -150,17 +172,44 @@ func (ins *inserter) writeBatch(batch []pendingArticle) error {
 	var as []*corpus.Article
 	var ok []pendingArticle
 	for i, p := range batch {
+		if prepErrs[i] == nil {
+			as = append(as, p.a)
+			ok = append(ok, p)
+		}
+	}
+	var terms []corpus.StoredTerms
+	if ins.analysed != nil {
+		valid := make([]error, len(as))
+		for i, a := range as {
+			valid[i] = corpus.ValidateStored(a)
+		}
+		terms = ins.an.ArticlesTerms(as, valid)
+	}
+
+	// The batch read before this one is written first.
+	select {
+	case <-j.prev:
+	case <-ins.ctx.Done():
+		return ins.ctx.Err()
+	}
+	if ins.writeErr() != nil {
+		return nil // it failed: nothing more is written
+	}
+	for i, p := range batch {
 		if prepErrs[i] != nil {
 			ins.fail(describe(p.source, *p.a), prepErrs[i])
-			continue
 		}
-		as = append(as, p.a)
-		ok = append(ok, p)
 	}
 	if len(as) == 0 {
 		return nil
 	}
-	errs, err := ins.batch.AddBatch(ins.ctx, as)
+	var errs []error
+	var err error
+	if ins.analysed != nil {
+		errs, err = ins.analysed.AddAnalysedBatch(ins.ctx, as, terms)
+	} else {
+		errs, err = ins.batch.AddBatch(ins.ctx, as)
+	}
 	if err != nil {
 		return storeError{fmt.Errorf("add %d articles: %w", len(as), err)}
 	}

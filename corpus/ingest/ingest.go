@@ -35,6 +35,17 @@ type BatchAdder interface {
 	AddBatch(ctx context.Context, as []*corpus.Article) (errs []error, err error)
 }
 
+// AnalysedBatchAdder is a BatchAdder that also stores a batch whose text
+// the caller has analysed (terms[i] is corpus.Analyzer.ArticleTerms of
+// as[i]). Bulk ingest then analyses a batch on every core while the batch
+// before it is being written, and still writes the batches in the order
+// it read them: of two copies of an article in one file, the first is the
+// one kept, on every run.
+type AnalysedBatchAdder interface {
+	BatchAdder
+	AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms []corpus.StoredTerms) (errs []error, err error)
+}
+
 // A batch is written when it holds DefaultBatchArticles articles (or
 // Options.BatchArticles) or batchBytes of text: big enough that commits are a small part of the time, small enough
 // that a bot serving from the same database waits a fraction of a second

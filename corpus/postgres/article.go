@@ -89,8 +89,29 @@ type batchResult struct {
 	passageIDs [][]int64
 }
 
-// addBatch is AddBatch without the error prefixes (Add adds its own).
-func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, error) {
+// AddAnalysedBatch is AddBatch for articles the caller has analysed:
+// terms[i] is corpus.Analyzer.ArticleTerms of as[i] (ignored when as[i] is
+// not valid). Bulk ingest analyses a batch while the one before it is
+// written, then writes the batches in the order it read them, which
+// concurrent AddBatch calls would not.
+func (db *DB) AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms []corpus.StoredTerms) (errs []error, err error) {
+	defer wrap(&err, "postgres.AddAnalysedBatch(%d articles)", len(as))
+	valid := validate(as)
+	if err := corpus.CheckBatchTerms(as, valid, terms); err != nil {
+		return nil, err
+	}
+	errs, err = db.addAnalysed(ctx, as, valid, terms)
+	for i := range errs {
+		if errs[i] != nil {
+			errs[i] = fmt.Errorf("postgres.AddAnalysedBatch: %w", errs[i])
+		}
+	}
+	return errs, err
+}
+
+// validate is each article's error before any is written: invalid, or
+// not storable.
+func validate(as []*corpus.Article) []error {
 	valid := make([]error, len(as))
 	for i, a := range as {
 		valid[i] = corpus.ValidateStored(a)
@@ -98,8 +119,19 @@ func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, erro
 			valid[i] = storable(a)
 		}
 	}
+	return valid
+}
+
+// addBatch is AddBatch without the error prefixes (Add adds its own).
+func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, error) {
+	valid := validate(as)
 	// Analyse outside the transaction: stemming is the slow part of an add.
-	terms := db.an.ArticlesTerms(as, valid)
+	return db.addAnalysed(ctx, as, valid, db.an.ArticlesTerms(as, valid))
+}
+
+// addAnalysed writes the articles whose valid[i] is nil, with their terms,
+// in one transaction, and returns every article's error.
+func (db *DB) addAnalysed(ctx context.Context, as []*corpus.Article, valid []error, terms []corpus.StoredTerms) ([]error, error) {
 	added := db.Now().UTC().Truncate(time.Second)
 	var res batchResult
 	err := db.inTx(ctx, func(tx pgx.Tx) error {

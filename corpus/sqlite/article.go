@@ -147,6 +147,29 @@ func (db *DB) AddBatch(ctx context.Context, as []*corpus.Article) (errs []error,
 	return errs, err
 }
 
+// AddAnalysedBatch is AddBatch for articles the caller has analysed:
+// terms[i] is corpus.Analyzer.ArticleTerms of as[i] (ignored when as[i] is
+// not valid). Bulk ingest analyses a batch while the one before it is
+// written, then writes the batches in the order it read them, which
+// concurrent AddBatch calls would not.
+func (db *DB) AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms []corpus.StoredTerms) (errs []error, err error) {
+	defer wrap(&err, "sqlite.AddAnalysedBatch(%d articles)", len(as))
+	errs = make([]error, len(as))
+	for i, a := range as {
+		errs[i] = corpus.ValidateStored(a)
+	}
+	if err := corpus.CheckBatchTerms(as, errs, terms); err != nil {
+		return nil, err
+	}
+	errs, err = db.addAnalysed(ctx, as, errs, terms)
+	for i := range errs {
+		if errs[i] != nil {
+			errs[i] = fmt.Errorf("sqlite.AddAnalysedBatch: %w", errs[i])
+		}
+	}
+	return errs, err
+}
+
 // addBatch is AddBatch without the error prefixes (Add adds its own).
 func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, error) {
 	errs := make([]error, len(as))
@@ -155,7 +178,12 @@ func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, erro
 	}
 	// Analyse outside the transaction: stemming is the slow part of an add
 	// and must not hold the write lock.
-	terms := db.an.ArticlesTerms(as, errs)
+	return db.addAnalysed(ctx, as, errs, db.an.ArticlesTerms(as, errs))
+}
+
+// addAnalysed writes the articles whose errs[i] is nil, with their terms,
+// in one transaction, and fills in errs for the duplicates.
+func (db *DB) addAnalysed(ctx context.Context, as []*corpus.Article, errs []error, terms []corpus.StoredTerms) ([]error, error) {
 	added := db.Now().UTC().Truncate(time.Second)
 
 	tx, err := db.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE, see the DSN

@@ -25,6 +25,9 @@ type Articles interface {
 	Add(ctx context.Context, a *corpus.Article) error
 	// AddBatch adds many articles in one transaction; errs[i] is as[i]'s.
 	AddBatch(ctx context.Context, as []*corpus.Article) (errs []error, err error)
+	// AddAnalysedBatch is AddBatch with the text analysed by the caller
+	// (terms[i] is corpus.Analyzer.ArticleTerms of as[i]).
+	AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms []corpus.StoredTerms) (errs []error, err error)
 	// Get returns an article with its body and passages, corpus.ErrNotFound if none.
 	Get(ctx context.Context, id int64) (*corpus.Article, error)
 	// GetByURL is Get by canonical URL.
@@ -118,6 +121,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	}{
 		{"Unique", testUnique},
 		{"Batch", testBatch},
+		{"AnalysedBatch", testAnalysedBatch},
 		{"Scopes", testScopes},
 		{"LatestPublished", testLatestPublished},
 		{"Delete", testDelete},
@@ -227,6 +231,53 @@ func testBatch(t *testing.T, s Store) {
 	}
 	if st, err := s.Stats(ctx, nil); err != nil || st.Articles != 2 {
 		t.Errorf("Stats = %+v, %v; want 2 articles", st, err)
+	}
+}
+
+// testAnalysedBatch: a batch analysed by the caller is stored as AddBatch
+// stores it, terms included, and terms that do not match the articles
+// store nothing.
+func testAnalysedBatch(t *testing.T, s Store) {
+	ctx := context.Background()
+	as := []*corpus.Article{
+		article(t, "Ferry strike", "https://example.com/ferry", corpus.GlobalScope, day(1), "Ferry workers walked out on Monday over pay."),
+		article(t, "Ferry strike again", "https://example.com/ferry", corpus.GlobalScope, day(2), "Same URL as the first, other words."),
+		{Title: "unprepared", Scope: corpus.GlobalScope},
+	}
+	var an corpus.Analyzer
+	terms := make([]corpus.StoredTerms, len(as))
+	for i, a := range as[:2] {
+		terms[i] = an.ArticleTerms(a.Title, a.Passages)
+	}
+	// One passage's terms missing: refused whole.
+	short := slices.Clone(terms)
+	short[0].Passages = nil
+	if _, err := s.AddAnalysedBatch(ctx, as, short); err == nil {
+		t.Fatal("AddAnalysedBatch(terms without passages) = nil error; want refused")
+	}
+	if _, err := s.AddAnalysedBatch(ctx, as, terms[:1]); err == nil {
+		t.Fatal("AddAnalysedBatch(1 analysed for 3 articles) = nil error; want refused")
+	}
+	if st, err := s.Stats(ctx, nil); err != nil || st.Articles != 0 {
+		t.Fatalf("Stats after refused batches = %+v, %v; want nothing stored", st, err)
+	}
+
+	errs, err := s.AddAnalysedBatch(ctx, as, terms)
+	if err != nil {
+		t.Fatalf("AddAnalysedBatch = %v", err)
+	}
+	if errs[0] != nil || !errors.Is(errs[1], corpus.ErrDuplicate) || !errors.Is(errs[2], corpus.ErrInvalid) {
+		t.Fatalf("AddAnalysedBatch errs = %v; want nil, duplicate, invalid", errs)
+	}
+	got, err := s.IndexedArticles(ctx, []int64{as[0].ID})
+	if err != nil || len(got) != 1 || len(got[0].Passages) != len(as[0].Passages) {
+		t.Fatalf("IndexedArticles(%d) = %+v, %v; want the article with its passages", as[0].ID, got, err)
+	}
+	if want := strings.Fields(terms[0].Title); !slices.Equal(got[0].TitleTerms, want) {
+		t.Errorf("title terms = %q; want %q", got[0].TitleTerms, want)
+	}
+	if want := strings.Fields(terms[0].Passages[0]); !slices.Equal(got[0].Passages[0].Terms, want) {
+		t.Errorf("passage terms = %q; want %q", got[0].Passages[0].Terms, want)
 	}
 }
 

@@ -102,6 +102,32 @@ func (c countingAdder) Add(ctx context.Context, a *corpus.Article) error {
 // AddBatch is Add for many articles: in one transaction when the store
 // can (ingest.BatchAdder), else one by one.
 func (c countingAdder) AddBatch(ctx context.Context, as []*corpus.Article) ([]error, error) {
+	return c.counted(as, func() ([]error, error) {
+		if b, ok := c.Adder.(ingest.BatchAdder); ok {
+			return b.AddBatch(ctx, as)
+		}
+		errs := make([]error, len(as))
+		for i, a := range as {
+			errs[i] = c.Adder.Add(ctx, a)
+		}
+		return errs, nil
+	})
+}
+
+// AddAnalysedBatch is AddBatch for a batch the ingest has analysed
+// (ingest.AnalysedBatchAdder), so that a corpus is stored in file order
+// as `newsbot ingest` stores it; a store that cannot take the terms
+// analyses the batch again.
+func (c countingAdder) AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms []corpus.StoredTerms) ([]error, error) {
+	b, ok := c.Adder.(ingest.AnalysedBatchAdder)
+	if !ok {
+		return c.AddBatch(ctx, as)
+	}
+	return c.counted(as, func() ([]error, error) { return b.AddAnalysedBatch(ctx, as, terms) })
+}
+
+// counted runs add, which stores as, and counts what it stored.
+func (c countingAdder) counted(as []*corpus.Article, add func() ([]error, error)) ([]error, error) {
 	words := make([]int, len(as))
 	c.mu.Lock()
 	for i, a := range as {
@@ -111,17 +137,9 @@ func (c countingAdder) AddBatch(ctx context.Context, as []*corpus.Article) ([]er
 		}
 	}
 	c.mu.Unlock()
-	var errs []error
-	if b, ok := c.Adder.(ingest.BatchAdder); ok {
-		var err error
-		if errs, err = b.AddBatch(ctx, as); err != nil {
-			return nil, err
-		}
-	} else {
-		errs = make([]error, len(as))
-		for i, a := range as {
-			errs[i] = c.Adder.Add(ctx, a)
-		}
+	errs, err := add()
+	if err != nil {
+		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
