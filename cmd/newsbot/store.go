@@ -35,8 +35,10 @@ type store interface {
 	console.ArticleFinder
 	// AddBatch adds many articles in one transaction (bulk ingest).
 	AddBatch(ctx context.Context, as []*corpus.Article) (errs []error, err error)
-	// AddAnalysedBatch is AddBatch for a batch bulk ingest has analysed,
-	// so that it writes its batches in the order read.
+	// Analyzer and AddAnalysedBatch: AddBatch for a batch bulk ingest has
+	// analysed with the store's analyzer, so that it writes its batches in
+	// the order read (ingest.AnalysedBatchAdder).
+	Analyzer() *corpus.Analyzer
 	AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms []corpus.StoredTerms) (errs []error, err error)
 	// Update replaces an article's content in place.
 	Update(ctx context.Context, a *corpus.Article) error

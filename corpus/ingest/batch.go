@@ -13,17 +13,17 @@ import (
 // inserter adds the articles a reader hands over: one at a time through
 // Add, or, when the store is a BatchAdder, in batches written by
 // goroutines of their own while the reader reads the next batch. Two
-// batches are in hand at once: one is prepared and analysed on every core
-// while the other is written, and each is written only after the one read
-// before it, so the store receives the articles in the order read. The
-// Report is updated under mu; Progress and OnAdded are called from the
-// writing goroutines, under mu, batch after batch.
+// batches are in hand at once: one is prepared on every core (and
+// analysed, when the store is an AnalysedBatchAdder) while the other is
+// written, and each is written only after the one read before it, so the
+// store receives the articles in the order read. The Report is updated
+// under mu; Progress and OnAdded are called from the writing goroutines,
+// under mu, batch after batch.
 type inserter struct {
 	ctx      context.Context
 	store    Adder
 	batch    BatchAdder         // nil: one at a time
 	analysed AnalysedBatchAdder // nil: the store analyses in AddBatch
-	an       corpus.Analyzer    // analyses batches for analysed
 	opt      Options
 	rep      *Report
 
@@ -98,8 +98,8 @@ func (ins *inserter) fail(source string, err error) {
 	report(ins.opt, *ins.rep)
 }
 
-// flush hands the pending batch to the writer; it returns the writer's
-// error if it has stopped.
+// flush hands the pending batch to the writers; it returns their error
+// if they have stopped.
 func (ins *inserter) flush() error {
 	if err := ins.writeErr(); err != nil {
 		return err
@@ -125,16 +125,18 @@ func (ins *inserter) writeErr() error {
 	return ins.werr
 }
 
-// writers is how many batches are in the store's hands at once: one is
-// prepared and analysed (on every core) while the other holds the write
-// transaction, so the single writer connection is rarely idle.
+// writers is how many batches are in hand at once: one is prepared (and
+// analysed) on every core while the other holds the write transaction, so
+// the single writer connection is rarely idle.
 const writers = 2
 
-// write stores the batches until jobs is closed or a batch fails.
+// write stores the batches until jobs is closed or a batch fails. A
+// batch's done is closed only once its error is recorded, so the batch
+// after a failed one sees the failure and writes nothing.
 func (ins *inserter) write() {
 	for j := range ins.jobs {
-		if ins.writeErr() != nil {
-			close(j.done) // drain: a writer failed
+		if ins.writeErr() != nil || ins.ctx.Err() != nil {
+			close(j.done) // drain: a writer failed, or the ingest is cancelled
 			continue
 		}
 		if err := ins.writeBatch(j); err != nil {
@@ -144,6 +146,7 @@ func (ins *inserter) write() {
 			}
 			ins.mu.Unlock()
 		}
+		close(j.done)
 	}
 }
 
@@ -151,7 +154,6 @@ func (ins *inserter) write() {
 // come, adds the articles that could be prepared and counts each
 // article's outcome.
 func (ins *inserter) writeBatch(j job) error {
-	defer close(j.done)
 	batch := j.batch
 	prepErrs := make([]error, len(batch))
 	next := make(chan int)
@@ -183,7 +185,7 @@ func (ins *inserter) writeBatch(j job) error {
 		for i, a := range as {
 			valid[i] = corpus.ValidateStored(a)
 		}
-		terms = ins.an.ArticlesTerms(as, valid)
+		terms = ins.analysed.Analyzer().ArticlesTerms(as, valid)
 	}
 
 	// The batch read before this one is written first.
@@ -231,7 +233,7 @@ func (ins *inserter) writeBatch(j job) error {
 }
 
 // close writes what is pending unless the ingest already failed (err),
-// waits for the writer and returns err, else the writer's error.
+// waits for the writers and returns err, else their error.
 func (ins *inserter) close(err error) error {
 	if ins.batch == nil {
 		return err

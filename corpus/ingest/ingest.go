@@ -36,13 +36,16 @@ type BatchAdder interface {
 }
 
 // AnalysedBatchAdder is a BatchAdder that also stores a batch whose text
-// the caller has analysed (terms[i] is corpus.Analyzer.ArticleTerms of
+// the caller has analysed with its Analyzer (terms[i] is ArticleTerms of
 // as[i]). Bulk ingest then analyses a batch on every core while the batch
 // before it is being written, and still writes the batches in the order
 // it read them: of two copies of an article in one file, the first is the
 // one kept, on every run.
 type AnalysedBatchAdder interface {
 	BatchAdder
+	// Analyzer is the store's own, whose stem cache stays warm across
+	// ingests and whose terms AddAnalysedBatch expects.
+	Analyzer() *corpus.Analyzer
 	AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms []corpus.StoredTerms) (errs []error, err error)
 }
 

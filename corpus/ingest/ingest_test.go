@@ -109,7 +109,12 @@ func (o *orderStore) AddBatch(_ context.Context, as []*corpus.Article) ([]error,
 }
 
 // analysedOrderStore is an orderStore that takes analysed batches.
-type analysedOrderStore struct{ orderStore }
+type analysedOrderStore struct {
+	orderStore
+	an corpus.Analyzer
+}
+
+func (o *analysedOrderStore) Analyzer() *corpus.Analyzer { return &o.an }
 
 func (o *analysedOrderStore) AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms []corpus.StoredTerms) ([]error, error) {
 	o.mu.Lock()
@@ -134,7 +139,7 @@ func TestBatchesInReadOrder(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	analysed := &analysedOrderStore{orderStore{slowTitle: "Story 0"}}
+	analysed := &analysedOrderStore{orderStore: orderStore{slowTitle: "Story 0"}}
 	for _, tc := range []struct {
 		name  string
 		store BatchAdder
@@ -168,7 +173,8 @@ func TestBatchesInReadOrder(t *testing.T) {
 	}
 }
 
-// failingStore fails the batch holding failTitle.
+// failingStore fails the batch holding failTitle, after a while (the
+// batch after it is ready by then).
 type failingStore struct {
 	orderStore
 	failTitle string
@@ -176,6 +182,7 @@ type failingStore struct {
 
 func (f *failingStore) AddBatch(ctx context.Context, as []*corpus.Article) ([]error, error) {
 	if as[0].Title == f.failTitle {
+		time.Sleep(100 * time.Millisecond)
 		return nil, errors.New("disk full")
 	}
 	return f.orderStore.AddBatch(ctx, as)
@@ -193,7 +200,7 @@ func TestBatchFailureStopsInOrder(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st := &failingStore{orderStore: orderStore{slowTitle: "Story 1"}, failTitle: "Story 2"}
+	st := &failingStore{failTitle: "Story 2"}
 	_, err := Paths(context.Background(), st, []string{path}, Options{BatchArticles: 1})
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("Paths = %v; want the store's failure", err)

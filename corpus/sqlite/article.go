@@ -147,8 +147,12 @@ func (db *DB) AddBatch(ctx context.Context, as []*corpus.Article) (errs []error,
 	return errs, err
 }
 
+// Analyzer is the store's analyzer (ingest.AnalysedBatchAdder): bulk
+// ingest analyses batches with it for AddAnalysedBatch.
+func (db *DB) Analyzer() *corpus.Analyzer { return &db.an }
+
 // AddAnalysedBatch is AddBatch for articles the caller has analysed:
-// terms[i] is corpus.Analyzer.ArticleTerms of as[i] (ignored when as[i] is
+// terms[i] is Analyzer().ArticleTerms of as[i] (ignored when as[i] is
 // not valid). Bulk ingest analyses a batch while the one before it is
 // written, then writes the batches in the order it read them, which
 // concurrent AddBatch calls would not.

@@ -243,11 +243,14 @@ func testAnalysedBatch(t *testing.T, s Store) {
 		article(t, "Ferry strike", "https://example.com/ferry", corpus.GlobalScope, day(1), "Ferry workers walked out on Monday over pay."),
 		article(t, "Ferry strike again", "https://example.com/ferry", corpus.GlobalScope, day(2), "Same URL as the first, other words."),
 		{Title: "unprepared", Scope: corpus.GlobalScope},
+		article(t, "Harbour vote", "https://example.com/harbour", "guild-1", day(3), "The harbour board voted for the new pier."),
 	}
 	var an corpus.Analyzer
 	terms := make([]corpus.StoredTerms, len(as))
-	for i, a := range as[:2] {
-		terms[i] = an.ArticleTerms(a.Title, a.Passages)
+	for i, a := range as {
+		if i != 2 {
+			terms[i] = an.ArticleTerms(a.Title, a.Passages)
+		}
 	}
 	// One passage's terms missing: refused whole.
 	short := slices.Clone(terms)
@@ -266,8 +269,11 @@ func testAnalysedBatch(t *testing.T, s Store) {
 	if err != nil {
 		t.Fatalf("AddAnalysedBatch = %v", err)
 	}
-	if errs[0] != nil || !errors.Is(errs[1], corpus.ErrDuplicate) || !errors.Is(errs[2], corpus.ErrInvalid) {
-		t.Fatalf("AddAnalysedBatch errs = %v; want nil, duplicate, invalid", errs)
+	if errs[0] != nil || !errors.Is(errs[1], corpus.ErrDuplicate) || !errors.Is(errs[2], corpus.ErrInvalid) || errs[3] != nil {
+		t.Fatalf("AddAnalysedBatch errs = %v; want nil, duplicate, invalid, nil", errs)
+	}
+	if st, err := s.Stats(ctx, []string{"guild-1"}); err != nil || st.Articles != 1 || st.NewestTitle != "Harbour vote" {
+		t.Errorf("Stats(guild-1) = %+v, %v; want the server's article", st, err)
 	}
 	got, err := s.IndexedArticles(ctx, []int64{as[0].ID})
 	if err != nil || len(got) != 1 || len(got[0].Passages) != len(as[0].Passages) {

@@ -114,16 +114,20 @@ func (c countingAdder) AddBatch(ctx context.Context, as []*corpus.Article) ([]er
 	})
 }
 
-// AddAnalysedBatch is AddBatch for a batch the ingest has analysed
-// (ingest.AnalysedBatchAdder), so that a corpus is stored in file order
-// as `newsbot ingest` stores it; a store that cannot take the terms
-// analyses the batch again.
-func (c countingAdder) AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms []corpus.StoredTerms) ([]error, error) {
-	b, ok := c.Adder.(ingest.AnalysedBatchAdder)
-	if !ok {
-		return c.AddBatch(ctx, as)
-	}
-	return c.counted(as, func() ([]error, error) { return b.AddAnalysedBatch(ctx, as, terms) })
+// analysedCountingAdder is a countingAdder over a store that takes
+// analysed batches (ingest.AnalysedBatchAdder), which it passes on, so
+// that eval stores a corpus as `newsbot ingest` does.
+type analysedCountingAdder struct {
+	countingAdder
+	store ingest.AnalysedBatchAdder
+}
+
+// Analyzer is the store's.
+func (c analysedCountingAdder) Analyzer() *corpus.Analyzer { return c.store.Analyzer() }
+
+// AddAnalysedBatch is AddBatch for a batch analysed with Analyzer.
+func (c analysedCountingAdder) AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms []corpus.StoredTerms) ([]error, error) {
+	return c.counted(as, func() ([]error, error) { return c.store.AddAnalysedBatch(ctx, as, terms) })
 }
 
 // counted runs add, which stores as, and counts what it stored.
@@ -180,7 +184,12 @@ func Ingest(ctx context.Context, store Adder, paths []string, progress func(inge
 	}
 	start := time.Now()
 	defer func() { rep.Elapsed = time.Since(start) }()
-	store = countingAdder{Adder: store, mu: new(sync.Mutex), rep: &rep}
+	counting := countingAdder{Adder: store, mu: new(sync.Mutex), rep: &rep}
+	if b, ok := store.(ingest.AnalysedBatchAdder); ok {
+		store = analysedCountingAdder{countingAdder: counting, store: b}
+	} else {
+		store = counting
+	}
 	for _, p := range paths {
 		done := rep.Report
 		opt := ingest.Options{AddedBy: addedBy, Scope: corpus.GlobalScope}
