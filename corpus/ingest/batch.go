@@ -197,6 +197,9 @@ func (ins *inserter) writeBatch(j job) error {
 	if ins.writeErr() != nil {
 		return nil // it failed: nothing more is written
 	}
+	if err := ins.ctx.Err(); err != nil {
+		return err // a batch before this one may have been given up
+	}
 	for i, p := range batch {
 		if prepErrs[i] != nil {
 			ins.fail(describe(p.source, *p.a), prepErrs[i])
