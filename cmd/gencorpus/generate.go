@@ -69,7 +69,10 @@ type generator struct {
 	spanSecs  int64
 	outletCum []float64           // cumulative 1/rank weights of outlets
 	made      map[uint64]struct{} // keys of the bodies written
-	count     int
+	// inOrder, when > 0, is the number of articles whose dates rise
+	// through the span in the order written (see dateOrder).
+	inOrder int
+	count   int
 	words     int // of the last article drawn
 
 	// scratch of one article
@@ -230,7 +233,14 @@ func (g *generator) render() genArticle {
 		from = end
 	}
 	title := headline(g.pool.sentences[g.picked[0]], 6+g.rng.IntN(7))
-	published := g.start.Add(time.Duration(g.rng.Int64N(g.spanSecs)) * time.Second)
+	off := g.rng.Int64N(g.spanSecs)
+	if g.inOrder > 0 {
+		// Article k of n falls in the k-th n-th of the span, at the
+		// place the same draw gives: the corpus differs from the
+		// unordered one of its seed in its dates (and URLs) only.
+		off = (int64(g.count-1)*g.spanSecs + off) / int64(g.inOrder)
+	}
+	published := g.start.Add(time.Duration(off) * time.Second)
 	outlet := sort.SearchFloat64s(g.outletCum, g.rng.Float64()*g.outletCum[len(g.outletCum)-1])
 	return genArticle{
 		Title: title,

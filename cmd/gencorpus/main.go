@@ -3,13 +3,15 @@
 // the real articles in the shared data folder (RealTime QA's retrieved
 // articles and Reuters-21578), in paragraphs of 2 to 5 sentences, each
 // body unique, on invented URLs (https://gen.invalid/...) and outlets, and
-// published uniformly over the two years before an end date. The output
+// published uniformly over the two years before an end date, in random
+// order or (-date-order) in the order written, as a corpus fed by news
+// feeds for two years is stored. The output
 // is JSONL (gzipped when the name ends in .gz) that `newsbot ingest` and
 // `newsbot eval --corpus` read. The same seed and data give the same
 // bytes; the output is streamed, so memory does not grow with -n beyond a
 // few bytes per article for the uniqueness check.
 //
-//	go run ./cmd/gencorpus -n 200000 -seed 1 -o big.jsonl.gz [-data ../shared/data]
+//	go run ./cmd/gencorpus -n 200000 -seed 1 -o big.jsonl.gz [-data ../shared/data] [-date-order]
 package main
 
 import (
@@ -44,7 +46,7 @@ func main() {
 const usage = `gencorpus writes a benchmark corpus of news articles built from real sentences.
 
 Usage:
-  gencorpus -n N -o FILE.jsonl[.gz] [-seed S] [-data DIR] [-end DATE]
+  gencorpus -n N -o FILE.jsonl[.gz] [-seed S] [-data DIR] [-end DATE] [-date-order]
 
 `
 
@@ -69,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "", "output file; gzipped when it ends in .gz (required)")
 	data := fs.String("data", "../shared/data", "the shared data folder holding realtimeqa/ and reuters-21578/")
 	endFlag := fs.String("end", defaultEnd, "publication dates fall in the two years before this date")
+	dateOrder := fs.Bool("date-order", false, "dates rise in the order written, as feeds add articles (else random); the texts are the same")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -98,7 +101,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	loaded := time.Since(started)
-	sum, err := writeCorpus(ctx, *out, newGenerator(p, *seed, end.UTC()), *n)
+	g := newGenerator(p, *seed, end.UTC())
+	if *dateOrder {
+		g.inOrder = *n
+	}
+	sum, err := writeCorpus(ctx, *out, g, *n)
 	if err != nil {
 		return err
 	}

@@ -137,6 +137,40 @@ func TestGenerateFixture(t *testing.T) {
 	}
 }
 
+// TestGenerateDateOrder: -date-order gives the same articles as the same
+// seed without it, with dates that rise in the order written across the
+// whole span.
+func TestGenerateDateOrder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	const n = 60
+	end := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	mustGen(t, "-n", "60", "-seed", "7", "-data", fixture, "-o", filepath.Join(dir, "random.jsonl"))
+	mustGen(t, "-n", "60", "-seed", "7", "-data", fixture, "-o", filepath.Join(dir, "dated.jsonl"), "-date-order")
+	random := checkCorpus(t, filepath.Join(dir, "random.jsonl"), n, end)
+	dated := checkCorpus(t, filepath.Join(dir, "dated.jsonl"), n, end)
+	if !slices.Equal(random, dated) {
+		t.Error("-date-order changed the articles' texts")
+	}
+	var last time.Time
+	var arts []corpus.Article
+	if err := (parse.Reader{}).ReadPath(context.Background(), filepath.Join(dir, "dated.jsonl"), func(a corpus.Article) error {
+		arts = append(arts, a)
+		return nil
+	}, func(src string, err error) { t.Errorf("read %s: %v", src, err) }); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range arts {
+		if a.PublishedAt.Before(last) {
+			t.Errorf("article %d published %v, before article %d's %v", i, a.PublishedAt, i-1, last)
+		}
+		last = a.PublishedAt
+	}
+	if first := arts[0].PublishedAt; first.After(end.AddDate(-2, 0, 14)) || last.Before(end.AddDate(0, 0, -14)) {
+		t.Errorf("dates run from %v to %v; want the two years before %v", first, last, end)
+	}
+}
+
 // Gzipped sources (as the shared data ships them) give the same corpus as
 // plain ones.
 func TestGenerateGzippedSources(t *testing.T) {
