@@ -73,7 +73,7 @@ type generator struct {
 	// through the span in the order written (see dateOrder).
 	inOrder int
 	count   int
-	words     int // of the last article drawn
+	words   int // of the last article drawn
 
 	// scratch of one article
 	picked   []int32
