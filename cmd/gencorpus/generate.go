@@ -70,7 +70,7 @@ type generator struct {
 	outletCum []float64           // cumulative 1/rank weights of outlets
 	made      map[uint64]struct{} // keys of the bodies written
 	// inOrder, when > 0, is the number of articles whose dates rise
-	// through the span in the order written (see dateOrder).
+	// through the span in the order written (-date-order).
 	inOrder int
 	count   int
 	words   int // of the last article drawn
