@@ -158,10 +158,7 @@ func (db *DB) Analyzer() *corpus.Analyzer { return &db.an }
 // concurrent AddBatch calls would not.
 func (db *DB) AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms []corpus.StoredTerms) (errs []error, err error) {
 	defer wrap(&err, "sqlite.AddAnalysedBatch(%d articles)", len(as))
-	errs = make([]error, len(as))
-	for i, a := range as {
-		errs[i] = corpus.ValidateStored(a)
-	}
+	errs = validate(as)
 	if err := corpus.CheckBatchTerms(as, errs, terms); err != nil {
 		return nil, err
 	}
@@ -174,12 +171,18 @@ func (db *DB) AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms 
 	return errs, err
 }
 
-// addBatch is AddBatch without the error prefixes (Add adds its own).
-func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, error) {
+// validate is each article's error before any is written.
+func validate(as []*corpus.Article) []error {
 	errs := make([]error, len(as))
 	for i, a := range as {
 		errs[i] = corpus.ValidateStored(a)
 	}
+	return errs
+}
+
+// addBatch is AddBatch without the error prefixes (Add adds its own).
+func (db *DB) addBatch(ctx context.Context, as []*corpus.Article) ([]error, error) {
+	errs := validate(as)
 	// Analyse outside the transaction: stemming is the slow part of an add
 	// and must not hold the write lock.
 	return db.addAnalysed(ctx, as, errs, db.an.ArticlesTerms(as, errs))
