@@ -73,12 +73,7 @@ func (db *DB) Add(ctx context.Context, a *corpus.Article) (err error) {
 func (db *DB) AddBatch(ctx context.Context, as []*corpus.Article) (errs []error, err error) {
 	defer wrap(&err, "postgres.AddBatch(%d articles)", len(as))
 	errs, err = db.addBatch(ctx, as)
-	for i := range errs {
-		if errs[i] != nil {
-			errs[i] = fmt.Errorf("postgres.AddBatch: %w", errs[i])
-		}
-	}
-	return errs, err
+	return prefixed(errs, "postgres.AddBatch"), err
 }
 
 // batchResult is what one attempt of a batch's transaction decided: each
@@ -105,12 +100,7 @@ func (db *DB) AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms 
 		return nil, err
 	}
 	errs, err = db.addAnalysed(ctx, as, valid, terms)
-	for i := range errs {
-		if errs[i] != nil {
-			errs[i] = fmt.Errorf("postgres.AddAnalysedBatch: %w", errs[i])
-		}
-	}
-	return errs, err
+	return prefixed(errs, "postgres.AddAnalysedBatch"), err
 }
 
 // validate is each article's error before any is written: invalid, or
@@ -536,4 +526,15 @@ func (db *DB) Sources(ctx context.Context, scopes []string) (_ []string, err err
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// prefixed names op in each article's error of a batch, as Add's errors
+// name theirs.
+func prefixed(errs []error, op string) []error {
+	for i := range errs {
+		if errs[i] != nil {
+			errs[i] = fmt.Errorf("%s: %w", op, errs[i])
+		}
+	}
+	return errs
 }

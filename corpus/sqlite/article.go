@@ -139,12 +139,7 @@ func (db *DB) Add(ctx context.Context, a *corpus.Article) (err error) {
 func (db *DB) AddBatch(ctx context.Context, as []*corpus.Article) (errs []error, err error) {
 	defer wrap(&err, "sqlite.AddBatch(%d articles)", len(as))
 	errs, err = db.addBatch(ctx, as)
-	for i := range errs {
-		if errs[i] != nil {
-			errs[i] = fmt.Errorf("sqlite.AddBatch: %w", errs[i])
-		}
-	}
-	return errs, err
+	return prefixed(errs, "sqlite.AddBatch"), err
 }
 
 // Analyzer is the store's analyzer (ingest.AnalysedBatchAdder): bulk
@@ -163,12 +158,7 @@ func (db *DB) AddAnalysedBatch(ctx context.Context, as []*corpus.Article, terms 
 		return nil, err
 	}
 	errs, err = db.addAnalysed(ctx, as, errs, terms)
-	for i := range errs {
-		if errs[i] != nil {
-			errs[i] = fmt.Errorf("sqlite.AddAnalysedBatch: %w", errs[i])
-		}
-	}
-	return errs, err
+	return prefixed(errs, "sqlite.AddAnalysedBatch"), err
 }
 
 // validate is each article's error before any is written.
@@ -538,4 +528,15 @@ func (db *DB) Sources(ctx context.Context, scopes []string) (_ []string, err err
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// prefixed names op in each article's error of a batch, as Add's errors
+// name theirs.
+func prefixed(errs []error, op string) []error {
+	for i := range errs {
+		if errs[i] != nil {
+			errs[i] = fmt.Errorf("%s: %w", op, errs[i])
+		}
+	}
+	return errs
 }
