@@ -451,9 +451,13 @@ func clampDay(d int64) int32 { return int32(max(-1, min(d, maxDay+1))) }
 // the filter's boundary days.
 func (f *dateFilter) okDoc(s *state, d uint32) bool {
 	day := int32(s.day[d])
-	if day >= f.sureLo && day <= f.sureHi {
-		return true
-	}
+	return day >= f.sureLo && day <= f.sureHi || f.okOffDay(s, d, day)
+}
+
+// okOffDay is okDoc for a document whose day is not one the filter
+// surely admits: the scoring loop tests that inline, with the bounds in
+// registers, and calls this only for the rest.
+func (f *dateFilter) okOffDay(s *state, d uint32, day int32) bool {
 	if day != noDay && (day < f.failLo || day > f.failHi) {
 		return false
 	}
@@ -621,6 +625,7 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 		// as of a past day (eval's replays, ask --as-of) leaves out half a
 		// corpus or more, and scoring it cost a third of such a search.
 		check := df.has && !df.admitsAllIn(s, ws, we)
+		days, sureLo, sureHi := s.day, df.sureLo, df.sureHi
 		for _, c := range order[firstEss:] {
 			c.seek(ws)
 			for c.doc < we {
@@ -628,8 +633,11 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 				i := c.i
 				for ; i < c.n && c.docs[i] < we; i++ {
 					d := c.docs[i]
-					if check && !df.okDoc(s, d) {
-						continue
+					if check {
+						// okDoc, its common case inline.
+						if day := int32(days[d]); (day < sureLo || day > sureHi) && !df.okOffDay(s, d, day) {
+							continue
+						}
 					}
 					slot := d - ws
 					// termScore, written out: it is too big to inline.
