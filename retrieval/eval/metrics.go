@@ -106,7 +106,7 @@ func Contains(normText, normAnswer string) bool {
 
 // AnswerIn reports whether any of answers (the answer and its aliases)
 // occurs, as whole words after normalisation, in the first k of texts (each
-// a hit's article title and passage, see HitText).
+// a hit's article title and passage, see Hit.text).
 func AnswerIn(answers, texts []string, k int) bool {
 	var b strings.Builder
 	for _, t := range texts[:min(k, len(texts))] {

@@ -455,8 +455,8 @@ func (f *dateFilter) okDoc(s *state, d uint32) bool {
 }
 
 // okOffDay is okDoc for a document whose day is not one the filter
-// surely admits: the scoring loop tests that inline, with the bounds in
-// registers, and calls this only for the rest.
+// surely admits: the scoring loop tests the sure days itself, with the
+// bounds in locals, and leaves only the other days to this.
 func (f *dateFilter) okOffDay(s *state, d uint32, day int32) bool {
 	if day != noDay && (day < f.failLo || day > f.failHi) {
 		return false
