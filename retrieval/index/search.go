@@ -572,6 +572,8 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 	clear(sr.acc)
 	clear(sr.seen)
 	acc := sr.acc
+	// The date filter's sure days, for the scoring loop's inline okDoc.
+	days, sureLo, sureHi := s.day, df.sureLo, df.sureHi
 	theta := 0.0 // k-th best score once the heap is full; bounds below it prune
 	full := false
 	for ws := uint32(0); ws < n; ws += window {
@@ -629,7 +631,6 @@ func (sr *searcher) run(ctx context.Context, s *state, opt Options, q Query, k i
 		// as of a past day (eval's replays, ask --as-of) leaves out half a
 		// corpus or more, and scoring it cost a third of such a search.
 		check := df.has && !df.admitsAllIn(s, ws, we)
-		days, sureLo, sureHi := s.day, df.sureLo, df.sureHi
 		for _, c := range order[firstEss:] {
 			c.seek(ws)
 			for c.doc < we {
